@@ -1,0 +1,1 @@
+"""unefois contracts service."""

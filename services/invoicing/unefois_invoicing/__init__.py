@@ -1,0 +1,1 @@
+"""unefois invoicing service."""

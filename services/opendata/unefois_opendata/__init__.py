@@ -1,0 +1,1 @@
+"""unefois opendata service."""

@@ -1,0 +1,1 @@
+"""unefois sourcing service."""

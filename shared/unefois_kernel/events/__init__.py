@@ -1,0 +1,1 @@
+"""Event contracts shared by every service: the CloudEvents envelope and the payload models."""

@@ -1,0 +1,240 @@
+"""The event catalogue: every integration event of the platform, as pydantic models.
+
+Payloads carry everything downstream needs (event-carried state transfer): a consumer
+never calls the producer back to complete a record. That is what makes "entered once"
+hold. Rules of change: an additive change keeps the version; a breaking change is a new
+`...v2` type published beside v1 until every consumer moved. The JSON schema of each type
+is pinned in shared/tests/contract/pinned/ and a contract test fails on any drift.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from unefois_kernel import topics
+from unefois_kernel.events.values import (
+    Ccag,
+    CpvCode,
+    EnvironmentalConsideration,
+    ExecutionMode,
+    Money,
+    OperatorGrouping,
+    PlaceCodeType,
+    PriceForm,
+    PriceType,
+    Procedure,
+    PurchaseNature,
+    PurchaseTechnique,
+    Siret,
+    SocialConsideration,
+)
+
+
+class Contract(BaseModel):
+    """Base of every payload model: strict on unknown fields so that typos fail loudly."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Event(Contract):
+    """An integration event payload. Subclasses name their CloudEvents type and topic."""
+
+    ce_type: ClassVar[str]
+    topic: ClassVar[str]
+
+    @property
+    def subject(self) -> str:
+        """The aggregate id: Kafka key and `ce_subject`, so one aggregate's events stay ordered."""
+        raise NotImplementedError
+
+    @property
+    def tenant(self) -> str:
+        """The buyer SIRET the event belongs to."""
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------- shared parts
+
+
+class Organisation(Contract):
+    siret: Siret
+    name: str = Field(min_length=1, max_length=300)
+
+
+class PlaceOfExecution(Contract):
+    code: str = Field(min_length=1, max_length=10)
+    code_type: PlaceCodeType
+
+
+class Lot(Contract):
+    number: int = Field(ge=1)
+    title: str = Field(min_length=1, max_length=1000)
+    estimated_value: Money
+
+
+class PurchaseFacts(Contract):
+    """What the buyer entered once at sourcing, carried unchanged to every later stage."""
+
+    need_id: uuid.UUID
+    buyer: Organisation
+    object: str = Field(min_length=1, max_length=1000)
+    nature: PurchaseNature
+    main_cpv: CpvCode
+    additional_cpvs: list[CpvCode] = Field(default_factory=list)
+    estimated_value: Money
+    duration_months: int = Field(ge=1)
+    place_of_execution: PlaceOfExecution
+    lots: list[Lot] = Field(default_factory=list)
+    procedure: Procedure
+    ccag: Ccag
+    techniques: list[PurchaseTechnique] = Field(min_length=1)
+    execution_modes: list[ExecutionMode] = Field(min_length=1)
+    social_considerations: list[SocialConsideration] = Field(min_length=1)
+    environmental_considerations: list[EnvironmentalConsideration] = Field(min_length=1)
+    innovative: bool = False
+
+
+# ---------------------------------------------------------------- sourcing.need
+
+
+class NeedApproved(Event):
+    ce_type: ClassVar[str] = "fr.unefois.sourcing.NeedApproved.v1"
+    topic: ClassVar[str] = topics.NEED
+
+    purchase: PurchaseFacts
+    approved_by: str = Field(min_length=1)
+    approved_at: datetime
+    invited_suppliers: list[Organisation] = Field(default_factory=list)
+
+    @property
+    def subject(self) -> str:
+        return str(self.purchase.need_id)
+
+    @property
+    def tenant(self) -> str:
+        return self.purchase.buyer.siret
+
+
+# ---------------------------------------------------------------- tendering.*
+
+
+class ConsultationPublished(Event):
+    ce_type: ClassVar[str] = "fr.unefois.tendering.ConsultationPublished.v1"
+    topic: ClassVar[str] = topics.CONSULTATION
+
+    consultation_id: uuid.UUID
+    reference: str = Field(min_length=1, max_length=50)
+    purchase: PurchaseFacts
+    published_at: datetime
+    bid_deadline: datetime
+
+    @property
+    def subject(self) -> str:
+        return str(self.consultation_id)
+
+    @property
+    def tenant(self) -> str:
+        return self.purchase.buyer.siret
+
+
+class AwardDecided(Event):
+    ce_type: ClassVar[str] = "fr.unefois.tendering.AwardDecided.v1"
+    topic: ClassVar[str] = topics.AWARD
+
+    award_id: uuid.UUID
+    consultation_id: uuid.UUID
+    consultation_reference: str = Field(min_length=1, max_length=50)
+    purchase: PurchaseFacts
+    lot_number: int | None = Field(default=None, ge=1)
+    winners: list[Organisation] = Field(min_length=1)
+    grouping: OperatorGrouping = OperatorGrouping.NONE
+    amount: Money
+    price_form: PriceForm
+    price_types: list[PriceType] = Field(min_length=1)
+    offers_received: int = Field(ge=1)
+    awarded_at: datetime
+
+    @property
+    def subject(self) -> str:
+        return str(self.award_id)
+
+    @property
+    def tenant(self) -> str:
+        return self.purchase.buyer.siret
+
+
+# ---------------------------------------------------------------- contracts.contract
+
+
+class ContractNotified(Event):
+    ce_type: ClassVar[str] = "fr.unefois.contracts.ContractNotified.v1"
+    topic: ClassVar[str] = topics.CONTRACT
+
+    contract_id: uuid.UUID
+    # The buyer's own contract number, DECP `id`: 1 to 16 characters, unique per buyer.
+    contract_number: str = Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_\-./]+$")
+    award_id: uuid.UUID
+    consultation_id: uuid.UUID
+    purchase: PurchaseFacts
+    holders: list[Organisation] = Field(min_length=1)
+    grouping: OperatorGrouping
+    amount: Money
+    price_form: PriceForm
+    price_types: list[PriceType] = Field(min_length=1)
+    offers_received: int = Field(ge=1)
+    advance_granted: bool = False
+    advance_rate: float | None = Field(default=None, ge=0, le=1)
+    subcontracting_declared: bool = False
+    legal_commitment_number: str = Field(min_length=1, max_length=30)
+    notified_on: date
+    notified_at: datetime
+
+    @property
+    def subject(self) -> str:
+        return str(self.contract_id)
+
+    @property
+    def tenant(self) -> str:
+        return self.purchase.buyer.siret
+
+
+# ---------------------------------------------------------------- invoicing.invoice
+
+
+class InvoiceReceived(Event):
+    ce_type: ClassVar[str] = "fr.unefois.invoicing.InvoiceReceived.v1"
+    topic: ClassVar[str] = topics.INVOICE
+
+    invoice_id: uuid.UUID
+    invoice_number: str = Field(min_length=1, max_length=20)
+    contract_id: uuid.UUID
+    contract_number: str = Field(min_length=1, max_length=16)
+    legal_commitment_number: str = Field(min_length=1, max_length=30)
+    buyer: Organisation
+    supplier: Organisation
+    amount_excl_vat: Money
+    vat_amount: Money
+    issued_on: date
+    received_at: datetime
+
+    @property
+    def subject(self) -> str:
+        return str(self.invoice_id)
+
+    @property
+    def tenant(self) -> str:
+        return self.buyer.siret
+
+
+CATALOGUE: dict[str, type[Event]] = {
+    model.ce_type: model
+    for model in (NeedApproved, ConsultationPublished, AwardDecided, ContractNotified, InvoiceReceived)
+}
+
+
+def types_on_topic(topic: str) -> dict[str, type[Event]]:
+    return {ce_type: model for ce_type, model in CATALOGUE.items() if model.topic == topic}
