@@ -1,0 +1,248 @@
+"""One FastAPI app factory for every service.
+
+The broker lives in the app's lifespan (FastStream's "other ASGI" pattern): uvicorn runs
+HTTP for people and the Kafka consumers and outbox relay for other services, in one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from fastapi import APIRouter, FastAPI, Request, Response
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from unefois_kernel import db, metrics, migrations
+from unefois_kernel.consumer import DeadLetterProducer, EventHandler, InboxConsumer, subscribe
+from unefois_kernel.events.catalogue import Event
+from unefois_kernel.logging import configure_logging
+from unefois_kernel.problems import install_problem_handlers
+from unefois_kernel.relay import OutboxRelay
+from unefois_kernel.settings import ServiceSettings, load_settings
+from unefois_kernel.telemetry import configure_tracing, shutdown_tracing
+from unefois_kernel.topics import dlq_of
+
+log = logging.getLogger("unefois.app")
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """An inbox consumer: its name is also its consumer group id and its inbox key."""
+
+    name: str
+    topics: tuple[str, ...]
+    handlers: dict[str, EventHandler]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str
+    package: str  # holds migrations/ as package data
+    title: str
+    routers: Sequence[APIRouter] = ()
+    consumers: Sequence[ConsumerSpec] = ()
+    produces: Sequence[type[Event]] = ()
+    on_startup: Sequence[Callable] = field(default_factory=tuple)
+
+
+class ServiceRuntime:
+    """What a running service holds: settings, pool, broker, relay. Stored on app.state."""
+
+    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.pool: asyncpg.Pool | None = None
+        self.broker = KafkaBroker(settings.kafka_bootstrap, logger=logging.getLogger(f"unefois.{definition.name}.broker"))
+        self.dlq = DeadLetterProducer(settings.kafka_bootstrap)
+        self.relay: OutboxRelay | None = None
+        self._stop = asyncio.Event()
+        self._relay_task: asyncio.Task | None = None
+        self._dlq_sizes: tuple[float, dict[str, int]] = (0.0, {})
+
+    def declare_channels(self) -> None:
+        for model in self.definition.produces:
+            # Documentation only (AsyncAPI): the outbox relay is what actually publishes.
+            self.broker.publisher(model.topic, schema=model, title=f"{model.topic}:{model.ce_type}",
+                                  description=f"Publié par {self.definition.name} via l'outbox ({model.ce_type})")
+
+    async def start(self) -> None:
+        s = self.settings
+        self.pool = await _retry_until_ready(lambda: db.create_pool(s.database_url), what="PostgreSQL")
+        async with self.pool.acquire() as conn:
+            applied = await migrations.apply(
+                conn, migrations.kernel_migrations() + migrations.discover(self.definition.name, self.definition.package)
+            )
+        for migration in applied:
+            log.info("applied migration %s/%04d_%s", migration.component, migration.version, migration.name)
+        for spec in self.definition.consumers:
+            consumer = InboxConsumer(
+                name=spec.name,
+                pool=self.pool,
+                handlers=spec.handlers,
+                dlq_producer=self.dlq,
+                initial_backoff_s=s.retry_initial_backoff_s,
+                max_backoff_s=s.retry_max_backoff_s,
+            )
+            subscribe(
+                self.broker,
+                consumer,
+                spec.topics,
+                max_records=s.consumer_max_records,
+                batch_timeout_ms=s.consumer_batch_timeout_ms,
+                description=spec.description,
+            )
+        await _retry_until_ready(self.broker.start, what="Kafka")
+        self.relay = OutboxRelay(
+            dsn=s.database_url,
+            pool=self.pool,
+            bootstrap=s.kafka_bootstrap,
+            batch_size=s.relay_batch_size,
+            poll_interval_s=s.relay_poll_interval_s,
+            max_attempts=s.relay_max_attempts,
+            retention_s=s.outbox_retention_s,
+            initial_backoff_s=s.retry_initial_backoff_s,
+            max_backoff_s=s.retry_max_backoff_s,
+        )
+        self._relay_task = asyncio.create_task(self.relay.run(self._stop), name="outbox-relay")
+        for hook in self.definition.on_startup:
+            await hook(self)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._relay_task is not None:
+            await asyncio.wait([self._relay_task], timeout=10)
+        await self.broker.stop()
+        await self.dlq.stop()
+        if self.pool is not None:
+            await self.pool.close()
+        shutdown_tracing()
+
+    async def is_ready(self) -> dict[str, bool]:
+        checks = {"database": False, "broker": False}
+        try:
+            async with self.pool.acquire(timeout=2) as conn:
+                checks["database"] = await conn.fetchval("SELECT 1", timeout=2) == 1
+        except Exception:  # noqa: BLE001 - readiness reports, it does not raise
+            pass
+        try:
+            checks["broker"] = await self.broker.ping(timeout=2)
+        except Exception:  # noqa: BLE001
+            pass
+        return checks
+
+    async def refresh_gauges(self) -> None:
+        try:
+            async with self.pool.acquire(timeout=2) as conn:
+                metrics.OUTBOX_BACKLOG.set(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+        except Exception:  # noqa: BLE001 - a scrape must not fail because the database is away
+            pass
+        checked_at, sizes = self._dlq_sizes
+        if time.monotonic() - checked_at > 10:
+            sizes = await _dlq_sizes(self.settings.kafka_bootstrap, self.consumed_dlq_topics())
+            self._dlq_sizes = (time.monotonic(), sizes)
+        for topic, size in sizes.items():
+            metrics.DLQ_SIZE.labels(topic).set(size)
+
+    def consumed_dlq_topics(self) -> list[str]:
+        return sorted({dlq_of(t) for spec in self.definition.consumers for t in spec.topics})
+
+    def asyncapi(self) -> dict:
+        spec = AsyncAPI(self.broker, title=f"unefois {self.definition.title}", version="1.0.0")
+        return spec.to_specification().to_jsonable()
+
+
+async def _dlq_sizes(bootstrap: str, topics: list[str]) -> dict[str, int]:
+    if not topics:
+        return {}
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=5000)
+    try:
+        await consumer.start()
+        sizes = {}
+        for topic in topics:
+            partitions = consumer.partitions_for_topic(topic) or set()
+            tps = [TopicPartition(topic, p) for p in partitions]
+            if not tps:
+                continue
+            end = await consumer.end_offsets(tps)
+            begin = await consumer.beginning_offsets(tps)
+            sizes[topic] = sum(end[tp] - begin[tp] for tp in tps)
+        return sizes
+    except Exception:  # noqa: BLE001
+        return {}
+    finally:
+        await consumer.stop()
+
+
+async def _retry_until_ready(start, *, what: str, timeout_s: float = 60.0):
+    deadline = time.monotonic() + timeout_s
+    delay = 0.2
+    while True:
+        try:
+            return await start()
+        except Exception as exc:  # noqa: BLE001 - a dependency still starting
+            if time.monotonic() > deadline:
+                raise
+            log.warning("%s not ready yet (%s); retrying", what, exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 3)
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    return request.app.state.runtime
+
+
+def create_service(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or load_settings(definition.name)
+    configure_logging(definition.name, settings.log_level)
+    configure_tracing(definition.name)
+    AsyncPGInstrumentor().instrument()
+    runtime = ServiceRuntime(definition, settings)
+    runtime.declare_channels()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=f"unefois — {definition.title}", version="1.0.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+
+    @app.get("/healthz", tags=["ops"], summary="Vivacité du processus")
+    async def healthz() -> dict:
+        return {"status": "ok", "service": definition.name}
+
+    @app.get("/readyz", tags=["ops"], summary="Prêt : base de données et broker joignables")
+    async def readyz(response: Response) -> dict:
+        checks = await runtime.is_ready()
+        ready = all(checks.values())
+        response.status_code = 200 if ready else 503
+        return {"status": "ready" if ready else "not ready", "checks": checks}
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        await runtime.refresh_gauges()
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.json", tags=["ops"], summary="Document AsyncAPI des canaux Kafka du service")
+    async def asyncapi() -> dict:
+        return runtime.asyncapi()
+
+    for router in definition.routers:
+        app.include_router(router)
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    return app

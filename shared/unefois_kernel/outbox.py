@@ -1,0 +1,39 @@
+"""Transactional outbox, write side: events join the state change's transaction."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from unefois_kernel.events.envelope import OutgoingEvent, wrap
+from unefois_kernel.events.catalogue import Event
+from unefois_kernel.telemetry import current_trace_headers
+
+_INSERT = """INSERT INTO outbox (event_id, topic, key, event_type, tenant, headers, payload)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)"""
+
+
+async def enqueue(conn: asyncpg.Connection, *events: OutgoingEvent) -> None:
+    """Store events in the outbox. Call inside the transaction that makes the state change."""
+    trace_headers = current_trace_headers()
+    await conn.executemany(
+        _INSERT,
+        [
+            (
+                event.envelope.id,
+                event.topic,
+                event.key,
+                event.envelope.type,
+                event.envelope.tenant,
+                {name: value.decode() for name, value in event.envelope.kafka_headers()} | trace_headers,
+                event.value.decode(),
+            )
+            for event in events
+        ],
+    )
+
+
+async def publish(conn: asyncpg.Connection, source: str, *payloads: Event) -> list[OutgoingEvent]:
+    """Wrap payloads in their envelope and enqueue them; returns what was stored."""
+    events = [wrap(payload, source=source) for payload in payloads]
+    await enqueue(conn, *events)
+    return events

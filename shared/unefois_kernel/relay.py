@@ -1,0 +1,220 @@
+"""Transactional outbox, relay side: publishes pending rows to Kafka, in order, at least once.
+
+One active relay per database: leadership is a PostgreSQL session advisory lock held on a
+dedicated connection, so it is released by itself when that connection or the process
+dies and a standby relay (another replica) takes over. The relay is woken by
+LISTEN/NOTIFY and also polls, because notifications sent while it was disconnected are lost.
+
+Publish-then-mark in the row-locking transaction: a crash after the broker's ack but
+before the commit re-sends those rows (at-least-once); consumers dedupe on `ce_id`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from contextlib import asynccontextmanager
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import OutOfOrderSequenceNumber, ProducerFenced, UnsupportedVersionError
+from opentelemetry.trace import SpanKind
+
+from unefois_kernel import metrics
+from unefois_kernel.errors import backoff_delays, is_transient
+from unefois_kernel.telemetry import current_trace_headers, span_from_headers
+
+log = logging.getLogger("unefois.relay")
+
+RELAY_LOCK = 0x6F7574626F78  # "outbox"
+# Errors after which aiokafka's idempotent producer stays broken (aiokafka issue #1017).
+_FATAL_PRODUCER_ERRORS = (OutOfOrderSequenceNumber, ProducerFenced, UnsupportedVersionError)
+
+_FETCH_PENDING = """SELECT id, topic, key, headers, payload FROM outbox
+                    WHERE published_at IS NULL AND attempts < $2
+                    ORDER BY id LIMIT $1
+                    FOR UPDATE SKIP LOCKED"""
+
+
+def new_producer(bootstrap: str) -> AIOKafkaProducer:
+    # acks=all + idempotence: no duplicate or reordering from the producer's own retries.
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+        max_batch_size=512 * 1024,
+        request_timeout_ms=15000,
+    )
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        dsn: str,
+        pool: asyncpg.Pool,
+        bootstrap: str,
+        batch_size: int = 500,
+        poll_interval_s: float = 0.5,
+        max_attempts: int = 20,
+        retention_s: float = 900,
+        initial_backoff_s: float = 0.2,
+        max_backoff_s: float = 10.0,
+        housekeeping_interval_s: float = 5.0,
+    ) -> None:
+        self.dsn = dsn
+        self.pool = pool
+        self.bootstrap = bootstrap
+        self.batch_size = batch_size
+        self.poll_interval_s = poll_interval_s
+        self.max_attempts = max_attempts
+        self.retention_s = retention_s
+        self.initial_backoff_s = initial_backoff_s
+        self.max_backoff_s = max_backoff_s
+        self.housekeeping_interval_s = housekeeping_interval_s
+        self.is_leader = False
+        self._wakeup = asyncio.Event()
+        self._producer: AIOKafkaProducer | None = None
+        self._next_housekeeping = 0.0
+
+    def wake(self, *_args) -> None:
+        self._wakeup.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        delays = backoff_delays(self.initial_backoff_s, self.max_backoff_s)
+        while not stop.is_set():
+            try:
+                async with self._leadership(stop) as leader_conn:
+                    if leader_conn is None:
+                        return
+                    delays = backoff_delays(self.initial_backoff_s, self.max_backoff_s)
+                    await self._publish_while_leader(leader_conn, stop)
+            except Exception as exc:  # noqa: BLE001 - the relay must outlive any outage
+                if not is_transient(exc):
+                    log.exception("outbox relay failed; restarting it")
+                else:
+                    log.warning("outbox relay paused: %s", exc)
+                metrics.TRANSIENT_RETRIES.labels("relay").inc()
+                await _sleep_or_stop(stop, next(delays))
+            finally:
+                await self._stop_producer()
+
+    @asynccontextmanager
+    async def _leadership(self, stop: asyncio.Event):
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
+                if await _sleep_or_stop(stop, self.poll_interval_s * 4):
+                    yield None
+                    return
+            self.is_leader = True
+            await conn.add_listener("outbox", self.wake)
+            log.info("outbox relay is the leader for this database")
+            yield conn
+        finally:
+            self.is_leader = False
+            # Closing the session releases the advisory lock.
+            try:
+                await asyncio.wait_for(conn.close(), timeout=5)
+            except Exception:  # noqa: BLE001 - a dead connection has no lock left to release
+                conn.terminate()
+
+    async def _publish_while_leader(self, leader_conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+        self._producer = new_producer(self.bootstrap)
+        await self._producer.start()
+        while not stop.is_set():
+            if leader_conn.is_closed():
+                raise ConnectionError("lost the relay's leadership connection")
+            self._wakeup.clear()
+            published = await self.publish_pending()
+            await self._housekeeping()
+            if published < self.batch_size:
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_interval_s)
+                except TimeoutError:
+                    pass
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of pending rows; returns how many rows were taken."""
+        producer = self._producer
+        assert producer is not None
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(_FETCH_PENDING, self.batch_size, self.max_attempts)
+            if not rows:
+                return 0
+            pending = []
+            for row in rows:
+                pending.append(await self._send(producer, row))
+            results = await asyncio.gather(*pending, return_exceptions=True)
+            sent = [row["id"] for row, result in zip(rows, results) if not isinstance(result, BaseException)]
+            failures = [(row, result) for row, result in zip(rows, results) if isinstance(result, BaseException)]
+            if sent:
+                await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", sent)
+                for row, result in zip(rows, results):
+                    if not isinstance(result, BaseException):
+                        metrics.OUTBOX_PUBLISHED.labels(row["topic"]).inc()
+            if failures:
+                first_error = failures[0][1]
+                await conn.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])",
+                    [row["id"] for row, _ in failures],
+                    f"{type(first_error).__name__}: {first_error}"[:2000],
+                )
+                metrics.OUTBOX_PUBLISH_FAILURES.inc(len(failures))
+        if failures:
+            if isinstance(first_error, _FATAL_PRODUCER_ERRORS):
+                raise ConnectionError(f"producer unusable after {type(first_error).__name__}; recreating it")
+            raise first_error
+        return len(rows)
+
+    async def _send(self, producer: AIOKafkaProducer, row: asyncpg.Record) -> asyncio.Future:
+        stored_headers: dict[str, str] = row["headers"]
+        topic = row["topic"]
+        with span_from_headers(
+            f"{topic} publish",
+            stored_headers,
+            SpanKind.PRODUCER,
+            **{"messaging.system": "kafka", "messaging.destination.name": topic},
+        ):
+            headers = stored_headers | current_trace_headers()
+            try:
+                return await producer.send(
+                    topic,
+                    row["payload"].encode(),
+                    key=row["key"].encode(),
+                    headers=[(name, value.encode()) for name, value in headers.items()],
+                )
+            except Exception as exc:  # noqa: BLE001 - reported per row, like a failed ack
+                failed: asyncio.Future = asyncio.get_running_loop().create_future()
+                failed.set_exception(exc)
+                return failed
+
+    async def _housekeeping(self) -> None:
+        now = time.monotonic()
+        if now < self._next_housekeeping:
+            return
+        self._next_housekeeping = now + self.housekeeping_interval_s
+        async with self.pool.acquire() as conn:
+            await conn.execute(
+                "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)", self.retention_s
+            )
+            metrics.OUTBOX_BACKLOG.set(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+
+    async def _stop_producer(self) -> None:
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            try:
+                await producer.stop()
+            except Exception:  # noqa: BLE001 - already broken; nothing left to flush
+                log.debug("producer stop failed", exc_info=True)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep, waking early on stop. Returns True when stopping."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return False
+    return True

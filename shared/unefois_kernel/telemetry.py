@@ -1,0 +1,64 @@
+"""OpenTelemetry set-up: one tracer provider per process, OTLP/HTTP export when configured.
+
+The trace context crosses Kafka in the W3C `traceparent`/`tracestate` record headers; the
+outbox stores it with each row so that the relay's publish continues the request's trace.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.trace import SpanKind
+
+_configured: TracerProvider | None = None
+
+
+def configure_tracing(service: str, *, exporter: SpanExporter | None = None) -> TracerProvider:
+    """Install the process-wide tracer provider (once; OpenTelemetry forbids replacing it)."""
+    global _configured
+    if _configured is not None:
+        return _configured
+    provider = TracerProvider(resource=Resource.create({"service.name": f"unefois-{service}"}))
+    if exporter is None and os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        exporter = OTLPSpanExporter()  # reads OTEL_EXPORTER_OTLP_ENDPOINT and friends
+    if exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    _configured = provider
+    return provider
+
+
+def shutdown_tracing() -> None:
+    if _configured is not None:
+        _configured.force_flush()
+
+
+def tracer(name: str = "unefois") -> trace.Tracer:
+    return trace.get_tracer(name)
+
+
+def current_trace_headers() -> dict[str, str]:
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+@contextmanager
+def span_from_headers(name: str, headers: Mapping[str, str], kind: SpanKind, **attributes) -> Iterator[trace.Span]:
+    """A span whose parent is the context carried by message headers (or a new trace)."""
+    parent = propagate.extract(dict(headers))
+    token = otel_context.attach(parent)
+    try:
+        with tracer().start_as_current_span(name, kind=kind, attributes=attributes) as span:
+            yield span
+    finally:
+        otel_context.detach(token)
