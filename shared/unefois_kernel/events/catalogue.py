@@ -76,10 +76,9 @@ class Lot(Contract):
     estimated_value: Money
 
 
-class PurchaseFacts(Contract):
-    """What the buyer entered once at sourcing, carried unchanged to every later stage."""
+class PurchaseDetails(Contract):
+    """What the buyer enters once at sourcing."""
 
-    need_id: uuid.UUID
     buyer: Organisation
     object: str = Field(min_length=1, max_length=1000)
     nature: PurchaseNature
@@ -96,6 +95,12 @@ class PurchaseFacts(Contract):
     social_considerations: list[SocialConsideration] = Field(min_length=1)
     environmental_considerations: list[EnvironmentalConsideration] = Field(min_length=1)
     innovative: bool = False
+
+
+class PurchaseFacts(PurchaseDetails):
+    """The need as approved, carried unchanged to every later stage."""
+
+    need_id: uuid.UUID
 
 
 # ---------------------------------------------------------------- sourcing.need
@@ -180,6 +185,7 @@ class ContractNotified(Event):
     award_id: uuid.UUID
     consultation_id: uuid.UUID
     purchase: PurchaseFacts
+    lot_number: int | None = Field(default=None, ge=1)
     holders: list[Organisation] = Field(min_length=1)
     grouping: OperatorGrouping
     amount: Money

@@ -1,0 +1,26 @@
+"""Contracts' event handlers: an award becomes a contract to notify, prefilled."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from unefois_kernel.events.catalogue import AwardDecided
+from unefois_kernel.events.envelope import IncomingEvent
+
+
+async def on_award_decided(conn: asyncpg.Connection, incoming: IncomingEvent) -> None:
+    award: AwardDecided = incoming.payload
+    await conn.execute(
+        """INSERT INTO contracts (id, tenant, award_id, status, award)
+           VALUES ($1, $2, $3, 'to_notify', $4)
+           ON CONFLICT (award_id) DO NOTHING""",
+        uuid.uuid4(),
+        award.tenant,
+        award.award_id,
+        award.model_dump(mode="json"),
+    )
+
+
+HANDLERS = {AwardDecided.ce_type: on_award_decided}

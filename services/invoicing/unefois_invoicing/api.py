@@ -1,0 +1,134 @@
+"""Invoicing HTTP API (walking skeleton): read commitments, deposit an invoice against one."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import asyncpg
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from unefois_kernel.app import runtime_of
+from unefois_kernel.events.catalogue import Organisation
+from unefois_kernel.events.values import Money
+from unefois_kernel.outbox import publish
+from unefois_kernel.problems import DomainError, NotFound
+from unefois_invoicing import domain
+
+router = APIRouter(prefix="/api/commitments", tags=["engagements"])
+
+
+class CommitmentView(BaseModel):
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    contract_number: str
+    legal_commitment_number: str
+    buyer: Organisation
+    holders: list[Organisation]
+    ceiling: Decimal
+    invoiced_excl_vat: Decimal
+    invoice_count: int
+
+
+class InvoiceDeposit(BaseModel):
+    invoice_number: str = Field(min_length=1, max_length=20)
+    supplier: Organisation
+    amount_excl_vat: Money
+    vat_amount: Money
+    issued_on: date
+
+
+class InvoiceView(BaseModel):
+    id: uuid.UUID
+    invoice_number: str
+    amount_excl_vat: Decimal
+
+
+_SELECT = """SELECT c.*, coalesce(sum(i.amount_excl_vat), 0) AS invoiced, count(i.id) AS invoice_count
+             FROM commitments c LEFT JOIN invoices i ON i.commitment_id = c.id"""
+
+
+def _view(row) -> CommitmentView:
+    return CommitmentView(
+        id=row["id"],
+        contract_id=row["contract_id"],
+        contract_number=row["contract_number"],
+        legal_commitment_number=row["legal_commitment_number"],
+        buyer=row["buyer"],
+        holders=row["holders"],
+        ceiling=row["ceiling"],
+        invoiced_excl_vat=row["invoiced"],
+        invoice_count=row["invoice_count"],
+    )
+
+
+@router.get("", response_model=list[CommitmentView], summary="Engagements, filtrés par marché")
+async def list_commitments(request: Request, contract_id: uuid.UUID | None = Query(default=None)) -> list[CommitmentView]:
+    async with runtime_of(request).pool.acquire() as conn:
+        rows = await conn.fetch(
+            _SELECT + " WHERE ($1::uuid IS NULL OR c.contract_id = $1) GROUP BY c.id ORDER BY c.opened_at DESC LIMIT 100",
+            contract_id,
+        )
+    return [_view(row) for row in rows]
+
+
+@router.get("/{commitment_id}", response_model=CommitmentView, summary="Lire un engagement et son grand livre")
+async def get_commitment(commitment_id: uuid.UUID, request: Request) -> CommitmentView:
+    async with runtime_of(request).pool.acquire() as conn:
+        row = await conn.fetchrow(_SELECT + " WHERE c.id = $1 GROUP BY c.id", commitment_id)
+    if row is None:
+        raise NotFound("engagement introuvable", field="commitment_id")
+    return _view(row)
+
+
+@router.post("/{commitment_id}/invoices", status_code=201, response_model=InvoiceView, summary="Déposer une facture")
+async def deposit_invoice(commitment_id: uuid.UUID, body: InvoiceDeposit, request: Request) -> InvoiceView:
+    async with runtime_of(request).pool.acquire() as conn, conn.transaction():
+        commitment = await conn.fetchrow("SELECT * FROM commitments WHERE id = $1 FOR UPDATE", commitment_id)
+        if commitment is None:
+            raise NotFound("engagement introuvable", field="commitment_id")
+        invoiced = await conn.fetchval(
+            "SELECT coalesce(sum(amount_excl_vat), 0) FROM invoices WHERE commitment_id = $1", commitment_id
+        )
+        at = datetime.now(UTC)
+        domain.check_invoice(
+            supplier_siret=body.supplier.siret,
+            holders=[Organisation.model_validate(h) for h in commitment["holders"]],
+            amount_excl_vat=body.amount_excl_vat,
+            already_invoiced=invoiced,
+            ceiling=commitment["ceiling"],
+            issued_on=body.issued_on,
+            today=at.date(),
+        )
+        invoice_id = uuid.uuid4()
+        try:
+            await conn.execute(
+                """INSERT INTO invoices (id, tenant, commitment_id, supplier_siret, invoice_number,
+                                         amount_excl_vat, vat_amount, issued_on, received_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+                invoice_id,
+                commitment["tenant"],
+                commitment_id,
+                body.supplier.siret,
+                body.invoice_number,
+                body.amount_excl_vat,
+                body.vat_amount,
+                body.issued_on,
+                at,
+            )
+        except asyncpg.UniqueViolationError as exc:
+            raise DomainError("ce numéro de facture a déjà été déposé", field="invoice_number", status=409) from exc
+        event = domain.received(
+            invoice_id=invoice_id,
+            invoice_number=body.invoice_number,
+            commitment=commitment,
+            supplier=body.supplier,
+            amount_excl_vat=body.amount_excl_vat,
+            vat_amount=body.vat_amount,
+            issued_on=body.issued_on,
+            at=at,
+        )
+        await publish(conn, "invoicing", event)
+    return InvoiceView(id=invoice_id, invoice_number=body.invoice_number, amount_excl_vat=body.amount_excl_vat)

@@ -1,0 +1,31 @@
+"""Invoicing's event handlers: a notified contract opens a commitment."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from unefois_kernel.events.catalogue import ContractNotified
+from unefois_kernel.events.envelope import IncomingEvent
+
+
+async def on_contract_notified(conn: asyncpg.Connection, incoming: IncomingEvent) -> None:
+    contract: ContractNotified = incoming.payload
+    await conn.execute(
+        """INSERT INTO commitments (id, tenant, contract_id, contract_number, legal_commitment_number,
+                                    buyer, holders, ceiling)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (contract_id) DO NOTHING""",
+        uuid.uuid4(),
+        contract.tenant,
+        contract.contract_id,
+        contract.contract_number,
+        contract.legal_commitment_number,
+        contract.purchase.buyer.model_dump(mode="json"),
+        [holder.model_dump(mode="json") for holder in contract.holders],
+        contract.amount,
+    )
+
+
+HANDLERS = {ContractNotified.ce_type: on_contract_notified}

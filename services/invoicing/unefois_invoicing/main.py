@@ -1,0 +1,17 @@
+"""ASGI entry point: `uvicorn unefois_invoicing.main:app`."""
+
+from unefois_kernel import topics
+from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
+from unefois_kernel.events.catalogue import InvoiceReceived
+from unefois_invoicing.api import router
+from unefois_invoicing.handlers import HANDLERS
+
+definition = ServiceDefinition(
+    name="invoicing",
+    package="unefois_invoicing",
+    title="Facturation",
+    routers=[router],
+    consumers=[ConsumerSpec("invoicing", (topics.CONTRACT,), HANDLERS, "Marchés notifiés -> engagements")],
+    produces=[InvoiceReceived],
+)
+app = create_service(definition)

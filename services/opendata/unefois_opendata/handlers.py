@@ -1,0 +1,55 @@
+"""Opendata's event handlers: every notified contract becomes one DECP record."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import asyncpg
+
+from unefois_kernel.consumer import HandlerRejected
+from unefois_kernel.events.catalogue import ContractNotified, InvoiceReceived
+from unefois_kernel.events.envelope import IncomingEvent
+from unefois_opendata import decp
+
+
+async def on_contract_notified(conn: asyncpg.Connection, incoming: IncomingEvent) -> None:
+    contract: ContractNotified = incoming.payload
+    published_on = datetime.now(UTC).date()
+    try:
+        record = decp.decp_marche(contract, published_on=published_on)
+    except decp.DecpRecordError as exc:
+        raise HandlerRejected(f"enregistrement DECP impossible : {exc}") from exc
+    errors = decp.validate_decp_document(decp.decp_document([record]))
+    if errors:
+        raise HandlerRejected("enregistrement DECP non conforme au schéma 2.0.3 : " + "; ".join(errors[:5]))
+    # The primary key makes a second delivery of the same contract a no-op even without the inbox.
+    await conn.execute(
+        """INSERT INTO decp_records (contract_id, buyer_siret, contract_number, publication_duty, record,
+                                     notified_on, published_on)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (contract_id) DO NOTHING""",
+        contract.contract_id,
+        contract.tenant,
+        contract.contract_number,
+        decp.publication_duty(contract).value,
+        record,
+        contract.notified_on,
+        published_on,
+    )
+
+
+async def on_invoice_received(conn: asyncpg.Connection, incoming: IncomingEvent) -> None:
+    invoice: InvoiceReceived = incoming.payload
+    await conn.execute(
+        """INSERT INTO contract_invoices (invoice_id, contract_id, buyer_siret, amount_excl_vat, issued_on)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (invoice_id) DO NOTHING""",
+        invoice.invoice_id,
+        invoice.contract_id,
+        invoice.tenant,
+        invoice.amount_excl_vat,
+        invoice.issued_on,
+    )
+
+
+CONTRACT_HANDLERS = {ContractNotified.ce_type: on_contract_notified}
+INVOICE_HANDLERS = {InvoiceReceived.ce_type: on_invoice_received}

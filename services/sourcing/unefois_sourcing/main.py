@@ -1,0 +1,14 @@
+"""ASGI entry point: `uvicorn unefois_sourcing.main:app`."""
+
+from unefois_kernel.app import ServiceDefinition, create_service
+from unefois_kernel.events.catalogue import NeedApproved
+from unefois_sourcing.api import router
+
+definition = ServiceDefinition(
+    name="sourcing",
+    package="unefois_sourcing",
+    title="Sourcing (besoins)",
+    routers=[router],
+    produces=[NeedApproved],
+)
+app = create_service(definition)
