@@ -1,0 +1,32 @@
+"""Write the pinned JSON schema of every event type (run on purpose, after a reviewed change).
+
+    python -m unefois_kernel.events.pin shared/tests/contract/pinned
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from unefois_kernel.events.catalogue import CATALOGUE
+
+
+def schema_of(ce_type: str) -> dict:
+    return CATALOGUE[ce_type].model_json_schema(mode="serialization")
+
+
+def render(ce_type: str) -> str:
+    return json.dumps(schema_of(ce_type), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def main(folder: str) -> None:
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    for ce_type in CATALOGUE:
+        (target / f"{ce_type}.json").write_text(render(ce_type), encoding="utf-8")
+        print(f"pinned {ce_type}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
