@@ -37,7 +37,7 @@ _FETCH_PENDING = """SELECT id, topic, key, headers, payload FROM outbox
                     FOR UPDATE SKIP LOCKED"""
 
 
-def new_producer(bootstrap: str) -> AIOKafkaProducer:
+def new_producer(bootstrap: str, request_timeout_ms: int = 15000) -> AIOKafkaProducer:
     # acks=all + idempotence: no duplicate or reordering from the producer's own retries.
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap,
@@ -45,7 +45,7 @@ def new_producer(bootstrap: str) -> AIOKafkaProducer:
         acks="all",
         linger_ms=2,
         max_batch_size=512 * 1024,
-        request_timeout_ms=15000,
+        request_timeout_ms=request_timeout_ms,
     )
 
 
@@ -63,7 +63,9 @@ class OutboxRelay:
         initial_backoff_s: float = 0.2,
         max_backoff_s: float = 10.0,
         housekeeping_interval_s: float = 5.0,
+        request_timeout_ms: int = 15000,
     ) -> None:
+        self.request_timeout_ms = request_timeout_ms
         self.dsn = dsn
         self.pool = pool
         self.bootstrap = bootstrap
@@ -122,7 +124,7 @@ class OutboxRelay:
                 conn.terminate()
 
     async def _publish_while_leader(self, leader_conn: asyncpg.Connection, stop: asyncio.Event) -> None:
-        self._producer = new_producer(self.bootstrap)
+        self._producer = new_producer(self.bootstrap, self.request_timeout_ms)
         await self._producer.start()
         while not stop.is_set():
             if leader_conn.is_closed():
@@ -131,10 +133,7 @@ class OutboxRelay:
             published = await self.publish_pending()
             await self._housekeeping()
             if published < self.batch_size:
-                try:
-                    await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_interval_s)
-                except TimeoutError:
-                    pass
+                await _wait_any((self._wakeup, stop), self.poll_interval_s)
 
     async def publish_pending(self) -> int:
         """Publish one batch of pending rows; returns how many rows were taken."""
@@ -151,7 +150,7 @@ class OutboxRelay:
             sent = [row["id"] for row, result in zip(rows, results) if not isinstance(result, BaseException)]
             failures = [(row, result) for row, result in zip(rows, results) if isinstance(result, BaseException)]
             if sent:
-                await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", sent)
+                await self._mark_published(conn, sent)
                 for row, result in zip(rows, results):
                     if not isinstance(result, BaseException):
                         metrics.OUTBOX_PUBLISHED.labels(row["topic"]).inc()
@@ -168,6 +167,9 @@ class OutboxRelay:
                 raise ConnectionError(f"producer unusable after {type(first_error).__name__}; recreating it")
             raise first_error
         return len(rows)
+
+    async def _mark_published(self, conn: asyncpg.Connection, ids: list[int]) -> None:
+        await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", ids)
 
     async def _send(self, producer: AIOKafkaProducer, row: asyncpg.Record) -> asyncio.Future:
         stored_headers: dict[str, str] = row["headers"]
@@ -218,3 +220,13 @@ async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+async def _wait_any(events: tuple[asyncio.Event, ...], timeout_s: float) -> None:
+    """Return when any event is set or the timeout passed."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
