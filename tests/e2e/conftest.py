@@ -1,0 +1,33 @@
+"""End-to-end fixtures: the five services, exporting their spans to an in-test OTLP receiver."""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from otlp_sink import OtlpSink
+
+# Started when this conftest loads, before the session's `platform` fixture launches the
+# services, which inherit this environment and so export their traces here.
+SINK = OtlpSink().start()
+os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = SINK.endpoint
+os.environ["OTEL_BSP_SCHEDULE_DELAY"] = "200"
+
+
+@pytest.fixture(scope="session")
+def otlp_sink() -> OtlpSink:
+    return SINK
+
+
+@pytest.fixture(scope="session")
+def urls(platform) -> dict[str, str]:
+    return {stage: platform.url(stage) for stage in ("sourcing", "tendering", "contracts", "invoicing", "opendata")}
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def client():
+    async with httpx.AsyncClient(timeout=30) as http:
+        yield http

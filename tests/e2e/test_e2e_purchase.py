@@ -1,0 +1,99 @@
+"""One purchase through the five services: entered once, never retyped, one trace."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import pytest
+
+from unefois_deploy.demo import SUPPLIERS, VILLAGE, need_facts, run_purchase, wait_for
+from unefois_opendata.decp import validate_decp_document
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_purchase_flows_from_need_to_open_data_in_one_trace(urls, client, otlp_sink):
+    trace_id = secrets.token_hex(16)
+    # The buyer's browser session carries one trace context on every request it makes.
+    client.headers["traceparent"] = f"00-{trace_id}-{secrets.token_hex(8)}-01"
+    facts = need_facts(
+        VILLAGE, object_="Réfection du parvis de la mairie", cpv="45233140", value="85000.00", commune="01004"
+    )
+    ids = await run_purchase(client, urls, facts, SUPPLIERS[0], "79990.00")
+
+    # Tendering and contracts hold the need's facts exactly as entered at sourcing.
+    consultation = (await client.get(f"{urls['tendering']}/api/consultations/{ids.consultation_id}")).json()
+    contract = (await client.get(f"{urls['contracts']}/api/contracts/{ids.contract_id}")).json()
+    for stage_purchase in (consultation["purchase"], contract["award"]["purchase"]):
+        for field, value in facts.items():
+            assert stage_purchase[field] == value, field
+    assert contract["status"] == "notified"
+
+    commitment = (await client.get(f"{urls['invoicing']}/api/commitments/{ids.commitment_id}")).json()
+    assert commitment["ceiling"] == "79990.00"
+    assert commitment["contract_number"] == ids.contract_number
+    assert commitment["holders"] == [SUPPLIERS[0]]
+
+    async def published():
+        response = await client.get(f"{urls['opendata']}/api/decp/{ids.contract_id}")
+        return response.json() if response.status_code == 200 else None
+
+    record = await wait_for(published)
+    assert validate_decp_document({"marches": {"marche": [record]}}) == []
+    assert record["id"] == ids.contract_number
+    assert record["acheteur"] == {"id": VILLAGE["siret"]}
+    assert record["objet"] == facts["object"]
+    assert record["montant"] == 79990
+    assert record["titulaires"] == [{"titulaire": {"typeIdentifiant": "SIRET", "id": SUPPLIERS[0]["siret"]}}]
+
+    # One trace across the five services, through every Kafka hop.
+    services = {f"unefois-{stage}" for stage in urls}
+    async with asyncio.timeout(20):
+        while otlp_sink.services_in_trace(trace_id) != services:
+            await asyncio.sleep(0.2)
+    hops = {span.name for span in otlp_sink.spans if span.trace_id == trace_id and span.name.endswith(" process")}
+    assert {"sourcing.need process", "tendering.award process", "contracts.contract process"} <= hops
+
+
+async def test_an_invoice_lands_once_in_its_commitment_ledger(urls, client):
+    facts = need_facts(VILLAGE, object_="Achat de bancs publics", cpv="39113000", value="30000.00", commune="01004",
+                       nature="supplies")
+    ids = await run_purchase(client, urls, facts, SUPPLIERS[1], "28000.00")
+    deposit = {
+        "invoice_number": "F-2026-0042",
+        "supplier": SUPPLIERS[1],
+        "amount_excl_vat": "12000.00",
+        "vat_amount": "2400.00",
+        "issued_on": "2026-11-20",
+    }
+    first = await client.post(f"{urls['invoicing']}/api/commitments/{ids.commitment_id}/invoices", json=deposit)
+    again = await client.post(f"{urls['invoicing']}/api/commitments/{ids.commitment_id}/invoices", json=deposit)
+    assert first.status_code == 201
+    assert again.status_code == 409
+    assert again.headers["content-type"] == "application/problem+json"
+    assert again.json()["errors"][0]["field"] == "invoice_number"
+    ledger = (await client.get(f"{urls['invoicing']}/api/commitments/{ids.commitment_id}")).json()
+    assert ledger["invoice_count"] == 1
+    assert ledger["invoiced_excl_vat"] == "12000.00"
+
+    over = deposit | {"invoice_number": "F-2026-0043", "amount_excl_vat": "16000.01"}
+    refused = await client.post(f"{urls['invoicing']}/api/commitments/{ids.commitment_id}/invoices", json=over)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "amount_excl_vat"
+
+
+async def test_bad_input_gets_a_problem_naming_the_field(urls, client):
+    facts = need_facts(VILLAGE, object_="x", cpv="4523", value="-5", commune="01004") | {
+        "buyer": {"siret": "21000003000011", "name": "Commune"}
+    }
+    response = await client.post(f"{urls['sourcing']}/api/needs", json={"facts": facts})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert {"facts.buyer.siret", "facts.main_cpv", "facts.estimated_value"} <= fields
+
+    missing = await client.post(f"{urls['sourcing']}/api/needs/00000000-0000-0000-0000-000000000000/approve",
+                                json={"approver": "X"})
+    assert missing.status_code == 404
+    assert missing.json()["errors"][0]["field"] == "need_id"
