@@ -1,0 +1,135 @@
+"""Runtime profiles: where the local runtime lives and which ports it uses.
+
+Two profiles can run side by side: "dev" (make up) and "test" (the pytest plugin).
+Every port can be moved with UNEFOIS_<PROFILE>_<FIELD>, e.g. UNEFOIS_TEST_KAFKA_PORT=39092
+or UNEFOIS_DEV_SOURCING_HTTP_PORT=9001; the profile name in the variable keeps a
+dev override from silently moving the test runtime onto the same port.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from collections.abc import Mapping
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Order matters: it is the order of the pipeline, used for start-up and display.
+STAGES: tuple[str, ...] = ("sourcing", "tendering", "contracts", "invoicing", "opendata")
+
+PROFILE_NAMES: tuple[str, ...] = ("dev", "test")
+
+
+def repo_root() -> Path:
+    """The repository this package was installed from (editable install), or UNEFOIS_REPO_ROOT."""
+    override = os.environ.get("UNEFOIS_REPO_ROOT")
+    if override:
+        return Path(override).resolve()
+    return Path(__file__).resolve().parents[2]
+
+
+def default_kafka_libs() -> Path:
+    # Same default as deploy/bootstrap.sh, which resolves the jars there.
+    override = os.environ.get("UNEFOIS_KAFKA_LIBS")
+    if override:
+        return Path(override).expanduser()
+    return Path.home() / ".cache" / "unefois" / "kafka" / "libs"
+
+
+class _ProfileSettings(BaseSettings):
+    runtime_dir: Path | None = None
+    kafka_port: int
+    kafka_controller_port: int
+    postgres_port: int
+    sourcing_http_port: int
+    tendering_http_port: int
+    contracts_http_port: int
+    invoicing_http_port: int
+    opendata_http_port: int
+    # Shared by both profiles on purpose: the partition count is a property of the
+    # platform's design, not of where it runs.
+    topic_partitions: int = Field(default=6, ge=1, validation_alias="UNEFOIS_TOPIC_PARTITIONS")
+
+
+class _DevSettings(_ProfileSettings):
+    model_config = SettingsConfigDict(env_prefix="UNEFOIS_DEV_")
+    kafka_port: int = 19092
+    kafka_controller_port: int = 19093
+    postgres_port: int = 15432
+    sourcing_http_port: int = 8001
+    tendering_http_port: int = 8002
+    contracts_http_port: int = 8003
+    invoicing_http_port: int = 8004
+    opendata_http_port: int = 8005
+
+
+class _TestSettings(_ProfileSettings):
+    model_config = SettingsConfigDict(env_prefix="UNEFOIS_TEST_")
+    kafka_port: int = 29092
+    kafka_controller_port: int = 29093
+    postgres_port: int = 25432
+    sourcing_http_port: int = 18001
+    tendering_http_port: int = 18002
+    contracts_http_port: int = 18003
+    invoicing_http_port: int = 18004
+    opendata_http_port: int = 18005
+
+
+_SETTINGS_BY_PROFILE: dict[str, type[_ProfileSettings]] = {"dev": _DevSettings, "test": _TestSettings}
+
+
+@dataclass(frozen=True)
+class RuntimeProfile:
+    name: str
+    repo_root: Path
+    runtime_dir: Path
+    kafka_port: int
+    kafka_controller_port: int
+    postgres_port: int
+    http_ports: Mapping[str, int]
+    topic_partitions: int
+    kafka_libs: Path
+    host: str = "127.0.0.1"
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"{self.host}:{self.kafka_port}"
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.runtime_dir / "secrets.json"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.runtime_dir / "logs"
+
+    @property
+    def pids_dir(self) -> Path:
+        return self.runtime_dir / "pids"
+
+    def service_url(self, stage: str) -> str:
+        return f"http://{self.host}:{self.http_ports[stage]}"
+
+    def service_urls(self) -> dict[str, str]:
+        return {stage: self.service_url(stage) for stage in STAGES}
+
+
+def load_profile(name: str) -> RuntimeProfile:
+    if name not in _SETTINGS_BY_PROFILE:
+        raise ValueError(f"unknown profile {name!r}; expected one of {', '.join(PROFILE_NAMES)}")
+    settings = _SETTINGS_BY_PROFILE[name]()
+    root = repo_root()
+    return RuntimeProfile(
+        name=name,
+        repo_root=root,
+        runtime_dir=(settings.runtime_dir or root / ".runtime" / name).resolve(),
+        kafka_port=settings.kafka_port,
+        kafka_controller_port=settings.kafka_controller_port,
+        postgres_port=settings.postgres_port,
+        http_ports=MappingProxyType({stage: getattr(settings, f"{stage}_http_port") for stage in STAGES}),
+        topic_partitions=settings.topic_partitions,
+        kafka_libs=default_kafka_libs(),
+    )
