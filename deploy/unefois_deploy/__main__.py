@@ -1,0 +1,3 @@
+from unefois_deploy.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,145 @@
+"""Supervisor of the service processes: `uvicorn unefois_<stage>.main:app`, one per stage.
+
+Each started process gets a pid file (<runtime>/pids/<stage>.pid) and a log
+(<runtime>/logs/<stage>.log); stop() only ever signals a process whose pid file we wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+
+from unefois_deploy.config import STAGES, RuntimeProfile
+from unefois_deploy.environment import service_environment
+from unefois_deploy.logtail import tail
+from unefois_deploy.pidfile import PidFile, kill, terminate
+from unefois_deploy.ports import ensure_port_free
+
+READY_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 15.0
+
+CommandFactory = Callable[[str, int], Sequence[str]]
+
+
+def existing_stages(profile: RuntimeProfile) -> list[str]:
+    """The stages whose service has been written (services/<stage>/pyproject.toml), in pipeline order."""
+    return [stage for stage in STAGES if (profile.repo_root / "services" / stage / "pyproject.toml").exists()]
+
+
+def uvicorn_command(stage: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "uvicorn", f"unefois_{stage}.main:app", "--host", "127.0.0.1", "--port", str(port)]
+
+
+class ServiceStartError(RuntimeError):
+    pass
+
+
+class ServiceSupervisor:
+    def __init__(self, profile: RuntimeProfile, command: CommandFactory = uvicorn_command) -> None:
+        self._profile = profile
+        self._command = command
+
+    def url(self, stage: str) -> str:
+        return self._profile.service_url(stage)
+
+    def log_file(self, stage: str) -> Path:
+        return self._profile.logs_dir / f"{stage}.log"
+
+    def _pid_file(self, stage: str) -> PidFile:
+        return PidFile(self._profile.pids_dir / f"{stage}.pid")
+
+    def is_running(self, stage: str) -> bool:
+        return self._pid_file(stage).process() is not None
+
+    async def start(self, stage: str, timeout: float = READY_TIMEOUT_S) -> bool:
+        """Start the service and wait until GET /readyz answers 200. False if ours was already running."""
+        return bool(await self.start_all([stage], timeout))
+
+    def _spawn(self, stage: str) -> None:
+        port = self._profile.http_ports[stage]
+        ensure_port_free(self._profile.host, port, f"service {stage}")
+        log_file = self.log_file(stage)
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        with log_file.open("ab") as log:
+            log.write(f"\n=== unefois_deploy: starting {stage} at {datetime.now(timezone.utc).isoformat()}\n".encode())
+            log.flush()
+            process = subprocess.Popen(
+                list(self._command(stage, port)),
+                env={**os.environ, **service_environment(self._profile, stage)},
+                cwd=self._profile.repo_root,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                # Own session: `up` can exit and leave it running; Ctrl-C in that shell does not reach it.
+                start_new_session=True,
+            )
+        self._pid_file(stage).record(process.pid)
+
+    async def wait_ready(self, stage: str, timeout: float = READY_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout
+        last_answer = "no answer yet"
+        async with httpx.AsyncClient(base_url=self.url(stage), timeout=2.0) as client:
+            while True:
+                if not self.is_running(stage):
+                    raise ServiceStartError(f"service {stage} exited during start-up\n{tail(self.log_file(stage))}")
+                try:
+                    response = await client.get("/readyz")
+                    if response.status_code == 200:
+                        return
+                    last_answer = f"HTTP {response.status_code}"
+                except httpx.HTTPError as error:
+                    last_answer = repr(error)
+                if time.monotonic() > deadline:
+                    raise ServiceStartError(
+                        f"service {stage} not ready at {self.url(stage)}/readyz after {timeout:.0f}s "
+                        f"(last: {last_answer})\n{tail(self.log_file(stage))}"
+                    )
+                await asyncio.sleep(0.2)
+
+    def stop(self, stage: str, timeout: float = STOP_TIMEOUT_S) -> bool:
+        """SIGTERM (uvicorn drains and runs the lifespan shutdown), SIGKILL after `timeout`."""
+        pid_file = self._pid_file(stage)
+        process = pid_file.process()
+        if process is None:
+            return False
+        terminate(process, timeout)
+        pid_file.clear()
+        return True
+
+    def kill(self, stage: str) -> None:
+        """SIGKILL, as a crash would: no shutdown code runs. For failure tests."""
+        pid_file = self._pid_file(stage)
+        process = pid_file.process()
+        if process is None:
+            raise ServiceStartError(f"service {stage} is not running")
+        kill(process)
+        pid_file.clear()
+
+    async def start_all(self, stages: Iterable[str], timeout: float = READY_TIMEOUT_S) -> list[str]:
+        """Start the stages that are not running, all at once, and wait until every one is ready.
+
+        Returns the stages this call started. If one fails, the ones this call started are stopped.
+        """
+        stages = list(stages)
+        started: list[str] = []
+        try:
+            for stage in stages:
+                if not self.is_running(stage):
+                    self._spawn(stage)
+                    started.append(stage)
+            # Concurrent waits: the services boot in parallel (no start-up order between them).
+            await asyncio.gather(*(self.wait_ready(stage, timeout) for stage in stages))
+        except BaseException:
+            self.stop_all(started)
+            raise
+        return started
+
+    def stop_all(self, stages: Iterable[str] = STAGES) -> list[str]:
+        """Stop in reverse pipeline order; returns the stages that were running."""
+        return [stage for stage in reversed(list(stages)) if self.stop(stage)]
