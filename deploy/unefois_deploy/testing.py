@@ -1,0 +1,177 @@
+"""Pytest plugin: the "test" profile's PostgreSQL + Kafka (+ the services) as fixtures.
+
+Registered by the repo-root conftest.py. Any test that uses `runtime` (directly or through
+another fixture below) is marked `integration`, so `pytest -m "not integration"` runs the
+pure unit tests without starting anything.
+
+The runtime is shared by the whole session and left as found: what the plugin started it
+stops at the end; what was already running (e.g. `python -m unefois_deploy runtime-up
+--profile test` to keep it warm between runs) it leaves running.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import pytest
+import pytest_asyncio
+
+from unefois_deploy.config import RuntimeProfile, load_profile
+from unefois_deploy.runtime import Runtime, StartReport
+from unefois_deploy.services import ServiceSupervisor, existing_stages
+from unefois_deploy.topics import delete_topics, ensure_topics
+
+INTEGRATION_MARKER = "integration"
+_START_REPORT = pytest.StashKey[tuple[StartReport, float]]()
+
+
+@dataclass(frozen=True)
+class TestRuntime:
+    """What the `runtime` fixture yields."""
+
+    __test__ = False  # not a test class, whatever its name says
+
+    profile: RuntimeProfile
+    runtime: Runtime
+    report: StartReport
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return self.profile.kafka_bootstrap
+
+    @property
+    def admin_dsn(self) -> str:
+        return self.runtime.databases.admin_dsn()
+
+    def service_dsn(self, stage: str) -> str:
+        return self.runtime.databases.service_dsn(stage)
+
+
+class Platform:
+    """What the `platform` fixture yields: the written services, running and ready."""
+
+    def __init__(self, supervisor: ServiceSupervisor, stages: list[str]) -> None:
+        self._supervisor = supervisor
+        self.stages = stages
+
+    def url(self, stage: str) -> str:
+        self._check(stage)
+        return self._supervisor.url(stage)
+
+    def kill(self, stage: str) -> None:
+        """SIGKILL the service (no shutdown code runs), as a crash would."""
+        self._check(stage)
+        self._supervisor.kill(stage)
+
+    async def start(self, stage: str) -> None:
+        """Start it again (after kill) and wait until /readyz answers 200."""
+        self._check(stage)
+        await self._supervisor.start(stage)
+
+    def _check(self, stage: str) -> None:
+        if stage not in self.stages:
+            raise KeyError(f"service {stage!r} is not part of this platform (written services: {self.stages})")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{INTEGRATION_MARKER}: needs the local PostgreSQL + Kafka of the test profile (started on demand)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "runtime" in getattr(item, "fixturenames", ()):
+            item.add_marker(INTEGRATION_MARKER)
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    if _START_REPORT not in config.stash:
+        return
+    report, total = config.stash[_START_REPORT]
+
+    def state(started: bool, seconds: float) -> str:
+        return f"started, ready in {seconds:.1f}s" if started else "already running"
+
+    terminalreporter.write_line(
+        f"unefois test runtime: PostgreSQL {state(report.postgres_started, report.postgres_ready_s)}; "
+        f"Kafka {state(report.kafka_started, report.kafka_ready_s)}; runtime up in {total:.1f}s"
+    )
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def runtime(pytestconfig: pytest.Config) -> AsyncIterator[TestRuntime]:
+    profile = load_profile("test")
+    shared = Runtime(profile)
+    began = time.monotonic()
+    report = await shared.up()
+    pytestconfig.stash[_START_REPORT] = (report, time.monotonic() - began)
+    try:
+        yield TestRuntime(profile, shared, report)
+    finally:
+        await shared.down(postgres=report.postgres_started, kafka=report.kafka_started)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(runtime: TestRuntime) -> str:
+    return runtime.kafka_bootstrap
+
+
+@pytest.fixture(scope="session")
+def admin_dsn(runtime: TestRuntime) -> str:
+    """Superuser DSN (unefois_admin) of the test cluster."""
+    return runtime.admin_dsn
+
+
+@pytest.fixture(scope="session")
+def service_dsn(runtime: TestRuntime) -> Callable[[str], str]:
+    """service_dsn("sourcing") -> DSN of role unefois_sourcing on its own database."""
+    return runtime.service_dsn
+
+
+@pytest_asyncio.fixture
+async def scratch_database(runtime: TestRuntime, request: pytest.FixtureRequest) -> AsyncIterator[Callable[[], Awaitable[str]]]:
+    """`dsn = await scratch_database()`: a fresh empty database (owner: the scratch role), dropped after the test."""
+    created: list[str] = []
+
+    async def create() -> str:
+        name = f"{request.node.name[:30]}_{uuid.uuid4().hex[:8]}"
+        created.append(name)
+        return await runtime.runtime.databases.create_scratch_database(name)
+
+    yield create
+    for name in created:
+        await runtime.runtime.databases.drop_scratch_database(name)
+
+
+@pytest_asyncio.fixture
+async def unique_topic(runtime: TestRuntime) -> AsyncIterator[Callable[..., Awaitable[str]]]:
+    """`topic = await unique_topic(partitions=6)`: a fresh topic nobody else uses, deleted after the test."""
+    created: list[str] = []
+
+    async def create(partitions: int = 1) -> str:
+        name = f"test.{uuid.uuid4().hex}"
+        await ensure_topics(runtime.kafka_bootstrap, [name], partitions)
+        created.append(name)
+        return name
+
+    yield create
+    if created:
+        await delete_topics(runtime.kafka_bootstrap, created)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def platform(runtime: TestRuntime) -> AsyncIterator[Platform]:
+    """The written services (services/<stage>/pyproject.toml), started and ready; stopped after the session
+    (those that were already running are left running)."""
+    supervisor = ServiceSupervisor(runtime.profile)
+    stages = existing_stages(runtime.profile)
+    started = await supervisor.start_all(stages)
+    try:
+        yield Platform(supervisor, stages)
+    finally:
+        # By stage, through the pid files: a service a test killed and restarted is stopped too.
+        supervisor.stop_all(started)
