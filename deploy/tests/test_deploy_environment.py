@@ -1,0 +1,40 @@
+import dataclasses
+import json
+import stat
+
+from unefois_deploy.config import load_profile
+from unefois_deploy.environment import service_environment
+
+
+def test_service_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+    profile = dataclasses.replace(load_profile("dev"), runtime_dir=tmp_path)
+    env = service_environment(profile, "invoicing")
+
+    password = json.loads(profile.secrets_file.read_text())["unefois_invoicing"]
+    assert env == {
+        "UNEFOIS_INVOICING_DATABASE_URL": f"postgresql://unefois_invoicing:{password}@127.0.0.1:15432/unefois_invoicing",
+        "UNEFOIS_INVOICING_KAFKA_BOOTSTRAP": "127.0.0.1:19092",
+        "UNEFOIS_INVOICING_TOPIC_PARTITIONS": "6",
+        "UNEFOIS_INVOICING_HTTP_PORT": "8004",
+        "UNEFOIS_INVOICING_PUBLIC_URL": "http://127.0.0.1:8004",
+        "UNEFOIS_SERVICE_URLS": json.dumps(
+            {
+                "sourcing": "http://127.0.0.1:8001",
+                "tendering": "http://127.0.0.1:8002",
+                "contracts": "http://127.0.0.1:8003",
+                "invoicing": "http://127.0.0.1:8004",
+                "opendata": "http://127.0.0.1:8005",
+            }
+        ),
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318",
+    }
+    assert stat.S_IMODE(profile.secrets_file.stat().st_mode) == 0o600
+
+
+def test_passwords_are_generated_once(tmp_path):
+    profile = dataclasses.replace(load_profile("dev"), runtime_dir=tmp_path)
+    first = service_environment(profile, "sourcing")["UNEFOIS_SOURCING_DATABASE_URL"]
+    assert service_environment(profile, "sourcing")["UNEFOIS_SOURCING_DATABASE_URL"] == first
+    other = service_environment(profile, "tendering")["UNEFOIS_TENDERING_DATABASE_URL"]
+    assert first.split(":")[2].split("@")[0] != other.split(":")[2].split("@")[0]
