@@ -7,6 +7,7 @@ HTTP for people and the Kafka consumers and outbox relay for other services, in 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
@@ -69,6 +71,7 @@ class ServiceRuntime:
         self._stop = asyncio.Event()
         self._relay_task: asyncio.Task | None = None
         self._dlq_sizes: tuple[float, dict[str, int]] = (0.0, {})
+        self._dlq_gauge = DeadLetterGauge(settings.kafka_bootstrap, self.consumed_dlq_topics())
 
     def declare_channels(self) -> None:
         for model in self.definition.produces:
@@ -124,6 +127,7 @@ class ServiceRuntime:
             await asyncio.wait([self._relay_task], timeout=10)
         await self.broker.stop()
         await self.dlq.stop()
+        await self._dlq_gauge.stop()
         if self.pool is not None:
             await self.pool.close()
         shutdown_tracing()
@@ -149,7 +153,7 @@ class ServiceRuntime:
             pass
         checked_at, sizes = self._dlq_sizes
         if time.monotonic() - checked_at > 10:
-            sizes = await _dlq_sizes(self.settings.kafka_bootstrap, self.consumed_dlq_topics())
+            sizes = await self._dlq_gauge.sizes()
             self._dlq_sizes = (time.monotonic(), sizes)
         for topic, size in sizes.items():
             metrics.DLQ_SIZE.labels(topic).set(size)
@@ -162,26 +166,58 @@ class ServiceRuntime:
         return spec.to_specification().to_jsonable()
 
 
-async def _dlq_sizes(bootstrap: str, topics: list[str]) -> dict[str, int]:
-    if not topics:
-        return {}
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=5000)
-    try:
+class DeadLetterGauge:
+    """Counts the records held by dead-letter topics, for the DLQ size metric.
+
+    One long-lived, group-less consumer, assigned to the DLQ partitions and paused so it
+    never fetches records: it only asks for the first and last offsets.
+    """
+
+    def __init__(self, bootstrap: str, topics: list[str]) -> None:
+        self.bootstrap = bootstrap
+        self.topics = topics
+        self._consumer: AIOKafkaConsumer | None = None
+        self._partitions: list[TopicPartition] = []
+
+    async def _start(self) -> AIOKafkaConsumer:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=5000)
+        await admin.start()
+        try:
+            described = await admin.describe_topics(self.topics)
+        finally:
+            await admin.close()
+        self._partitions = [
+            TopicPartition(topic["topic"], partition["partition"])
+            for topic in described
+            if not topic["error_code"]
+            for partition in topic["partitions"]
+        ]
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, request_timeout_ms=5000)
         await consumer.start()
-        sizes = {}
-        for topic in topics:
-            partitions = consumer.partitions_for_topic(topic) or set()
-            tps = [TopicPartition(topic, p) for p in partitions]
-            if not tps:
-                continue
-            end = await consumer.end_offsets(tps)
-            begin = await consumer.beginning_offsets(tps)
-            sizes[topic] = sum(end[tp] - begin[tp] for tp in tps)
+        consumer.assign(self._partitions)
+        consumer.pause(*self._partitions)
+        return consumer
+
+    async def sizes(self) -> dict[str, int]:
+        if not self.topics:
+            return {}
+        try:
+            if self._consumer is None:
+                self._consumer = await self._start()
+            end = await self._consumer.end_offsets(self._partitions)
+            begin = await self._consumer.beginning_offsets(self._partitions)
+        except Exception:  # noqa: BLE001 - a scrape must not fail because the broker is away
+            return {}
+        sizes = dict.fromkeys(self.topics, 0)
+        for tp in self._partitions:
+            sizes[tp.topic] += end[tp] - begin[tp]
         return sizes
-    except Exception:  # noqa: BLE001
-        return {}
-    finally:
-        await consumer.stop()
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            # aiokafka's stop() of a group-less consumer can raise a stray CancelledError.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._consumer.stop()
 
 
 async def _retry_until_ready(start, *, what: str, timeout_s: float = 60.0):

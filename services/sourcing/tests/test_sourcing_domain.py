@@ -1,0 +1,37 @@
+"""Sourcing rules: lots add up, a need is approved once."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from unefois_kernel.events.catalogue import Lot
+from unefois_kernel.problems import DomainError
+from unefois_kernel.testing import purchase
+from unefois_sourcing import domain
+
+AT = datetime(2026, 11, 2, 10, tzinfo=UTC)
+
+
+def test_lots_must_add_up_to_the_estimate():
+    lots = [Lot(number=1, title="A", estimated_value=Decimal("70000.00")),
+            Lot(number=2, title="B", estimated_value=Decimal("50000.00"))]
+    domain.check_lots_add_up(purchase(lots=lots))  # 120 000 = 120 000
+    short = [lots[0], lots[1].model_copy(update={"estimated_value": Decimal("49999.99")})]
+    with pytest.raises(DomainError) as refused:
+        domain.check_lots_add_up(purchase(lots=short))
+    assert refused.value.field == "lots"
+
+
+def test_approval_publishes_everything_downstream_needs():
+    facts = purchase()
+    event = domain.approve(domain.NeedStatus.SUBMITTED, facts, approver="Cheffe", at=AT, invited=[])
+    assert event.purchase == facts
+    assert event.subject == str(facts.need_id)
+    assert event.tenant == facts.buyer.siret
+
+
+def test_a_need_is_approved_once():
+    with pytest.raises(DomainError) as refused:
+        domain.approve(domain.NeedStatus.APPROVED, purchase(), approver="C", at=AT, invited=[])
+    assert refused.value.status == 409
