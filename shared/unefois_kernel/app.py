@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
@@ -27,6 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from unefois_kernel import db, metrics, migrations
 from unefois_kernel.consumer import DeadLetterProducer, EventHandler, InboxConsumer, subscribe
 from unefois_kernel.events.catalogue import Event
+from unefois_kernel.kafka_admin import topic_partitions
 from unefois_kernel.logging import configure_logging
 from unefois_kernel.problems import install_problem_handlers
 from unefois_kernel.relay import OutboxRelay
@@ -180,18 +180,7 @@ class DeadLetterGauge:
         self._partitions: list[TopicPartition] = []
 
     async def _start(self) -> AIOKafkaConsumer:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=5000)
-        await admin.start()
-        try:
-            described = await admin.describe_topics(self.topics)
-        finally:
-            await admin.close()
-        self._partitions = [
-            TopicPartition(topic["topic"], partition["partition"])
-            for topic in described
-            if not topic["error_code"]
-            for partition in topic["partitions"]
-        ]
+        self._partitions = await topic_partitions(self.bootstrap, self.topics)
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, request_timeout_ms=5000)
         await consumer.start()
         consumer.assign(self._partitions)

@@ -189,3 +189,29 @@ async def test_an_event_without_a_valid_tenant_is_dead_lettered(kernel_db, probe
     assert await _applied(kernel_db) == [("k1", 2)]
     dead = await read_topic(kafka_bootstrap, dlq_of(probe_topic.topic), expected=1)
     assert dict(dead[0].headers)["dlq_field"] == b"ce_tenant"
+
+
+async def test_an_operator_replays_a_dead_letter_once_the_cause_is_fixed(
+    kernel_db, probe_topic, raw_producer, kafka_bootstrap
+):
+    from unefois_kernel.dlq import read_dead_letters, replay
+
+    name = f"c-{uuid.uuid4().hex[:8]}"
+    refused = {7}
+    handler = _recording_handler(fail_on=refused)
+    sent = await _send(raw_producer, probe_topic, 7)
+    broker, consumer = await _running(kafka_bootstrap, kernel_db, probe_topic, handler, name)
+    try:
+        await _until(lambda: _committed_at_least(kafka_bootstrap, name, probe_topic.topic, 1))
+        entries = await read_dead_letters(kafka_bootstrap, dlq_of(probe_topic.topic))
+        assert [e.summary()["ce_id"] for e in entries] == [str(sent.envelope.id)]
+        assert entries[0].summary()["consumer"] == name
+        assert await _applied(kernel_db) == []
+
+        refused.clear()  # the operator fixed the cause (data, reference table, bug)
+        assert await replay(kafka_bootstrap, entries[0]) == probe_topic.topic
+        await _until(lambda: _has(kernel_db, 1))
+    finally:
+        await broker.stop()
+        await consumer.dlq.stop()
+    assert await _applied(kernel_db) == [("k1", 7)]
