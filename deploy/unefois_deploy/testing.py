@@ -6,7 +6,8 @@ pure unit tests without starting anything.
 
 The runtime is shared by the whole session and left as found: what the plugin started it
 stops at the end; what was already running (e.g. `python -m unefois_deploy runtime-up
---profile test` to keep it warm between runs) it leaves running.
+--profile test` to keep it warm between runs) it leaves running. Concurrent sessions on one
+machine share it safely (unefois_deploy.sessions): the last one out stops it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pytest_asyncio
 from unefois_deploy.config import RuntimeProfile, load_profile
 from unefois_deploy.runtime import Runtime, StartReport
 from unefois_deploy.services import ServiceSupervisor, existing_stages
+from unefois_deploy.sessions import SharedRuntime
 from unefois_deploy.topics import delete_topics, ensure_topics
 
 INTEGRATION_MARKER = "integration"
@@ -34,9 +36,16 @@ class TestRuntime:
 
     __test__ = False  # not a test class, whatever its name says
 
-    profile: RuntimeProfile
-    runtime: Runtime
+    shared: SharedRuntime
     report: StartReport
+
+    @property
+    def profile(self) -> RuntimeProfile:
+        return self.shared.profile
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.shared.runtime
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -104,15 +113,14 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def runtime(pytestconfig: pytest.Config) -> AsyncIterator[TestRuntime]:
-    profile = load_profile("test")
-    shared = Runtime(profile)
+    shared = SharedRuntime(load_profile("test"))
     began = time.monotonic()
-    report = await shared.up()
+    report = await shared.join()
     pytestconfig.stash[_START_REPORT] = (report, time.monotonic() - began)
     try:
-        yield TestRuntime(profile, shared, report)
+        yield TestRuntime(shared, report)
     finally:
-        await shared.down(postgres=report.postgres_started, kafka=report.kafka_started)
+        await shared.leave()
 
 
 @pytest.fixture(scope="session")
@@ -164,14 +172,9 @@ async def unique_topic(runtime: TestRuntime) -> AsyncIterator[Callable[..., Awai
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def platform(runtime: TestRuntime) -> AsyncIterator[Platform]:
-    """The written services (services/<stage>/pyproject.toml), started and ready; stopped after the session
-    (those that were already running are left running)."""
-    supervisor = ServiceSupervisor(runtime.profile)
+async def platform(runtime: TestRuntime) -> Platform:
+    """The written services (services/<stage>/pyproject.toml), started and ready. Those this
+    session started are stopped with the runtime at the end; those already running are left."""
     stages = existing_stages(runtime.profile)
-    started = await supervisor.start_all(stages)
-    try:
-        yield Platform(supervisor, stages)
-    finally:
-        # By stage, through the pid files: a service a test killed and restarted is stopped too.
-        supervisor.stop_all(started)
+    await runtime.shared.start_services(stages)
+    return Platform(runtime.shared.supervisor, stages)

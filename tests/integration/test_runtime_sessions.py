@@ -1,0 +1,31 @@
+"""A test session that leaves must not stop the runtime under another one still using it."""
+
+import asyncio
+import sys
+import textwrap
+
+from unefois_deploy.kafka import metadata_round_trip
+
+OTHER_SESSION = textwrap.dedent(
+    """
+    import asyncio
+    from unefois_deploy.config import load_profile
+    from unefois_deploy.sessions import SharedRuntime
+
+    async def main():
+        session = SharedRuntime(load_profile("test"))
+        await session.join()
+        await session.leave()
+
+    asyncio.run(main())
+    """
+)
+
+
+async def test_other_session_leaving_keeps_the_runtime_up(runtime):
+    other = await asyncio.create_subprocess_exec(sys.executable, "-c", OTHER_SESSION)
+    assert await other.wait() == 0
+
+    assert runtime.runtime.kafka.is_running()
+    assert await runtime.runtime.postgres.is_running()
+    await metadata_round_trip(runtime.kafka_bootstrap)
