@@ -89,7 +89,10 @@ class PostgresCluster:
         digest = hashlib.sha256(str(self._profile.runtime_dir).encode()).hexdigest()[:12]
         base = Path("/var/lib/unefois") if _running_as_root() else Path(tempfile.gettempdir()) / f"unefois-{os.getuid()}"
         outside = base / f"{self._profile.name}-{digest}"
-        outside.mkdir(parents=True, exist_ok=True)
+        # No link pointed at it, so it is left over from a deleted runtime dir whose
+        # secrets.json is gone: its admin password is unknown, start afresh.
+        shutil.rmtree(outside, ignore_errors=True)
+        outside.mkdir(parents=True)
         self._hand_over(outside)
         link.symlink_to(outside, target_is_directory=True)
         return outside
@@ -209,6 +212,11 @@ class PostgresCluster:
         while True:
             try:
                 connection = await asyncpg.connect(self._databases.admin_dsn(), timeout=3)
+            except asyncpg.InvalidPasswordError as error:
+                raise RuntimeError(
+                    f"the cluster in {self.home} does not accept the admin password of {self._profile.secrets_file} "
+                    f"(was one of them deleted?); stop it and remove {self._profile.runtime_dir} to start afresh"
+                ) from error
             except (OSError, asyncpg.CannotConnectNowError, asyncio.TimeoutError) as error:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"PostgreSQL not ready after {timeout:.0f}s: {error}\n{tail(self.log_file)}") from error
