@@ -63,7 +63,9 @@ async def _down(profile: RuntimeProfile) -> None:
 
 async def _status(profile: RuntimeProfile) -> None:
     runtime, supervisor = Runtime(profile), ServiceSupervisor(profile)
-    table = Table("component", "state", "address", title=f"unefois ({profile.name}) in {profile.runtime_dir}")
+    table = Table(title=f"unefois ({profile.name}) in {profile.runtime_dir}")
+    for column in ("component", "state", "address"):
+        table.add_column(column, overflow="fold")
 
     def running(flag: bool) -> str:
         return "[green]running[/]" if flag else "[red]stopped[/]"
@@ -99,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         asyncio.run(action(load_profile(args.profile)))
     except (RuntimeError, OSError) as error:  # our errors carry the explanation (and log tails)
-        console.print(f"[bold red]{args.command} failed:[/] {error}", markup=True, highlight=False)
+        # soft_wrap: log tails in the message keep their own lines.
+        console.print(f"[bold red]{args.command} failed:[/]", highlight=False)
+        console.print(str(error), markup=False, highlight=False, soft_wrap=True)
         return 1
     except KeyboardInterrupt:
         return 130
