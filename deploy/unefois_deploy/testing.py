@@ -21,6 +21,9 @@ import pytest
 import pytest_asyncio
 
 from unefois_deploy.config import RuntimeProfile, load_profile
+from unefois_deploy.databases import Databases
+from unefois_deploy.kafka import KafkaNode
+from unefois_deploy.postgres import PostgresCluster
 from unefois_deploy.runtime import Runtime, StartReport
 from unefois_deploy.services import ServiceSupervisor, existing_stages
 from unefois_deploy.sessions import SharedRuntime
@@ -48,15 +51,27 @@ class TestRuntime:
         return self.shared.runtime
 
     @property
+    def databases(self) -> Databases:
+        return self.shared.runtime.databases
+
+    @property
+    def postgres(self) -> PostgresCluster:
+        return self.shared.runtime.postgres
+
+    @property
+    def kafka(self) -> KafkaNode:
+        return self.shared.runtime.kafka
+
+    @property
     def kafka_bootstrap(self) -> str:
         return self.profile.kafka_bootstrap
 
     @property
     def admin_dsn(self) -> str:
-        return self.runtime.databases.admin_dsn()
+        return self.databases.admin_dsn()
 
     def service_dsn(self, stage: str) -> str:
-        return self.runtime.databases.service_dsn(stage)
+        return self.databases.service_dsn(stage)
 
 
 class Platform:
@@ -148,11 +163,11 @@ async def scratch_database(runtime: TestRuntime, request: pytest.FixtureRequest)
     async def create() -> str:
         name = f"{request.node.name[:30]}_{uuid.uuid4().hex[:8]}"
         created.append(name)
-        return await runtime.runtime.databases.create_scratch_database(name)
+        return await runtime.databases.create_scratch_database(name)
 
     yield create
     for name in created:
-        await runtime.runtime.databases.drop_scratch_database(name)
+        await runtime.databases.drop_scratch_database(name)
 
 
 @pytest_asyncio.fixture

@@ -65,7 +65,7 @@ async def test_scratch_database_is_fresh_and_dropped_afterwards(runtime, scratch
     finally:
         await connection.close()
 
-    await runtime.runtime.databases.drop_scratch_database(database.removeprefix("scratch_"))
+    await runtime.databases.drop_scratch_database(database.removeprefix("scratch_"))
     admin = await asyncpg.connect(runtime.admin_dsn)
     try:
         assert await admin.fetchval("SELECT count(*) FROM pg_database WHERE datname = $1", database) == 0

@@ -26,6 +26,6 @@ async def test_other_session_leaving_keeps_the_runtime_up(runtime):
     other = await asyncio.create_subprocess_exec(sys.executable, "-c", OTHER_SESSION)
     assert await other.wait() == 0
 
-    assert runtime.runtime.kafka.is_running()
-    assert await runtime.runtime.postgres.is_running()
+    assert runtime.kafka.is_running()
+    assert await runtime.postgres.is_running()
     await metadata_round_trip(runtime.kafka_bootstrap)
