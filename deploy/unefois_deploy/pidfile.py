@@ -36,13 +36,20 @@ class PidFile:
 
 def terminate(process: psutil.Process, timeout: float) -> None:
     """SIGTERM (graceful shutdown hooks run), then SIGKILL if it is still there after `timeout`."""
-    try:
-        process.terminate()
-        process.wait(timeout)
-    except psutil.TimeoutExpired:
+    terminate_all([process], timeout)
+
+
+def terminate_all(processes: list[psutil.Process], timeout: float) -> None:
+    """terminate() for several at once: they shut down in parallel, within one `timeout`."""
+    for process in processes:
+        try:
+            process.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    # wait_procs also reaps the ones that are our children.
+    _, still_alive = psutil.wait_procs(processes, timeout=timeout)
+    for process in still_alive:
         kill(process)
-    except psutil.NoSuchProcess:
-        pass
 
 
 def kill(process: psutil.Process) -> None:

@@ -20,7 +20,7 @@ import httpx
 from unefois_deploy.config import STAGES, RuntimeProfile
 from unefois_deploy.environment import service_environment
 from unefois_deploy.logtail import tail
-from unefois_deploy.pidfile import PidFile, kill, terminate
+from unefois_deploy.pidfile import PidFile, kill, terminate, terminate_all
 from unefois_deploy.ports import ensure_port_free
 
 READY_TIMEOUT_S = 60.0
@@ -140,6 +140,11 @@ class ServiceSupervisor:
             raise
         return started
 
-    def stop_all(self, stages: Iterable[str] = STAGES) -> list[str]:
-        """Stop in reverse pipeline order; returns the stages that were running."""
-        return [stage for stage in reversed(list(stages)) if self.stop(stage)]
+    def stop_all(self, stages: Iterable[str] = STAGES, timeout: float = STOP_TIMEOUT_S) -> list[str]:
+        """Stop them all at once (each drains in parallel); returns the stages that were running."""
+        running = {stage: self._pid_file(stage).process() for stage in stages}
+        running = {stage: process for stage, process in running.items() if process is not None}
+        terminate_all(list(running.values()), timeout)
+        for stage in running:
+            self._pid_file(stage).clear()
+        return list(running)
