@@ -4,6 +4,8 @@ for ours (and never killed)."""
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import psutil
@@ -46,9 +48,7 @@ def terminate_all(processes: list[psutil.Process], timeout: float) -> None:
             process.terminate()
         except psutil.NoSuchProcess:
             pass
-    # wait_procs also reaps the ones that are our children.
-    _, still_alive = psutil.wait_procs(processes, timeout=timeout)
-    for process in still_alive:
+    for process in _wait_gone(processes, timeout):
         kill(process)
 
 
@@ -56,6 +56,29 @@ def kill(process: psutil.Process) -> None:
     """SIGKILL and wait until it is gone (reaped, when it is our child)."""
     try:
         process.kill()
-        process.wait(10)
     except psutil.NoSuchProcess:
-        pass
+        return
+    if _wait_gone([process], 10):
+        raise RuntimeError(f"pid {process.pid} survived SIGKILL for 10 s")
+
+
+def _wait_gone(processes: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Wait until they exit; returns those still alive after `timeout`.
+
+    wait_procs reaps our own children. A process started by another live process (another
+    test session, say) stays a zombie until that parent reaps it: it holds no port and we
+    cannot reap it, so it counts as gone instead of being waited on until the timeout.
+    """
+    deadline = time.monotonic() + timeout
+    pending = list(processes)
+    while pending and time.monotonic() < deadline:
+        _, pending = psutil.wait_procs(pending, timeout=0.1)
+        pending = [process for process in pending if not _zombie_of_another(process)]
+    return pending
+
+
+def _zombie_of_another(process: psutil.Process) -> bool:
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE and process.ppid() != os.getpid()
+    except psutil.NoSuchProcess:
+        return True

@@ -7,7 +7,9 @@ pure unit tests without starting anything.
 The runtime is shared by the whole session and left as found: what the plugin started it
 stops at the end; what was already running (e.g. `python -m unefois_deploy runtime-up
 --profile test` to keep it warm between runs) it leaves running. Concurrent sessions on one
-machine share it safely (unefois_deploy.sessions): the last one out stops it.
+machine share it safely (unefois_deploy.sessions): the last one out stops it. They also share
+the services, so two sessions whose tests kill services disturb each other; give one of them
+its own runtime: UNEFOIS_TEST_RUNTIME_DIR=... plus UNEFOIS_TEST_<FIELD> ports (see config.py).
 """
 
 from __future__ import annotations
