@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 
 import asyncpg
 import pytest
@@ -16,9 +17,10 @@ pytestmark = pytest.mark.integration
 
 
 async def test_poison_goes_to_the_dlq_and_the_next_contract_is_published(platform, kafka_bootstrap, service_dsn):
-    good = contract_notified(number="P0000000001")
+    run = secrets.token_hex(4).upper()  # the test database outlives a run: numbers must be new
+    good = contract_notified(number=f"P{run}1")
     good_event = wrap(good, source="contracts")
-    poison = wrap(contract_notified(number="P0000000002"), source="contracts")
+    poison = wrap(contract_notified(number=f"P{run}2"), source="contracts")
     dlq = AIOKafkaConsumer(topics.dlq_of(topics.CONTRACT), bootstrap_servers=kafka_bootstrap, auto_offset_reset="latest")
     await dlq.start()
     await dlq.getmany(timeout_ms=500)  # position at the end before the poison is sent
