@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from dataclasses import dataclass, field
 
@@ -59,6 +60,17 @@ class Runtime:
         report.kafka_started = await self.kafka.start()
         report.kafka_ready_s = time.monotonic() - began
         report.topics_created = await ensure_platform_topics(self.profile.kafka_bootstrap, self.profile.topic_partitions)
+
+    async def is_anything_running(self) -> bool:
+        return self.kafka.is_running() or await self.postgres.is_running()
+
+    async def wipe_data(self) -> None:
+        """Forget every database, topic and consumer offset; the next up() re-creates the
+        cluster and formats the broker afresh. Passwords (secrets.json) are kept."""
+        if await self.is_anything_running():
+            raise RuntimeError(f"runtime {self.profile.name} is running: stop it before wiping its data")
+        shutil.rmtree(self.kafka.data_dir, ignore_errors=True)
+        shutil.rmtree(self.postgres.data_dir, ignore_errors=True)
 
     async def down(self, *, postgres: bool = True, kafka: bool = True) -> None:
         if kafka:

@@ -54,9 +54,15 @@ class SharedRuntime:
     def _write_started(self, started: dict) -> None:
         self._started_file.write_text(json.dumps(started))
 
-    async def join(self) -> StartReport:
-        """Bring the runtime up (if needed) and register this session as a user of it."""
+    async def join(self, *, fresh_data: bool = True) -> StartReport:
+        """Bring the runtime up (if needed) and register this session as a user of it.
+
+        fresh_data: when this session starts the runtime from cold, it starts from empty
+        databases and topics, as CI does on a new clone. A running runtime is never wiped.
+        """
         async with self._locked():
+            if fresh_data and not self._other_sessions() and not await self.runtime.is_anything_running():
+                await self.runtime.wipe_data()
             report = await self.runtime.up()
             started = self._read_started()
             started["postgres"] |= report.postgres_started

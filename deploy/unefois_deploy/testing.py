@@ -4,7 +4,8 @@ Registered by the repo-root conftest.py. Any test that uses `runtime` (directly 
 another fixture below) is marked `integration`, so `pytest -m "not integration"` runs the
 pure unit tests without starting anything.
 
-The runtime is shared by the whole session and left as found: what the plugin started it
+A session that starts the runtime from cold starts it with empty databases and topics
+(as CI does on a fresh clone). The runtime is shared by the whole session and left as found: what the plugin started it
 stops at the end; what was already running (e.g. `python -m unefois_deploy runtime-up
 --profile test` to keep it warm between runs) it leaves running. Concurrent sessions on one
 machine share it safely (unefois_deploy.sessions): the last one out stops it. They also share

@@ -1,8 +1,10 @@
-"""A test session that leaves must not stop the runtime under another one still using it."""
+"""Test sessions sharing the runtime: one leaving does not stop it under another; nobody wipes it while it runs."""
 
 import asyncio
 import sys
 import textwrap
+
+import pytest
 
 from unefois_deploy.kafka import metadata_round_trip
 
@@ -29,3 +31,9 @@ async def test_other_session_leaving_keeps_the_runtime_up(runtime):
     assert runtime.kafka.is_running()
     assert await runtime.postgres.is_running()
     await metadata_round_trip(runtime.kafka_bootstrap)
+
+
+async def test_a_running_runtime_is_never_wiped(runtime):
+    with pytest.raises(RuntimeError, match="is running"):
+        await runtime.runtime.wipe_data()
+    assert runtime.kafka.formatted and runtime.postgres.initialized
