@@ -1,0 +1,184 @@
+"""Relay throughput: outbox insert to broker ack, against raw aiokafka send() + gather."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaProducer
+
+from benchmarks.support import (
+    SAMPLE_TRACEPARENT,
+    KernelDatabase,
+    Throughput,
+    fresh_topics,
+    kernel_database,
+    padded_probe,
+    probe_type,
+    registered,
+    topic_name,
+    wait_until,
+)
+from unefois_deploy.databases import Databases
+from unefois_kernel.events.envelope import wrap
+from unefois_kernel.outbox import publish
+from unefois_kernel.relay import OutboxRelay
+
+PAYLOAD_BYTES = 300
+KEYS = 1000  # aggregates: spread over the 6 partitions like real ids
+PER_TRANSACTION = 100
+DRAIN_TIMEOUT_S = 120.0
+
+
+@dataclass
+class RelayFigures:
+    live: Throughput
+    backlog: Throughput
+
+
+class _TimedRelay(OutboxRelay):
+    """The kernel's relay, unchanged, noting when it first looked for pending rows."""
+
+    first_batch_at: float | None = None
+
+    async def publish_pending(self) -> int:
+        if self.first_batch_at is None:
+            self.first_batch_at = time.perf_counter()
+        return await super().publish_pending()
+
+
+async def run(databases: Databases, bootstrap: str, n: int) -> RelayFigures:
+    topic = topic_name("relay")
+    model = probe_type(topic)
+    async with fresh_topics(bootstrap, [topic]), kernel_database(databases, "relay") as kdb:
+        with registered(model):
+            payloads = [padded_probe(model, seq, keys=KEYS, size=PAYLOAD_BYTES) for seq in range(n)]
+            # The baseline brackets the relay's runs (before and after), so that a burst of other
+            # work on the machine during one of them shows up as a gap between the two.
+            baselines = [await _raw_producer_rate(bootstrap, payloads)]
+            live_rate, live_notes = await _live_rate(kdb, bootstrap, payloads)
+            backlog_rate, backlog_notes = await _backlog_rate(kdb, bootstrap, payloads)
+            baselines.append(await _raw_producer_rate(bootstrap, payloads))
+    baseline = max(baselines)
+    notes = [
+        f"raw baseline: best of {', '.join(f'{rate:,.0f}' for rate in baselines)} msg/s (measured before and after)",
+        f"{n:,} × {PAYLOAD_BYTES} B JSON, 9 headers (ce_* + traceparent), {KEYS} keys, 6 partitions",
+        f"inserts: kernel outbox.publish, {PER_TRANSACTION} per transaction, relay running in the same process",
+        "baseline: AIOKafkaProducer(enable_idempotence=True, acks='all', linger_ms=2, max_batch_size=512 KiB "
+        "— the relay's own producer settings) send() × N + gather",
+    ]
+    live = Throughput("relay: insert → broker ack", live_rate, baseline, "msg/s", n, "≥ 0.3× raw", None, notes + live_notes)
+    backlog = Throughput(
+        "relay: drain a pre-filled backlog", backlog_rate, baseline, "msg/s", n, "≥ 0.3× raw", None, backlog_notes
+    )
+    for figure in (live, backlog):
+        figure.target_met = None if figure.ratio is None else figure.ratio >= 0.3
+    return RelayFigures(live, backlog)
+
+
+def _raw_producer(bootstrap: str) -> AIOKafkaProducer:
+    # The relay's producer settings (unefois_kernel.relay.new_producer), so the ratio shows what
+    # the outbox (database round trips, per-row Python) costs, not a producer tuning difference.
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=2, max_batch_size=512 * 1024
+    )
+
+
+async def _raw_producer_rate(bootstrap: str, payloads) -> float:
+    messages = []
+    for payload in payloads:
+        event = wrap(payload, source="bench")
+        headers = event.envelope.kafka_headers() + [("traceparent", SAMPLE_TRACEPARENT.encode())]
+        messages.append((event.topic, event.value, event.key.encode(), headers))
+    producer = _raw_producer(bootstrap)
+    await producer.start()
+    try:
+        # Warm-up: metadata for the topic, connection, producer id.
+        await producer.send_and_wait(messages[0][0], messages[0][1], key=messages[0][2], headers=messages[0][3])
+        began = time.perf_counter()
+        pending = [await producer.send(topic, value, key=key, headers=headers) for topic, value, key, headers in messages]
+        await asyncio.gather(*pending)
+        return len(messages) / (time.perf_counter() - began)
+    finally:
+        await producer.stop()
+
+
+def _relay(kdb: KernelDatabase, bootstrap: str) -> _TimedRelay:
+    # The service defaults (unefois_kernel.settings): batches of 500, 0.5 s poll, NOTIFY wake-up.
+    return _TimedRelay(dsn=kdb.dsn, pool=kdb.pool, bootstrap=bootstrap, batch_size=500, poll_interval_s=0.5)
+
+
+async def _pending(kdb: KernelDatabase) -> int:
+    async with kdb.pool.acquire() as conn:
+        return await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+
+
+async def _insert_all(kdb: KernelDatabase, payloads) -> None:
+    for start in range(0, len(payloads), PER_TRANSACTION):
+        async with kdb.pool.acquire() as conn, conn.transaction():
+            await publish(conn, "bench", *payloads[start : start + PER_TRANSACTION])
+
+
+async def _start_relay(relay: _TimedRelay, stop: asyncio.Event) -> asyncio.Task:
+    task = asyncio.create_task(relay.run(stop))
+    await wait_until(lambda: _true(relay.is_leader and relay._producer is not None), timeout_s=30)
+    return task
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def _live_rate(kdb: KernelDatabase, bootstrap: str, payloads) -> tuple[float | None, list[str]]:
+    relay = _relay(kdb, bootstrap)
+    stop = asyncio.Event()
+    task = await _start_relay(relay, stop)
+    await asyncio.sleep(0.5)  # the producer has connected; the relay idles on LISTEN
+    try:
+        began = time.perf_counter()
+        await _insert_all(kdb, payloads)
+        inserted = time.perf_counter()
+        backlog_at_end = await _pending(kdb)
+        drained = await wait_until(lambda: _none_pending(kdb), timeout_s=DRAIN_TIMEOUT_S, interval_s=0.005)
+        ended = time.perf_counter()
+    finally:
+        stop.set()
+        await task
+    insert_rate = len(payloads) / (inserted - began)
+    notes = [
+        f"insert phase {inserted - began:.2f} s ({insert_rate:,.0f} rows/s while the relay ran), "
+        f"{backlog_at_end:,} rows still pending when it ended; drained {ended - inserted:.2f} s later",
+    ]
+    if not drained:
+        return None, notes + [f"NOT DRAINED within {DRAIN_TIMEOUT_S:.0f} s"]
+    return len(payloads) / (ended - began), notes
+
+
+async def _none_pending(kdb: KernelDatabase) -> bool:
+    return await _pending(kdb) == 0
+
+
+async def _backlog_rate(kdb: KernelDatabase, bootstrap: str, payloads) -> tuple[float | None, list[str]]:
+    # Same payload objects, new envelopes (new event ids): a second, fully pre-filled outbox.
+    began_fill = time.perf_counter()
+    await _insert_all(kdb, payloads)
+    fill_s = time.perf_counter() - began_fill
+    relay = _relay(kdb, bootstrap)
+    stop = asyncio.Event()
+    started = time.perf_counter()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        drained = await wait_until(lambda: _none_pending(kdb), timeout_s=DRAIN_TIMEOUT_S, interval_s=0.005)
+        ended = time.perf_counter()
+    finally:
+        stop.set()
+        await task
+    first = relay.first_batch_at or started
+    notes = [
+        f"{len(payloads):,} rows written first with no relay ({fill_s:.2f} s, {len(payloads) / fill_s:,.0f} rows/s); "
+        f"timed from the relay's first fetch (leadership + producer start-up {first - started:.2f} s excluded)",
+    ]
+    if not drained:
+        return None, notes + [f"NOT DRAINED within {DRAIN_TIMEOUT_S:.0f} s"]
+    return len(payloads) / (ended - first), notes
