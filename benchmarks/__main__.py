@@ -11,8 +11,8 @@ import argparse
 import asyncio
 import logging
 import os
-import re
 import platform
+import re
 import sys
 import time
 import traceback

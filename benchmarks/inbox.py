@@ -75,7 +75,8 @@ async def run(databases: Databases, bootstrap: str, n: int) -> Throughput:
     rates = [rate for rate, _ in (first, second) if rate is not None]
     baseline = max(rates) if rates else None
     baseline_notes = [
-        f"raw baseline: best of {', '.join(f'{rate:,.0f}' for rate in rates)} events/s (measured before and after)",
+        f"baseline: best of {', '.join(f'{rate:,.0f}' for rate in rates)} events/s (measured before and after, "
+        "each in a group of its own)",
         *first[1], *second[1],
     ]
     figure = Throughput(
