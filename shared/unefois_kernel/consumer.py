@@ -279,8 +279,47 @@ def subscribe(
     async def on_batch(body, msg: KafkaMessage) -> None:  # noqa: ARG001 - body is unused on purpose
         records = msg.raw_message
         await consumer.process(records)
-        await msg.ack()  # commits the positions returned so far: this whole batch
+        # The batch is committed in PostgreSQL: its offsets may now go to Kafka.
+        await committer.commit(msg.consumer, _next_offsets(records))
         _report_lag(consumer.name, msg, records)
+
+    committer = OffsetCommitter(consumer.name)
+
+
+class OffsetCommitter:
+    """Commits a batch's offsets while the next batch is processed.
+
+    Awaiting each commit costs a broker round trip per batch (about 6 ms with the group
+    coordinator's append linger), which at 100 events/s is most of a hop's latency. One
+    commit stays in flight; the next waits for it, so commits reach Kafka in order. The
+    offsets are explicit (last record + 1 per partition), never "whatever was fetched", so
+    a commit can only cover records whose transaction already committed. A commit lost in
+    a crash or rebalance means a redelivery that the inbox turns into a no-op.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._in_flight: asyncio.Task | None = None
+
+    async def commit(self, kafka_consumer, offsets: dict[TopicPartition, int]) -> None:
+        await self.flush()
+        self._in_flight = asyncio.create_task(kafka_consumer.commit(offsets))
+
+    async def flush(self) -> None:
+        if self._in_flight is None:
+            return
+        in_flight, self._in_flight = self._in_flight, None
+        try:
+            await in_flight
+        except Exception as exc:  # noqa: BLE001 - a lost commit only causes a redelivery
+            log.warning("%s: offset commit failed (the records will be redelivered and skipped): %s", self.name, exc)
+
+
+def _next_offsets(records: Sequence[ConsumerRecord]) -> dict[TopicPartition, int]:
+    offsets: dict[TopicPartition, int] = {}
+    for record in records:
+        offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
+    return offsets
 
 
 def _report_lag(name: str, msg, records: Sequence[ConsumerRecord]) -> None:

@@ -14,16 +14,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from contextlib import asynccontextmanager
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import OutOfOrderSequenceNumber, ProducerFenced, UnsupportedVersionError
-from opentelemetry.trace import SpanKind
+from opentelemetry import propagate, trace
+from opentelemetry.trace import Link, SpanKind
 
 from unefois_kernel import metrics
 from unefois_kernel.errors import backoff_delays, is_transient
-from unefois_kernel.telemetry import current_trace_headers, span_from_headers
+from unefois_kernel.telemetry import tracer
 
 log = logging.getLogger("unefois.relay")
 
@@ -143,17 +145,26 @@ class OutboxRelay:
             rows = await conn.fetch(_FETCH_PENDING, self.batch_size, self.max_attempts)
             if not rows:
                 return 0
-            pending = []
-            for row in rows:
-                pending.append(await self._send(producer, row))
-            results = await asyncio.gather(*pending, return_exceptions=True)
+            # One span per batch, linked to each row's stored context (the OpenTelemetry
+            # convention for batch publishing). Each record keeps the `traceparent` stored
+            # with its row, so the consumer continues the trace of the request that wrote it.
+            links = [Link(span_context) for span_context in map(_stored_span_context, rows) if span_context]
+            with tracer().start_as_current_span(
+                "outbox publish",
+                kind=SpanKind.PRODUCER,
+                links=links,
+                attributes={"messaging.system": "kafka", "messaging.batch.message_count": len(rows)},
+            ):
+                pending = [await _send(producer, row) for row in rows]
+                results = await asyncio.gather(*pending, return_exceptions=True)
             sent = [row["id"] for row, result in zip(rows, results) if not isinstance(result, BaseException)]
             failures = [(row, result) for row, result in zip(rows, results) if isinstance(result, BaseException)]
             if sent:
                 await self._mark_published(conn, sent)
-                for row, result in zip(rows, results):
-                    if not isinstance(result, BaseException):
-                        metrics.OUTBOX_PUBLISHED.labels(row["topic"]).inc()
+                for topic, count in Counter(
+                    row["topic"] for row, result in zip(rows, results) if not isinstance(result, BaseException)
+                ).items():
+                    metrics.OUTBOX_PUBLISHED.labels(topic).inc(count)
             if failures:
                 first_error = failures[0][1]
                 await conn.execute(
@@ -170,28 +181,6 @@ class OutboxRelay:
 
     async def _mark_published(self, conn: asyncpg.Connection, ids: list[int]) -> None:
         await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", ids)
-
-    async def _send(self, producer: AIOKafkaProducer, row: asyncpg.Record) -> asyncio.Future:
-        stored_headers: dict[str, str] = row["headers"]
-        topic = row["topic"]
-        with span_from_headers(
-            f"{topic} publish",
-            stored_headers,
-            SpanKind.PRODUCER,
-            **{"messaging.system": "kafka", "messaging.destination.name": topic},
-        ):
-            headers = stored_headers | current_trace_headers()
-            try:
-                return await producer.send(
-                    topic,
-                    row["payload"].encode(),
-                    key=row["key"].encode(),
-                    headers=[(name, value.encode()) for name, value in headers.items()],
-                )
-            except Exception as exc:  # noqa: BLE001 - reported per row, like a failed ack
-                failed: asyncio.Future = asyncio.get_running_loop().create_future()
-                failed.set_exception(exc)
-                return failed
 
     async def _housekeeping(self) -> None:
         now = time.monotonic()
@@ -211,6 +200,28 @@ class OutboxRelay:
                 await producer.stop()
             except Exception:  # noqa: BLE001 - already broken; nothing left to flush
                 log.debug("producer stop failed", exc_info=True)
+
+
+async def _send(producer: AIOKafkaProducer, row: asyncpg.Record) -> asyncio.Future:
+    headers: dict[str, str] = row["headers"]
+    try:
+        return await producer.send(
+            row["topic"],
+            row["payload"].encode(),
+            key=row["key"].encode(),
+            headers=[(name, value.encode()) for name, value in headers.items()],
+        )
+    except Exception as exc:  # noqa: BLE001 - reported per row, like a failed ack
+        failed: asyncio.Future = asyncio.get_running_loop().create_future()
+        failed.set_exception(exc)
+        return failed
+
+
+def _stored_span_context(row: asyncpg.Record):
+    if "traceparent" not in row["headers"]:
+        return None
+    span_context = trace.get_current_span(propagate.extract(row["headers"])).get_span_context()
+    return span_context if span_context.is_valid else None
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:

@@ -20,7 +20,7 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     # Outbox relay: the NOTIFY wake-up makes latency low; the poll only covers lost notifications.
     relay_poll_interval_s: float = Field(default=0.5, gt=0)
-    relay_batch_size: int = Field(default=500, ge=1)
+    relay_batch_size: int = Field(default=1000, ge=1)
     relay_max_attempts: int = Field(default=20, ge=1)
     outbox_retention_s: float = Field(default=900, ge=0)
     # Inbox consumers read batches; order is kept per partition inside a batch.

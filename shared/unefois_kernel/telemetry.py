@@ -6,6 +6,7 @@ outbox stores it with each row so that the relay's publish continues the request
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -44,7 +45,9 @@ def shutdown_tracing() -> None:
         _configured.force_flush()
 
 
+@functools.cache
 def tracer(name: str = "unefois") -> trace.Tracer:
+    # Cached: trace.get_tracer() builds a new tracer object each call, measurable per message.
     return trace.get_tracer(name)
 
 

@@ -6,6 +6,7 @@ the regulated French label as its value, so that no service translates it twice.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -14,7 +15,9 @@ from pydantic import AfterValidator, Field
 from stdnum.fr import siret as stdnum_siret
 
 
+@functools.lru_cache(maxsize=65536)
 def _check_siret(value: str) -> str:
+    # Cached: a pure check, run several times per event on a few thousand distinct SIRETs.
     # python-stdnum knows the Luhn check and the La Poste exception (SIREN 356000000).
     if not stdnum_siret.is_valid(value):
         raise ValueError("SIRET invalide : 14 chiffres attendus, clé de Luhn incorrecte")
