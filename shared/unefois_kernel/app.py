@@ -24,6 +24,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from unefois_kernel import db, metrics, migrations
+from unefois_kernel.auth.tokens import TokenVerifier
 from unefois_kernel.consumer import DeadLetterProducer, EventHandler, InboxConsumer, subscribe
 from unefois_kernel.events.catalogue import Event
 from unefois_kernel.kafka_admin import topic_partitions
@@ -68,6 +69,7 @@ class ServiceRuntime:
         self.broker = KafkaBroker(settings.kafka_bootstrap, logger=logging.getLogger(f"unefois.{definition.name}.broker"))
         self.dlq = DeadLetterProducer(settings.kafka_bootstrap)
         self.relay: OutboxRelay | None = None
+        self.token_verifier = TokenVerifier(settings.oidc_issuer, settings.oidc_audience)
         self._stop = asyncio.Event()
         self._relay_task: asyncio.Task | None = None
         self._dlq_sizes: tuple[float, dict[str, int]] = (0.0, {})

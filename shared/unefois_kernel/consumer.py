@@ -34,6 +34,7 @@ from unefois_kernel import metrics
 from unefois_kernel.errors import backoff_delays, is_transient
 from unefois_kernel.events.envelope import IncomingEvent, InvalidEvent, parse_record
 from unefois_kernel.telemetry import span_from_headers
+from unefois_kernel.tenancy import set_scope
 from unefois_kernel.topics import dlq_of
 
 log = logging.getLogger("unefois.consumer")
@@ -194,8 +195,11 @@ class InboxConsumer:
         ):
             if careful:
                 async with conn.transaction():  # a savepoint
+                    await set_scope(conn, tenant=incoming.envelope.tenant)
                     await handler(conn, incoming)
             else:
+                # Row-level security: the handler can only touch the event's tenant's rows.
+                await set_scope(conn, tenant=incoming.envelope.tenant)
                 await handler(conn, incoming)
         metrics.HANDLER_LATENCY.labels(self.name, incoming.envelope.type).observe(time.perf_counter() - started)
 

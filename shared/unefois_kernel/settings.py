@@ -18,6 +18,9 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     public_url: str = ""
     log_level: str = "INFO"
+    # OpenID Connect: the issuer whose JWKS signs the tokens this service accepts.
+    oidc_issuer: str = "http://127.0.0.1:8000"
+    oidc_audience: str = "unefois"
     # Outbox relay: the NOTIFY wake-up makes latency low; the poll only covers lost notifications.
     relay_poll_interval_s: float = Field(default=0.5, gt=0)
     relay_batch_size: int = Field(default=1000, ge=1)
