@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from limits import parse as parse_rate_limit
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +24,21 @@ class ServiceSettings(BaseSettings):
     # OpenID Connect: the issuer whose JWKS signs the tokens this service accepts.
     oidc_issuer: str = "http://127.0.0.1:8000"
     oidc_audience: str = "unefois"
+    # Browser login (unefois_kernel.auth.login): this service as an OIDC client of the issuer.
+    oidc_client_id: str = ""  # default: unefois-<service>
+    oidc_client_secret: SecretStr | None = None  # confidential clients only (or oidc_client_secret_file)
+    oidc_client_secret_file: Path | None = None
+    oidc_scope: str = "openid profile email"
+    # Web hardening (unefois_kernel.web_security). The session secret keys the CSRF tokens and
+    # the login-state cookie: set it (or a file holding it, >= 32 characters) identically on
+    # every replica; without it each process draws a random one and logs a warning.
+    session_secret: SecretStr | None = None
+    session_secret_file: Path | None = None
+    # True only behind a reverse proxy that sets X-Forwarded-Proto/-For: then they are believed.
+    trusted_proxy: bool = False
+    # Per client IP, moving window (the `limits` notation).
+    rate_limit_login: str = "10/minute"  # /auth/login and /auth/callback
+    rate_limit_public: str = "120/minute"  # routes declared public()
     # Outbox relay: the NOTIFY wake-up makes latency low; the poll only covers lost notifications.
     relay_poll_interval_s: float = Field(default=0.5, gt=0)
     relay_batch_size: int = Field(default=1000, ge=1)
@@ -31,6 +49,15 @@ class ServiceSettings(BaseSettings):
     consumer_batch_timeout_ms: int = Field(default=50, ge=0)
     retry_initial_backoff_s: float = Field(default=0.2, gt=0)
     retry_max_backoff_s: float = Field(default=10.0, gt=0)
+
+    @field_validator("rate_limit_login", "rate_limit_public")
+    @classmethod
+    def _valid_rate_limit(cls, value: str) -> str:
+        try:
+            parse_rate_limit(value)
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a rate limit: expected e.g. '10/minute'") from error
+        return value
 
 
 def load_settings(service: str, **overrides) -> ServiceSettings:
