@@ -249,6 +249,14 @@ def create_service(definition: ServiceDefinition, settings: ServiceSettings | No
     app.state.runtime = runtime
     install_problem_handlers(app)
 
+    # --- Browser login and web hardening: security headers, CSRF, rate limits, /auth/* routes.
+    from unefois_kernel.auth.login import router as login_router  # noqa: PLC0415
+    from unefois_kernel.web_security import install_web_security  # noqa: PLC0415
+
+    install_web_security(app, settings)
+    app.include_router(login_router)
+    # --- end of browser login and web hardening.
+
     @app.get("/healthz", tags=["ops"], summary="Vivacité du processus")
     async def healthz() -> dict:
         return {"status": "ok", "service": definition.name}
