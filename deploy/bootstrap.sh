@@ -32,6 +32,11 @@ missing=()
 if ! command -v java >/dev/null || [ "$(java_major)" -lt 17 ]; then missing+=(openjdk-17-jre-headless); fi
 command -v mvn >/dev/null || missing+=(maven)
 pg_server_present || missing+=(postgresql)
+# Web UI: npm installs the front-end assets; the browser tests drive Debian's Chromium
+# (never a browser downloaded by `playwright install`).
+command -v npm >/dev/null || missing+=(nodejs npm)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -73,8 +78,28 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
   # PYTHONWARNINGS: setuptools warns about editable installs at every build (a generic
   # notice, not about this project); pip and the real errors still print.
   PYTHONWARNINGS=ignore::UserWarning "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-    -c constraints.txt "${editable[@]}" pytest pytest-asyncio
+    -c constraints.txt "${editable[@]}" pytest pytest-asyncio playwright
   echo "$digest" >"$stamp"
+fi
+
+# ---------------------------------------------------------------- front-end assets (npm)
+
+# package-lock.json pins what the services serve (/static/dsfr, /static/htmx) and axe-core
+# for the browser tests. @gouvfr/dsfr is an optional dependency: its install script refuses
+# until the project has accepted the DSFR's terms of use (.dsfr.yml at the repository root,
+# see README, 'Web interface'); until then npm leaves it out and the pages render unstyled.
+npm_stamp=$REPO/node_modules/.unefois-npm-stamp
+npm_digest=$(
+  { node --version; sha256sum package-lock.json; cat .dsfr.yml 2>/dev/null || true; echo "${DSFR_ACCEPT_LICENSE:-}"; } \
+    | sha256sum | cut -d' ' -f1
+)
+if [ "$(cat "$npm_stamp" 2>/dev/null)" != "$npm_digest" ]; then
+  say "installing front-end assets (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$npm_digest" >"$npm_stamp"
+fi
+if [ ! -d node_modules/@gouvfr/dsfr/dist ]; then
+  say "note: @gouvfr/dsfr is not installed (its terms of use are not accepted: see README, 'Web interface'); pages render without the DSFR styles"
 fi
 
 # ---------------------------------------------------------------- Kafka jars
