@@ -56,8 +56,9 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 
-# Every editable package: shared kernel, deploy, and each service that has been written.
-packages=(shared deploy)
+# Every editable package: shared kernel, the development identity provider, deploy, and each
+# service that has been written.
+packages=(shared deploy/dev_issuer deploy)
 for pyproject in services/*/pyproject.toml; do
   [ -e "$pyproject" ] && packages+=("$(dirname "$pyproject")")
 done

@@ -18,6 +18,12 @@ def test_service_environment(tmp_path, monkeypatch):
         "UNEFOIS_INVOICING_TOPIC_PARTITIONS": "6",
         "UNEFOIS_INVOICING_HTTP_PORT": "8004",
         "UNEFOIS_INVOICING_PUBLIC_URL": "http://127.0.0.1:8004",
+        "UNEFOIS_INVOICING_OIDC_ISSUER": "http://127.0.0.1:8000",
+        "UNEFOIS_INVOICING_OIDC_AUDIENCE": "unefois",
+        "UNEFOIS_INVOICING_OIDC_CLIENT_ID": "unefois-invoicing",
+        "UNEFOIS_INVOICING_SESSION_SECRET_FILE": str(tmp_path / "session-secret"),
+        "UNEFOIS_INVOICING_RATE_LIMIT_LOGIN": "10/minute",
+        "UNEFOIS_INVOICING_RATE_LIMIT_PUBLIC": "120/minute",
         "UNEFOIS_SERVICE_URLS": json.dumps(
             {
                 "sourcing": "http://127.0.0.1:8001",

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 
 from rich.console import Console
 from rich.table import Table
+from unefois_dev_issuer import DEFAULT_DEV_PASSWORD
+from unefois_dev_issuer.users import seeded_users
 
 from unefois_deploy.config import STAGES, PROFILE_NAMES, RuntimeProfile, load_profile
 from unefois_deploy.databases import ADMIN_ROLE, service_role
 from unefois_deploy.demo_loader import load_demo_once
 from unefois_deploy.runtime import Runtime, StartReport
-from unefois_deploy.services import ServiceSupervisor, existing_stages
+from unefois_deploy.services import ISSUER, ServiceSupervisor, existing_stages
 
 console = Console()
 
@@ -45,18 +48,33 @@ async def _up(profile: RuntimeProfile) -> None:
     if not stages:
         console.print("[yellow]no service written yet (services/<stage>/pyproject.toml): only the runtime is up[/]")
         return
-    started = await ServiceSupervisor(profile).start_all(stages)
+    started = await ServiceSupervisor(profile).start_all([ISSUER, *stages])
     console.print(f"services started: {', '.join(started) or 'none (all were running)'}")
     urls = {stage: profile.service_url(stage) for stage in stages}
     console.print(await load_demo_once(profile, urls))
     table = Table("service", "URL", title=f"unefois ({profile.name})")
     for stage, url in urls.items():
         table.add_row(stage, url)
+    table.add_row("identity (dev issuer)", profile.issuer_url)
     console.print(table)
+    _print_logins()
+
+
+def _print_logins() -> None:
+    """The seeded users of the development issuer (the password itself is printed only when
+    it is the documented default)."""
+    table = Table("login", "role", "organisation", title="seeded logins (sign in at any service's /auth/login)")
+    for user in seeded_users():
+        table.add_row(user.login, ", ".join(user.roles), user.org_name)
+    console.print(table)
+    if os.environ.get("UNEFOIS_DEV_PASSWORD"):
+        console.print("password: the value of UNEFOIS_DEV_PASSWORD")
+    else:
+        console.print(f"password: {DEFAULT_DEV_PASSWORD} (set UNEFOIS_DEV_PASSWORD to change it)")
 
 
 async def _down(profile: RuntimeProfile) -> None:
-    stopped = ServiceSupervisor(profile).stop_all(STAGES)
+    stopped = ServiceSupervisor(profile).stop_all((*STAGES, ISSUER))
     console.print(f"services stopped: {', '.join(stopped) or 'none were running'}")
     await _runtime_down(profile)
 
@@ -74,6 +92,7 @@ async def _status(profile: RuntimeProfile) -> None:
     table.add_row("PostgreSQL", running(await runtime.postgres.is_running()),
                   f"postgresql://{ADMIN_ROLE}@{profile.host}:{profile.postgres_port}/postgres")
     table.add_row("Kafka", running(runtime.kafka.is_running()), profile.kafka_bootstrap)
+    table.add_row("identity (dev issuer)", running(supervisor.is_running(ISSUER)), profile.issuer_url)
     written = set(existing_stages(profile))
     for stage in STAGES:
         state = running(supervisor.is_running(stage)) if stage in written else "[dim]not written yet[/]"

@@ -49,6 +49,11 @@ class _ProfileSettings(BaseSettings):
     contracts_http_port: int
     invoicing_http_port: int
     opendata_http_port: int
+    # The development OpenID Connect issuer (deploy/dev_issuer), started before the services.
+    issuer_http_port: int
+    # Per client IP (services: login routes and public routes; issuer: per login and per IP).
+    login_rate_limit: str
+    public_rate_limit: str
     # Shared by both profiles on purpose: the partition count is a property of the
     # platform's design, not of where it runs.
     topic_partitions: int = Field(default=6, ge=1, validation_alias="UNEFOIS_TOPIC_PARTITIONS")
@@ -64,6 +69,9 @@ class _DevSettings(_ProfileSettings):
     contracts_http_port: int = 8003
     invoicing_http_port: int = 8004
     opendata_http_port: int = 8005
+    issuer_http_port: int = 8000
+    login_rate_limit: str = "10/minute"
+    public_rate_limit: str = "120/minute"
 
 
 class _TestSettings(_ProfileSettings):
@@ -76,6 +84,11 @@ class _TestSettings(_ProfileSettings):
     contracts_http_port: int = 18003
     invoicing_http_port: int = 18004
     opendata_http_port: int = 18005
+    issuer_http_port: int = 18000
+    # Every test client is 127.0.0.1: budgets fit for one person would throttle the suite
+    # (the e2e tests poll public routes). The limit tests use their own client address.
+    login_rate_limit: str = "600/minute"
+    public_rate_limit: str = "60000/minute"
 
 
 _SETTINGS_BY_PROFILE: dict[str, type[_ProfileSettings]] = {"dev": _DevSettings, "test": _TestSettings}
@@ -93,6 +106,9 @@ class RuntimeProfile:
     topic_partitions: int
     kafka_libs: Path
     host: str = "127.0.0.1"
+    issuer_port: int = 8000
+    login_rate_limit: str = "10/minute"
+    public_rate_limit: str = "120/minute"
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -116,6 +132,21 @@ class RuntimeProfile:
     def service_urls(self) -> dict[str, str]:
         return {stage: self.service_url(stage) for stage in STAGES}
 
+    @property
+    def issuer_url(self) -> str:
+        """The development OpenID Connect issuer's identifier (the `iss` of its tokens)."""
+        return f"http://{self.host}:{self.issuer_port}"
+
+    @property
+    def issuer_state_dir(self) -> Path:
+        """Its signing keys (0600) live there."""
+        return self.runtime_dir / "dev-issuer"
+
+    @property
+    def session_secret_file(self) -> Path:
+        """The services' session secret (CSRF tokens, login state), generated once, 0600."""
+        return self.runtime_dir / "session-secret"
+
 
 def load_profile(name: str) -> RuntimeProfile:
     if name not in _SETTINGS_BY_PROFILE:
@@ -132,4 +163,7 @@ def load_profile(name: str) -> RuntimeProfile:
         http_ports=MappingProxyType({stage: getattr(settings, f"{stage}_http_port") for stage in STAGES}),
         topic_partitions=settings.topic_partitions,
         kafka_libs=default_kafka_libs(),
+        issuer_port=settings.issuer_http_port,
+        login_rate_limit=settings.login_rate_limit,
+        public_rate_limit=settings.public_rate_limit,
     )

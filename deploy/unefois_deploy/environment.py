@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import tempfile
+from pathlib import Path
 
 from unefois_deploy.config import STAGES, RuntimeProfile
 from unefois_deploy.credentials import CredentialStore
@@ -12,6 +15,12 @@ from unefois_deploy.databases import Databases
 
 # Passed through untouched when set, so traces reach whatever collector the caller runs.
 PASSTHROUGH_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT",)
+
+OIDC_AUDIENCE = "unefois"
+
+
+def oidc_client_id(stage: str) -> str:
+    return f"unefois-{stage}"
 
 
 def service_environment(profile: RuntimeProfile, stage: str) -> dict[str, str]:
@@ -25,8 +34,52 @@ def service_environment(profile: RuntimeProfile, stage: str) -> dict[str, str]:
         prefix + "TOPIC_PARTITIONS": str(profile.topic_partitions),
         prefix + "HTTP_PORT": str(profile.http_ports[stage]),
         prefix + "PUBLIC_URL": profile.service_url(stage),
+        # Identity: tokens from the profile's development issuer; the session secret by file.
+        prefix + "OIDC_ISSUER": profile.issuer_url,
+        prefix + "OIDC_AUDIENCE": OIDC_AUDIENCE,
+        prefix + "OIDC_CLIENT_ID": oidc_client_id(stage),
+        prefix + "SESSION_SECRET_FILE": str(ensure_session_secret(profile.session_secret_file)),
+        prefix + "RATE_LIMIT_LOGIN": profile.login_rate_limit,
+        prefix + "RATE_LIMIT_PUBLIC": profile.public_rate_limit,
         # Every stage's URL, for links from one service's pages to another's.
         "UNEFOIS_SERVICE_URLS": json.dumps(profile.service_urls()),
     }
     environment.update({name: os.environ[name] for name in PASSTHROUGH_VARIABLES if name in os.environ})
     return environment
+
+
+def issuer_environment(profile: RuntimeProfile) -> dict[str, str]:
+    """The development issuer's: its URL, where its keys live, and the five services as its
+    clients (a code goes only to a service's /auth/callback)."""
+    clients = {
+        oidc_client_id(stage): {"redirect_uris": [f"{url}/auth/callback"], "post_logout_redirect_uris": [f"{url}/"]}
+        for stage, url in profile.service_urls().items()
+    }
+    environment = {
+        "UNEFOIS_DEV_ISSUER_URL": profile.issuer_url,
+        "UNEFOIS_DEV_ISSUER_STATE_DIR": str(profile.issuer_state_dir),
+        "UNEFOIS_DEV_ISSUER_CLIENTS": json.dumps(clients),
+        "UNEFOIS_DEV_ISSUER_AUDIENCE": OIDC_AUDIENCE,
+        "UNEFOIS_DEV_ISSUER_RATE_LIMIT_LOGIN": profile.login_rate_limit,
+        "UNEFOIS_DEV_ISSUER_RATE_LIMIT_CLIENT": profile.public_rate_limit,
+    }
+    environment.update({name: os.environ[name] for name in PASSTHROUGH_VARIABLES if name in os.environ})
+    return environment
+
+
+def ensure_session_secret(path: Path) -> Path:
+    """Creates the secret file once (0600, complete or absent: never half-written); returns its path."""
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".session-secret-")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)  # fails if another process created it first: theirs is kept
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(tmp)
+    return path

@@ -1,7 +1,9 @@
-"""Supervisor of the service processes: `uvicorn unefois_<stage>.main:app`, one per stage.
+"""Supervisor of the service processes: `uvicorn unefois_<stage>.main:app`, one per stage,
+and of the development OpenID Connect issuer (`ISSUER`, `unefois_dev_issuer.main:app`),
+which start_all() starts and waits for before the services it is asked for with.
 
-Each started process gets a pid file (<runtime>/pids/<stage>.pid) and a log
-(<runtime>/logs/<stage>.log); stop() only ever signals a process whose pid file we wrote.
+Each started process gets a pid file (<runtime>/pids/<name>.pid) and a log
+(<runtime>/logs/<name>.log); stop() only ever signals a process whose pid file we wrote.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from unefois_deploy.config import STAGES, RuntimeProfile
-from unefois_deploy.environment import service_environment
+from unefois_deploy.environment import issuer_environment, service_environment
 from unefois_deploy.logtail import tail
 from unefois_deploy.pidfile import PidFile, kill, terminate, terminate_all
 from unefois_deploy.ports import ensure_port_free
@@ -28,6 +30,9 @@ STOP_TIMEOUT_S = 15.0
 
 CommandFactory = Callable[[str, int], Sequence[str]]
 
+# The development OpenID Connect issuer, supervised beside the stages under this name.
+ISSUER = "issuer"
+
 
 def existing_stages(profile: RuntimeProfile) -> list[str]:
     """The stages whose service has been written (services/<stage>/pyproject.toml), in pipeline order."""
@@ -35,7 +40,10 @@ def existing_stages(profile: RuntimeProfile) -> list[str]:
 
 
 def uvicorn_command(stage: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", f"unefois_{stage}.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    module = "unefois_dev_issuer.main:app" if stage == ISSUER else f"unefois_{stage}.main:app"
+    # --no-proxy-headers: uvicorn would otherwise believe X-Forwarded-* from any local
+    # client; the apps decide that themselves (their trusted_proxy setting).
+    return [sys.executable, "-m", "uvicorn", module, "--host", "127.0.0.1", "--port", str(port), "--no-proxy-headers"]
 
 
 class ServiceStartError(RuntimeError):
@@ -48,7 +56,13 @@ class ServiceSupervisor:
         self._command = command
 
     def url(self, stage: str) -> str:
-        return self._profile.service_url(stage)
+        return self._profile.issuer_url if stage == ISSUER else self._profile.service_url(stage)
+
+    def _port(self, stage: str) -> int:
+        return self._profile.issuer_port if stage == ISSUER else self._profile.http_ports[stage]
+
+    def _environment(self, stage: str) -> dict[str, str]:
+        return issuer_environment(self._profile) if stage == ISSUER else service_environment(self._profile, stage)
 
     def log_file(self, stage: str) -> Path:
         return self._profile.logs_dir / f"{stage}.log"
@@ -64,8 +78,9 @@ class ServiceSupervisor:
         return bool(await self.start_all([stage], timeout))
 
     def _spawn(self, stage: str) -> None:
-        port = self._profile.http_ports[stage]
-        ensure_port_free(self._profile.host, port, f"service {stage}")
+        port = self._port(stage)
+        what = "development identity provider (issuer)" if stage == ISSUER else f"service {stage}"
+        ensure_port_free(self._profile.host, port, what)
         log_file = self.log_file(stage)
         log_file.parent.mkdir(parents=True, exist_ok=True)
         with log_file.open("ab") as log:
@@ -73,7 +88,7 @@ class ServiceSupervisor:
             log.flush()
             process = subprocess.Popen(
                 list(self._command(stage, port)),
-                env={**os.environ, **service_environment(self._profile, stage)},
+                env={**os.environ, **self._environment(stage)},
                 cwd=self._profile.repo_root,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 # Own session: `up` can exit and leave it running; Ctrl-C in that shell does not reach it.
@@ -123,18 +138,21 @@ class ServiceSupervisor:
 
     async def start_all(self, stages: Iterable[str], timeout: float = READY_TIMEOUT_S) -> list[str]:
         """Start the stages that are not running, all at once, and wait until every one is ready.
+        ISSUER among them is started (and ready) first.
 
         Returns the stages this call started. If one fails, the ones this call started are stopped.
         """
         stages = list(stages)
         started: list[str] = []
+        waves = [[s for s in stages if s == ISSUER], [s for s in stages if s != ISSUER]]
         try:
-            for stage in stages:
-                if not self.is_running(stage):
-                    self._spawn(stage)
-                    started.append(stage)
-            # Concurrent waits: the services boot in parallel (no start-up order between them).
-            await asyncio.gather(*(self.wait_ready(stage, timeout) for stage in stages))
+            for wave in waves:
+                for stage in wave:
+                    if not self.is_running(stage):
+                        self._spawn(stage)
+                        started.append(stage)
+                # Concurrent waits: the services boot in parallel (no start-up order between them).
+                await asyncio.gather(*(self.wait_ready(stage, timeout) for stage in wave))
         except BaseException:
             self.stop_all(started)
             raise

@@ -15,20 +15,25 @@ its own runtime: UNEFOIS_TEST_RUNTIME_DIR=... plus UNEFOIS_TEST_<FIELD> ports (s
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
+import httpx
 import pytest
 import pytest_asyncio
+from unefois_dev_issuer.client import dev_password, password_grant
+from unefois_dev_issuer.users import SeededUsers
+from unefois_dev_issuer.users import seeded_users as _seeded_users
 
 from unefois_deploy.config import RuntimeProfile, load_profile
 from unefois_deploy.databases import Databases
 from unefois_deploy.kafka import KafkaNode
 from unefois_deploy.postgres import PostgresCluster
 from unefois_deploy.runtime import Runtime, StartReport
-from unefois_deploy.services import ServiceSupervisor, existing_stages
+from unefois_deploy.services import ISSUER, ServiceSupervisor, existing_stages
 from unefois_deploy.sessions import SharedRuntime
 from unefois_deploy.topics import delete_topics, ensure_topics
 
@@ -194,5 +199,62 @@ async def platform(runtime: TestRuntime) -> Platform:
     """The written services (services/<stage>/pyproject.toml), started and ready. Those this
     session started are stopped with the runtime at the end; those already running are left."""
     stages = existing_stages(runtime.profile)
-    await runtime.shared.start_services(stages)
+    await runtime.shared.start_services([ISSUER, *stages])
     return Platform(runtime.shared.supervisor, stages)
+
+
+# ---------------------------------------------------------------- identity
+
+
+class Tokens:
+    """What the `tokens` fixture yields: bearer tokens of the seeded users, from the test
+    profile's development issuer (password grant), one per user for the session."""
+
+    def __init__(self, issuer_url: str, users: SeededUsers) -> None:
+        self.issuer_url = issuer_url
+        self.users = users
+        self._cache: dict[str, tuple[str, float]] = {}  # login -> (token, renew after)
+        self._lock = asyncio.Lock()
+
+    async def for_user(self, login: str) -> str:
+        """`token = await tokens.for_user("acheteur@region-demo.fr")` (an access token)."""
+        user = self.users.by_login(login)  # KeyError naming the known logins
+        async with self._lock:
+            token, renew_after = self._cache.get(user.login, ("", 0.0))
+            if time.monotonic() >= renew_after:
+                answer = await password_grant(self.issuer_url, user.login, dev_password())
+                token = answer["access_token"]
+                # Renewed well before it expires, so a long session never sends a stale one.
+                self._cache[user.login] = (token, time.monotonic() + answer["expires_in"] / 2)
+            return token
+
+    async def headers_for(self, login: str) -> dict[str, str]:
+        """{"Authorization": "Bearer ..."} for httpx calls."""
+        return {"Authorization": f"Bearer {await self.for_user(login)}"}
+
+    async def client_for(self, login: str, **kwargs) -> httpx.AsyncClient:
+        """An httpx.AsyncClient sending that user's bearer token (close it, or use `async with`)."""
+        headers = {**kwargs.pop("headers", {}), **await self.headers_for(login)}
+        return httpx.AsyncClient(headers=headers, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def seeded_users() -> SeededUsers:
+    """The development issuer's seeded users (no runtime needed): `.by_role("buyer")`,
+    `.by_login(...)`, `.of_organisation(siret)`, `.logins`; each has login, name, roles,
+    org_siret, org_name, org_kind, subject."""
+    return _seeded_users()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def issuer(runtime: TestRuntime) -> str:
+    """The test profile's development issuer, started (before any service) and ready: its URL."""
+    await runtime.shared.start_services([ISSUER])
+    return runtime.profile.issuer_url
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def tokens(issuer: str, seeded_users: SeededUsers) -> Tokens:
+    """`await tokens.for_user("acheteur@region-demo.fr")` -> bearer token (cached per user)."""
+    return Tokens(issuer, seeded_users)
+
