@@ -257,6 +257,13 @@ def create_service(definition: ServiceDefinition, settings: ServiceSettings | No
     app.include_router(login_router)
     # --- end of browser login and web hardening.
 
+    # --- Shared web layer (unefois_kernel.web): templates, /static assets, footer pages, HTML
+    # error pages for browsers (wraps the problem+json handlers installed above).
+    from unefois_kernel.web import install_web  # noqa: PLC0415
+
+    install_web(app, stage=definition.name, package=definition.package)
+    # --- end of shared web layer.
+
     @app.get("/healthz", tags=["ops"], summary="Vivacité du processus")
     async def healthz() -> dict:
         return {"status": "ok", "service": definition.name}
