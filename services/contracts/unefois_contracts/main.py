@@ -4,13 +4,14 @@ from unefois_kernel import topics
 from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
 from unefois_kernel.events.catalogue import ContractNotified
 from unefois_contracts.api import router
+from unefois_contracts.web import router as web_router
 from unefois_contracts.handlers import HANDLERS
 
 definition = ServiceDefinition(
     name="contracts",
     package="unefois_contracts",
     title="Marchés",
-    routers=[router],
+    routers=[router, web_router],
     consumers=[ConsumerSpec("contracts", (topics.AWARD,), HANDLERS, "Attributions -> marchés à notifier")],
     produces=[ContractNotified],
 )

@@ -4,13 +4,14 @@ from unefois_kernel import topics
 from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
 from unefois_kernel.events.catalogue import InvoiceReceived
 from unefois_invoicing.api import router
+from unefois_invoicing.web import router as web_router
 from unefois_invoicing.handlers import HANDLERS
 
 definition = ServiceDefinition(
     name="invoicing",
     package="unefois_invoicing",
     title="Facturation",
-    routers=[router],
+    routers=[router, web_router],
     consumers=[ConsumerSpec("invoicing", (topics.CONTRACT,), HANDLERS, "Marchés notifiés -> engagements")],
     produces=[InvoiceReceived],
 )

@@ -3,13 +3,14 @@
 from unefois_kernel import topics
 from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
 from unefois_opendata.api import router
+from unefois_opendata.web import router as web_router
 from unefois_opendata.handlers import CONTRACT_HANDLERS, INVOICE_HANDLERS
 
 definition = ServiceDefinition(
     name="opendata",
     package="unefois_opendata",
     title="Données ouvertes (DECP)",
-    routers=[router],
+    routers=[router, web_router],
     consumers=[
         ConsumerSpec("opendata", (topics.CONTRACT,), CONTRACT_HANDLERS, "Marchés notifiés -> DECP"),
         ConsumerSpec("opendata-invoices", (topics.INVOICE,), INVOICE_HANDLERS, "Factures -> tableaux de bord"),

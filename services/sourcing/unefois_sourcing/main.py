@@ -3,12 +3,13 @@
 from unefois_kernel.app import ServiceDefinition, create_service
 from unefois_kernel.events.catalogue import NeedApproved
 from unefois_sourcing.api import router
+from unefois_sourcing.web import router as web_router
 
 definition = ServiceDefinition(
     name="sourcing",
     package="unefois_sourcing",
     title="Sourcing (besoins)",
-    routers=[router],
+    routers=[router, web_router],
     produces=[NeedApproved],
 )
 app = create_service(definition)
