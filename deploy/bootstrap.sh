@@ -37,7 +37,6 @@ pg_server_present || missing+=(postgresql)
 command -v npm >/dev/null || missing+=(nodejs npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 
-
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     say "missing system packages: ${missing[*]}; install them (as root: apt-get install ${missing[*]})" >&2
