@@ -23,6 +23,37 @@ SUPPLIERS = [
     {"siret": "82000006500012", "name": "Numérique Territorial SA"},
     {"siret": "83000007100019", "name": "Entretien Espaces Verts SCOP"},
 ]
+# Logins of the development issuer's seeded users (deploy/dev_issuer/.../users.json).
+BUYER_LOGINS = {
+    REGION["siret"]: ("acheteur@region-demo.fr", "valideur@region-demo.fr"),
+    DEPARTEMENT["siret"]: ("acheteur@val-demo.fr", "valideur@val-demo.fr"),
+    VILLAGE["siret"]: ("acheteur@demoville.fr", "valideur@demoville.fr"),
+}
+SUPPLIER_LOGINS = {
+    "80000004400019": "contact@tp-rhodaniens.fr",
+    "81000005900016": "contact@fournitures-centre.fr",
+    "82000006500012": "contact@numerique-territorial.fr",
+    "83000007100019": "contact@espaces-verts-scop.fr",
+}
+
+
+@dataclass(frozen=True)
+class PurchaseActors:
+    """Authorization headers of who acts on a purchase: the buyer, its approver, the winner."""
+
+    buyer: dict[str, str]
+    approver: dict[str, str]
+    supplier: dict[str, str]
+
+
+async def actors_for(get_headers, buyer_siret: str, supplier_siret: str) -> PurchaseActors:
+    """`get_headers(login)` -> {"Authorization": ...} (the tests' Tokens.headers_for, or a password grant)."""
+    buyer_login, approver_login = BUYER_LOGINS[buyer_siret]
+    return PurchaseActors(
+        buyer=await get_headers(buyer_login),
+        approver=await get_headers(approver_login),
+        supplier=await get_headers(SUPPLIER_LOGINS[supplier_siret]),
+    )
 
 
 @dataclass(frozen=True)
@@ -35,9 +66,9 @@ class PurchaseIds:
     commitment_id: str
 
 
-def need_facts(buyer: dict, *, object_: str, cpv: str, value: str, commune: str, nature: str = "works") -> dict:
+def need_facts(*, object_: str, cpv: str, value: str, commune: str, nature: str = "works") -> dict:
+    """A need as the buyer types it (the buyer organisation comes from the login)."""
     return {
-        "buyer": buyer,
         "object": object_,
         "nature": nature,
         "main_cpv": cpv,
@@ -65,25 +96,33 @@ async def wait_for(fetch, *, timeout_s: float = 30.0, interval_s: float = 0.05):
         await asyncio.sleep(interval_s)
 
 
-async def _first(client: httpx.AsyncClient, url: str, params: dict) -> dict | None:
-    response = await client.get(url, params=params)
+async def _first(client: httpx.AsyncClient, url: str, params: dict, headers: dict) -> dict | None:
+    response = await client.get(url, params=params, headers=headers)
     response.raise_for_status()
     items = response.json()
     return items[0] if items else None
 
 
 async def run_purchase(
-    client: httpx.AsyncClient, urls: dict[str, str], facts: dict, supplier: dict, amount: str, *, timeout_s: float = 30.0
+    client: httpx.AsyncClient,
+    urls: dict[str, str],
+    facts: dict,
+    supplier: dict,
+    amount: str,
+    actors: PurchaseActors,
+    *,
+    timeout_s: float = 30.0,
 ) -> PurchaseIds:
     """Need -> approval -> consultation -> award -> contract -> notification -> commitment."""
-    response = await client.post(f"{urls['sourcing']}/api/needs", json={"facts": facts})
+    response = await client.post(f"{urls['sourcing']}/api/needs", json={"facts": facts}, headers=actors.buyer)
     response.raise_for_status()
     need_id = response.json()["id"]
-    response = await client.post(f"{urls['sourcing']}/api/needs/{need_id}/approve", json={"approver": "Cheffe des achats"})
+    response = await client.post(f"{urls['sourcing']}/api/needs/{need_id}/approve", json={}, headers=actors.approver)
     response.raise_for_status()
 
     consultation = await wait_for(
-        lambda: _first(client, f"{urls['tendering']}/api/consultations", {"need_id": need_id}), timeout_s=timeout_s
+        lambda: _first(client, f"{urls['tendering']}/api/consultations", {"need_id": need_id}, actors.buyer),
+        timeout_s=timeout_s,
     )
     response = await client.post(
         f"{urls['tendering']}/api/consultations/{consultation['id']}/award",
@@ -94,21 +133,25 @@ async def run_purchase(
             "price_types": ["Définitif ferme"],
             "offers_received": 3,
         },
+        headers=actors.approver,
     )
     response.raise_for_status()
     award_id = response.json()["award_id"]
 
     contract = await wait_for(
-        lambda: _first(client, f"{urls['contracts']}/api/contracts", {"award_id": award_id}), timeout_s=timeout_s
+        lambda: _first(client, f"{urls['contracts']}/api/contracts", {"award_id": award_id}, actors.buyer),
+        timeout_s=timeout_s,
     )
     response = await client.post(
-        f"{urls['contracts']}/api/contracts/{contract['id']}/notify", json={"notified_on": date.today().isoformat()}
+        f"{urls['contracts']}/api/contracts/{contract['id']}/notify",
+        json={"notified_on": date.today().isoformat()},
+        headers=actors.buyer,
     )
     response.raise_for_status()
     contract_number = response.json()["contract_number"]
 
     commitment = await wait_for(
-        lambda: _first(client, f"{urls['invoicing']}/api/commitments", {"contract_id": contract["id"]}),
+        lambda: _first(client, f"{urls['invoicing']}/api/commitments", {"contract_id": contract["id"]}, actors.buyer),
         timeout_s=timeout_s,
     )
     return PurchaseIds(need_id, consultation["id"], award_id, contract["id"], contract_number, commitment["id"])
@@ -121,9 +164,16 @@ DEMO_PURCHASES = [
 ]
 
 
-async def load_demo(service_urls: dict[str, str]) -> None:
+async def load_demo(service_urls: dict[str, str], *, issuer_url: str) -> None:
+    from unefois_dev_issuer.client import access_token
+
+    async def headers_for(login: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {await access_token(issuer_url, login)}"}
+
     async with httpx.AsyncClient(timeout=30) as client:
         for buyer, object_, cpv, value, commune, nature, supplier_index, amount in DEMO_PURCHASES:
-            facts = need_facts(buyer, object_=object_, cpv=cpv, value=value, commune=commune, nature=nature)
-            ids = await run_purchase(client, service_urls, facts, SUPPLIERS[supplier_index], amount)
+            facts = need_facts(object_=object_, cpv=cpv, value=value, commune=commune, nature=nature)
+            supplier = SUPPLIERS[supplier_index]
+            actors = await actors_for(headers_for, buyer["siret"], supplier["siret"])
+            ids = await run_purchase(client, service_urls, facts, supplier, amount, actors)
             print(f"  demo purchase {ids.contract_number} ({buyer['name']}): {object_}")

@@ -25,6 +25,6 @@ async def load_demo_once(profile: RuntimeProfile, service_urls: dict[str, str]) 
     load_demo = getattr(importlib.import_module(DEMO_MODULE), "load_demo", None)
     if load_demo is None:
         return f"{DEMO_MODULE} has no load_demo(): skipped"
-    await load_demo(service_urls)
+    await load_demo(service_urls, issuer_url=profile.issuer_url)
     _stamp(profile).touch()
     return "demo loaded"

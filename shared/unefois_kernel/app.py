@@ -24,6 +24,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from unefois_kernel import db, metrics, migrations
+from unefois_kernel.auth.access import public, routes_without_access
 from unefois_kernel.auth.tokens import TokenVerifier
 from unefois_kernel.consumer import DeadLetterProducer, EventHandler, InboxConsumer, subscribe
 from unefois_kernel.events.catalogue import Event
@@ -264,27 +265,30 @@ def create_service(definition: ServiceDefinition, settings: ServiceSettings | No
     install_web(app, stage=definition.name, package=definition.package)
     # --- end of shared web layer.
 
-    @app.get("/healthz", tags=["ops"], summary="Vivacité du processus")
+    @app.get("/healthz", tags=["ops"], summary="Vivacité du processus", dependencies=[public()])
     async def healthz() -> dict:
         return {"status": "ok", "service": definition.name}
 
-    @app.get("/readyz", tags=["ops"], summary="Prêt : base de données et broker joignables")
+    @app.get("/readyz", tags=["ops"], summary="Prêt : base de données et broker joignables", dependencies=[public()])
     async def readyz(response: Response) -> dict:
         checks = await runtime.is_ready()
         ready = all(checks.values())
         response.status_code = 200 if ready else 503
         return {"status": "ready" if ready else "not ready", "checks": checks}
 
-    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    @app.get("/metrics", tags=["ops"], include_in_schema=False, dependencies=[public()])
     async def prometheus_metrics() -> Response:
         await runtime.refresh_gauges()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/asyncapi.json", tags=["ops"], summary="Document AsyncAPI des canaux Kafka du service")
+    @app.get("/asyncapi.json", tags=["ops"], summary="Document AsyncAPI des canaux Kafka du service", dependencies=[public()])
     async def asyncapi() -> dict:
         return runtime.asyncapi()
 
     for router in definition.routers:
         app.include_router(router)
+    undeclared = routes_without_access(app)
+    if undeclared:
+        raise RuntimeError(f"routes without an access declaration (allow/authenticated/public): {undeclared}")
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     return app

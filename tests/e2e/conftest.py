@@ -9,6 +9,7 @@ import pytest
 import pytest_asyncio
 
 from otlp_sink import OtlpSink
+from unefois_deploy.demo import PurchaseActors, actors_for
 
 # Started when this conftest loads, before the session's `platform` fixture launches the
 # services, which inherit this environment and so export their traces here.
@@ -25,6 +26,16 @@ def otlp_sink() -> OtlpSink:
 @pytest.fixture(scope="session")
 def urls(platform) -> dict[str, str]:
     return {stage: platform.url(stage) for stage in ("sourcing", "tendering", "contracts", "invoicing", "opendata")}
+
+
+@pytest.fixture(scope="session")
+def actors(tokens):
+    """`await actors(buyer_siret, supplier_siret)` -> PurchaseActors (buyer, approver, winner headers)."""
+
+    async def make(buyer_siret: str, supplier_siret: str) -> PurchaseActors:
+        return await actors_for(tokens.headers_for, buyer_siret, supplier_siret)
+
+    return make
 
 
 @pytest_asyncio.fixture(loop_scope="session")

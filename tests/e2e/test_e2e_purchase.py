@@ -13,24 +13,25 @@ from unefois_opendata.decp import validate_decp_document
 pytestmark = pytest.mark.integration
 
 
-async def test_a_purchase_flows_from_need_to_open_data_in_one_trace(urls, client, otlp_sink):
+async def test_a_purchase_flows_from_need_to_open_data_in_one_trace(urls, client, otlp_sink, actors):
     trace_id = secrets.token_hex(16)
     # The buyer's browser session carries one trace context on every request it makes.
     client.headers["traceparent"] = f"00-{trace_id}-{secrets.token_hex(8)}-01"
-    facts = need_facts(
-        VILLAGE, object_="Réfection du parvis de la mairie", cpv="45233140", value="85000.00", commune="01004"
-    )
-    ids = await run_purchase(client, urls, facts, SUPPLIERS[0], "79990.00")
+    facts = need_facts(object_="Réfection du parvis de la mairie", cpv="45233140", value="85000.00", commune="01004")
+    who = await actors(VILLAGE["siret"], SUPPLIERS[0]["siret"])
+    ids = await run_purchase(client, urls, facts, SUPPLIERS[0], "79990.00", who)
 
-    # Tendering and contracts hold the need's facts exactly as entered at sourcing.
-    consultation = (await client.get(f"{urls['tendering']}/api/consultations/{ids.consultation_id}")).json()
-    contract = (await client.get(f"{urls['contracts']}/api/contracts/{ids.contract_id}")).json()
+    # Tendering and contracts hold the need's facts exactly as entered at sourcing,
+    # and the buyer is the organisation of the agent who logged in.
+    consultation = (await client.get(f"{urls['tendering']}/api/consultations/{ids.consultation_id}", headers=who.buyer)).json()
+    contract = (await client.get(f"{urls['contracts']}/api/contracts/{ids.contract_id}", headers=who.buyer)).json()
     for stage_purchase in (consultation["purchase"], contract["award"]["purchase"]):
         for field, value in facts.items():
             assert stage_purchase[field] == value, field
+        assert stage_purchase["buyer"] == VILLAGE
     assert contract["status"] == "notified"
 
-    commitment = (await client.get(f"{urls['invoicing']}/api/commitments/{ids.commitment_id}")).json()
+    commitment = (await client.get(f"{urls['invoicing']}/api/commitments/{ids.commitment_id}", headers=who.buyer)).json()
     assert commitment["ceiling"] == "79990.00"
     assert commitment["contract_number"] == ids.contract_number
     assert commitment["holders"] == [SUPPLIERS[0]]
@@ -61,10 +62,10 @@ async def test_a_purchase_flows_from_need_to_open_data_in_one_trace(urls, client
     assert kafka_hops <= hops_seen()
 
 
-async def test_an_invoice_lands_once_in_its_commitment_ledger(urls, client):
-    facts = need_facts(VILLAGE, object_="Achat de bancs publics", cpv="39113000", value="30000.00", commune="01004",
-                       nature="supplies")
-    ids = await run_purchase(client, urls, facts, SUPPLIERS[1], "28000.00")
+async def test_an_invoice_lands_once_in_its_commitment_ledger(urls, client, actors):
+    facts = need_facts(object_="Achat de bancs publics", cpv="39113000", value="30000.00", commune="01004", nature="supplies")
+    who = await actors(VILLAGE["siret"], SUPPLIERS[1]["siret"])
+    ids = await run_purchase(client, urls, facts, SUPPLIERS[1], "28000.00", who)
     deposit = {
         "invoice_number": f"F-{secrets.token_hex(4)}",
         "supplier": SUPPLIERS[1],
@@ -72,33 +73,39 @@ async def test_an_invoice_lands_once_in_its_commitment_ledger(urls, client):
         "vat_amount": "2400.00",
         "issued_on": "2026-11-20",
     }
-    first = await client.post(f"{urls['invoicing']}/api/commitments/{ids.commitment_id}/invoices", json=deposit)
-    again = await client.post(f"{urls['invoicing']}/api/commitments/{ids.commitment_id}/invoices", json=deposit)
+    invoices_url = f"{urls['invoicing']}/api/commitments/{ids.commitment_id}/invoices"
+    first = await client.post(invoices_url, json=deposit, headers=who.supplier)
+    again = await client.post(invoices_url, json=deposit, headers=who.supplier)
     assert first.status_code == 201
     assert again.status_code == 409
     assert again.headers["content-type"] == "application/problem+json"
     assert again.json()["errors"][0]["field"] == "invoice_number"
-    ledger = (await client.get(f"{urls['invoicing']}/api/commitments/{ids.commitment_id}")).json()
+    ledger = (await client.get(f"{urls['invoicing']}/api/commitments/{ids.commitment_id}", headers=who.buyer)).json()
     assert ledger["invoice_count"] == 1
     assert ledger["invoiced_excl_vat"] == "12000.00"
 
     over = deposit | {"invoice_number": f"F-{secrets.token_hex(4)}", "amount_excl_vat": "16000.01"}
-    refused = await client.post(f"{urls['invoicing']}/api/commitments/{ids.commitment_id}/invoices", json=over)
+    refused = await client.post(invoices_url, json=over, headers=who.supplier)
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "amount_excl_vat"
 
 
-async def test_bad_input_gets_a_problem_naming_the_field(urls, client):
-    facts = need_facts(VILLAGE, object_="x", cpv="4523", value="-5", commune="01004") | {
-        "buyer": {"siret": "21000003000011", "name": "Commune"}
-    }
-    response = await client.post(f"{urls['sourcing']}/api/needs", json={"facts": facts})
+async def test_bad_input_gets_a_problem_naming_the_field(urls, client, actors):
+    who = await actors(VILLAGE["siret"], SUPPLIERS[0]["siret"])
+    facts = need_facts(object_="x", cpv="4523", value="-5", commune="01004")
+    response = await client.post(f"{urls['sourcing']}/api/needs", json={"facts": facts}, headers=who.buyer)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     fields = {error["field"] for error in response.json()["errors"]}
-    assert {"facts.buyer.siret", "facts.main_cpv", "facts.estimated_value"} <= fields
+    assert {"facts.main_cpv", "facts.estimated_value"} <= fields
+
+    # The buyer is who logged in: typing another organisation is refused, not ignored.
+    typed = facts | {"main_cpv": "45233140", "estimated_value": "1000.00", "buyer": {"siret": "20000001600010", "name": "X"}}
+    response = await client.post(f"{urls['sourcing']}/api/needs", json={"facts": typed}, headers=who.buyer)
+    assert response.status_code == 422
+    assert "facts.buyer" in {error["field"] for error in response.json()["errors"]}
 
     missing = await client.post(f"{urls['sourcing']}/api/needs/00000000-0000-0000-0000-000000000000/approve",
-                                json={"approver": "X"})
+                                json={}, headers=who.approver)
     assert missing.status_code == 404
     assert missing.json()["errors"][0]["field"] == "need_id"

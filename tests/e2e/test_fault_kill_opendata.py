@@ -14,7 +14,8 @@ import pytest
 
 from unefois_kernel import db
 from unefois_kernel.outbox import publish
-from unefois_kernel.testing import contract_notified
+from unefois_kernel.tenancy import set_scope
+from unefois_kernel.testing import BUYER, contract_notified
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +25,9 @@ CONTRACTS = 500
 async def _count(dsn: str, sql: str, ids: list) -> int:
     conn = await asyncpg.connect(dsn)
     try:
-        return await conn.fetchval(sql, ids)
+        async with conn.transaction():
+            await set_scope(conn, tenant=BUYER.siret)  # invoicing's tables are tenant-scoped
+            return await conn.fetchval(sql, ids)
     finally:
         await conn.close()
 

@@ -9,13 +9,20 @@ import asyncpg
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
+from unefois_kernel import audit
 from unefois_kernel.app import runtime_of
+from unefois_kernel.auth.access import allow
+from unefois_kernel.auth.principal import BUYER_ROLES, Principal, Role
+from unefois_kernel.tenancy import scoped_for
 from unefois_kernel.events.catalogue import AwardDecided
 from unefois_kernel.outbox import publish
 from unefois_kernel.problems import NotFound
 from unefois_contracts import domain
 
 router = APIRouter(prefix="/api/contracts", tags=["marchés"])
+
+# Buyers read their tenant's contracts; a holder reads the contracts it won (row-level security).
+READERS = (*BUYER_ROLES, Role.SUPPLIER)
 
 
 class ContractView(BaseModel):
@@ -52,8 +59,10 @@ async def _next_sequence(conn: asyncpg.Connection, tenant: str, year: int) -> in
 
 
 @router.get("", response_model=list[ContractView], summary="Marchés, filtrés par attribution")
-async def list_contracts(request: Request, award_id: uuid.UUID | None = Query(default=None)) -> list[ContractView]:
-    async with runtime_of(request).pool.acquire() as conn:
+async def list_contracts(
+    request: Request, award_id: uuid.UUID | None = Query(default=None), principal: Principal = allow(*READERS)
+) -> list[ContractView]:
+    async with scoped_for(runtime_of(request).pool, principal) as conn:
         rows = await conn.fetch(
             "SELECT * FROM contracts WHERE ($1::uuid IS NULL OR award_id = $1) ORDER BY created_at DESC LIMIT 100",
             award_id,
@@ -62,8 +71,8 @@ async def list_contracts(request: Request, award_id: uuid.UUID | None = Query(de
 
 
 @router.get("/{contract_id}", response_model=ContractView, summary="Lire un marché")
-async def get_contract(contract_id: uuid.UUID, request: Request) -> ContractView:
-    async with runtime_of(request).pool.acquire() as conn:
+async def get_contract(contract_id: uuid.UUID, request: Request, principal: Principal = allow(*READERS)) -> ContractView:
+    async with scoped_for(runtime_of(request).pool, principal) as conn:
         row = await conn.fetchrow("SELECT * FROM contracts WHERE id = $1", contract_id)
     if row is None:
         raise NotFound("marché introuvable", field="contract_id")
@@ -71,8 +80,10 @@ async def get_contract(contract_id: uuid.UUID, request: Request) -> ContractView
 
 
 @router.post("/{contract_id}/notify", response_model=ContractView, summary="Notifier le marché au titulaire")
-async def notify_contract(contract_id: uuid.UUID, body: Notification, request: Request) -> ContractView:
-    async with runtime_of(request).pool.acquire() as conn, conn.transaction():
+async def notify_contract(
+    contract_id: uuid.UUID, body: Notification, request: Request, principal: Principal = allow(*BUYER_ROLES)
+) -> ContractView:
+    async with scoped_for(runtime_of(request).pool, principal) as conn:
         row = await conn.fetchrow("SELECT * FROM contracts WHERE id = $1 FOR UPDATE", contract_id)
         if row is None:
             raise NotFound("marché introuvable", field="contract_id")
@@ -99,4 +110,8 @@ async def notify_contract(contract_id: uuid.UUID, body: Notification, request: R
             event.notified_at,
         )
         await publish(conn, "contracts", event)
+        await audit.record(conn, tenant=row["tenant"], aggregate_type="contract", aggregate_id=str(contract_id),
+                           actor=principal.actor, action="contract.notified",
+                           change={"contract_number": event.contract_number, "notified_on": event.notified_on.isoformat(),
+                                   "legal_commitment_number": event.legal_commitment_number})
     return _view(row)

@@ -8,17 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from unefois_kernel.app import runtime_of
+from unefois_kernel.auth.access import public
 from unefois_kernel.events.values import Siret
 from unefois_kernel.problems import NotFound
 from unefois_opendata import decp
 
+# Open data by law (R.2196-1): readable by anyone, no tenant filter.
 router = APIRouter(prefix="/api/decp", tags=["données essentielles"])
 
 # Contracts under 25 000 € HT have no publication duty (R.2196-1): they are kept, not published.
 _PUBLISHED = ("mandatory", "decp_or_annual_list")
 
 
-@router.get("", summary="Données essentielles au format officiel (schéma DECP 2.0.3)")
+@router.get("", summary="Données essentielles au format officiel (schéma DECP 2.0.3)", dependencies=[public()])
 async def list_decp(
     request: Request,
     acheteur: Annotated[Siret | None, Query(description="SIRET de l'acheteur")] = None,
@@ -38,7 +40,7 @@ async def list_decp(
     return decp.decp_document([row["record"] for row in rows]) if rows else {"marches": {"marche": []}}
 
 
-@router.get("/{contract_id}", summary="Données essentielles d'un marché")
+@router.get("/{contract_id}", summary="Données essentielles d'un marché", dependencies=[public()])
 async def get_decp(contract_id: uuid.UUID, request: Request) -> dict:
     async with runtime_of(request).pool.acquire() as conn:
         row = await conn.fetchrow(

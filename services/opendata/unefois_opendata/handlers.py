@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from unefois_kernel import audit
 from unefois_kernel.consumer import HandlerRejected
 from unefois_kernel.events.catalogue import ContractNotified, InvoiceReceived
 from unefois_kernel.events.envelope import IncomingEvent
@@ -23,11 +24,11 @@ async def on_contract_notified(conn: asyncpg.Connection, incoming: IncomingEvent
     if errors:
         raise HandlerRejected("enregistrement DECP non conforme au schéma 2.0.3 : " + "; ".join(errors[:5]))
     # The primary key makes a second delivery of the same contract a no-op even without the inbox.
-    await conn.execute(
+    inserted = await conn.fetchval(
         """INSERT INTO decp_records (contract_id, buyer_siret, contract_number, publication_duty, record,
                                      notified_on, published_on)
            VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (contract_id) DO NOTHING""",
+           ON CONFLICT (contract_id) DO NOTHING RETURNING contract_id""",
         contract.contract_id,
         contract.tenant,
         contract.contract_number,
@@ -36,6 +37,10 @@ async def on_contract_notified(conn: asyncpg.Connection, incoming: IncomingEvent
         contract.notified_on,
         published_on,
     )
+    if inserted is not None:
+        await audit.record(conn, tenant=contract.tenant, aggregate_type="decp_record", aggregate_id=str(contract.contract_id),
+                           actor="system:opendata", action="decp.published",
+                           change={"id": contract.contract_number, "published_on": published_on.isoformat()})
 
 
 async def on_invoice_received(conn: asyncpg.Connection, incoming: IncomingEvent) -> None:

@@ -8,7 +8,11 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from unefois_kernel import audit
 from unefois_kernel.app import runtime_of
+from unefois_kernel.auth.access import allow
+from unefois_kernel.auth.principal import BUYER_ROLES, Principal, Role
+from unefois_kernel.tenancy import scoped_for
 from unefois_kernel.events.catalogue import Organisation, PurchaseFacts
 from unefois_kernel.events.values import Money, OperatorGrouping, PriceForm, PriceType
 from unefois_kernel.outbox import publish
@@ -54,8 +58,10 @@ def _view(row) -> ConsultationView:
 
 
 @router.get("", response_model=list[ConsultationView], summary="Consultations, filtrées par besoin")
-async def list_consultations(request: Request, need_id: uuid.UUID | None = Query(default=None)) -> list[ConsultationView]:
-    async with runtime_of(request).pool.acquire() as conn:
+async def list_consultations(
+    request: Request, need_id: uuid.UUID | None = Query(default=None), principal: Principal = allow(*BUYER_ROLES)
+) -> list[ConsultationView]:
+    async with scoped_for(runtime_of(request).pool, principal) as conn:
         rows = await conn.fetch(
             "SELECT * FROM consultations WHERE ($1::uuid IS NULL OR need_id = $1) ORDER BY published_at DESC LIMIT 100",
             need_id,
@@ -64,8 +70,10 @@ async def list_consultations(request: Request, need_id: uuid.UUID | None = Query
 
 
 @router.get("/{consultation_id}", response_model=ConsultationView, summary="Lire une consultation")
-async def get_consultation(consultation_id: uuid.UUID, request: Request) -> ConsultationView:
-    async with runtime_of(request).pool.acquire() as conn:
+async def get_consultation(
+    consultation_id: uuid.UUID, request: Request, principal: Principal = allow(*BUYER_ROLES)
+) -> ConsultationView:
+    async with scoped_for(runtime_of(request).pool, principal) as conn:
         row = await conn.fetchrow("SELECT * FROM consultations WHERE id = $1", consultation_id)
     if row is None:
         raise NotFound("consultation introuvable", field="consultation_id")
@@ -73,8 +81,10 @@ async def get_consultation(consultation_id: uuid.UUID, request: Request) -> Cons
 
 
 @router.post("/{consultation_id}/award", status_code=201, response_model=AwardView, summary="Attribuer la consultation")
-async def award_consultation(consultation_id: uuid.UUID, body: AwardRequest, request: Request) -> AwardView:
-    async with runtime_of(request).pool.acquire() as conn, conn.transaction():
+async def award_consultation(
+    consultation_id: uuid.UUID, body: AwardRequest, request: Request, principal: Principal = allow(Role.BUYER_APPROVER)
+) -> AwardView:
+    async with scoped_for(runtime_of(request).pool, principal) as conn:
         row = await conn.fetchrow("SELECT * FROM consultations WHERE id = $1 FOR UPDATE", consultation_id)
         if row is None:
             raise NotFound("consultation introuvable", field="consultation_id")
@@ -98,4 +108,7 @@ async def award_consultation(consultation_id: uuid.UUID, body: AwardRequest, req
         )
         await conn.execute("UPDATE consultations SET status = 'awarded' WHERE id = $1", consultation_id)
         await publish(conn, "tendering", event)
+        await audit.record(conn, tenant=row["tenant"], aggregate_type="consultation", aggregate_id=str(consultation_id),
+                           actor=principal.actor, action="award.decided",
+                           change={"award_id": str(event.award_id)} | body.model_dump(mode="json"))
     return AwardView(award_id=event.award_id, consultation_id=consultation_id)

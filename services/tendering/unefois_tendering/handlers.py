@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from unefois_kernel import audit
 from unefois_kernel.events.catalogue import NeedApproved
 from unefois_kernel.events.envelope import IncomingEvent
 from unefois_kernel.outbox import publish
@@ -42,6 +43,9 @@ async def on_need_approved(conn: asyncpg.Connection, incoming: IncomingEvent) ->
         event.bid_deadline,
     )
     await publish(conn, "tendering", event)
+    await audit.record(conn, tenant=need.tenant, aggregate_type="consultation", aggregate_id=str(event.consultation_id),
+                       actor="system:tendering", action="consultation.published",
+                       change={"need_id": str(need.purchase.need_id), "reference": reference})
 
 
 HANDLERS = {NeedApproved.ce_type: on_need_approved}

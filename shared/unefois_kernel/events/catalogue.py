@@ -76,10 +76,9 @@ class Lot(Contract):
     estimated_value: Money
 
 
-class PurchaseDetails(Contract):
-    """What the buyer enters once at sourcing."""
+class NeedContent(Contract):
+    """What the buyer enters once at sourcing (the buyer itself comes from the login)."""
 
-    buyer: Organisation
     object: str = Field(min_length=1, max_length=1000)
     nature: PurchaseNature
     main_cpv: CpvCode
@@ -97,10 +96,11 @@ class PurchaseDetails(Contract):
     innovative: bool = False
 
 
-class PurchaseFacts(PurchaseDetails):
+class PurchaseFacts(NeedContent):
     """The need as approved, carried unchanged to every later stage."""
 
     need_id: uuid.UUID
+    buyer: Organisation
 
 
 # ---------------------------------------------------------------- sourcing.need

@@ -13,7 +13,20 @@ from unefois_kernel.events.catalogue import CATALOGUE
 
 
 def schema_of(ce_type: str) -> dict:
-    return CATALOGUE[ce_type].model_json_schema(mode="serialization")
+    return _normalised(CATALOGUE[ce_type].model_json_schema(mode="serialization"))
+
+
+def _normalised(node):
+    """The order of `required` names carries no meaning in JSON Schema: sort it, so that
+    only real contract changes show up as a drift."""
+    if isinstance(node, dict):
+        return {
+            key: sorted(value) if key == "required" and isinstance(value, list) else _normalised(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_normalised(item) for item in node]
+    return node
 
 
 def render(ce_type: str) -> str:
