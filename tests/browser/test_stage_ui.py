@@ -9,7 +9,6 @@ import uuid
 import pytest
 from browser_harness import REPO, assert_accessible, visit
 
-from unefois_deploy.demo import REGION, need_facts
 from unefois_kernel import db
 from unefois_kernel.tenancy import set_scope
 
@@ -21,6 +20,7 @@ STAGES = {
     "opendata": "Données ouvertes",
 }
 DSFR_INSTALLED = (REPO / "node_modules" / "@gouvfr" / "dsfr" / "dist").is_dir()
+REGION = {"siret": "20000001600010", "name": "Région Démo-Alpes"}  # the seeded buyer's organisation
 BUYER_LOGIN = "acheteur@region-demo.fr"
 BUYER = ("Camille Martin", "Région Démo-Alpes", "Acheteur")
 
@@ -93,7 +93,21 @@ async def log_in(page, start_url: str, login: str) -> None:
 
 async def add_need(runtime, tenant: dict, object_: str) -> None:
     """A need of that buyer, written as the sourcing service would (scoped to its tenant)."""
-    facts = need_facts(tenant, object_=object_, cpv="77310000", value="42000.00", commune="69123", nature="services")
+    facts = {
+        "buyer": tenant,
+        "object": object_,
+        "nature": "services",
+        "main_cpv": "77310000",
+        "estimated_value": "42000.00",
+        "duration_months": 12,
+        "place_of_execution": {"code": "69123", "code_type": "Code commune"},
+        "procedure": "Procédure adaptée",
+        "ccag": "Fournitures courantes et services",
+        "techniques": ["Sans objet"],
+        "execution_modes": ["Sans objet"],
+        "social_considerations": ["Pas de considération sociale"],
+        "environmental_considerations": ["Clause environnementale"],
+    }
     conn = await db.connect(runtime.service_dsn("sourcing"))
     try:
         async with conn.transaction():
