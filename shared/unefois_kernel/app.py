@@ -24,7 +24,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from unefois_kernel import db, metrics, migrations
-from unefois_kernel.auth.access import public, routes_without_access
+from unefois_kernel.auth.access import document_access, public, routes_without_access
 from unefois_kernel.auth.tokens import TokenVerifier
 from unefois_kernel.consumer import DeadLetterProducer, EventHandler, InboxConsumer, subscribe
 from unefois_kernel.events.catalogue import Event
@@ -290,5 +290,6 @@ def create_service(definition: ServiceDefinition, settings: ServiceSettings | No
     undeclared = routes_without_access(app)
     if undeclared:
         raise RuntimeError(f"routes without an access declaration (allow/authenticated/public): {undeclared}")
+    document_access(app)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     return app

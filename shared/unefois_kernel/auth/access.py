@@ -105,10 +105,31 @@ def _walk(dependencies: Iterable) -> Iterable:
         yield from _walk(dependency.dependencies)
 
 
+def api_routes(routes: Iterable) -> Iterable[APIRoute]:
+    """Every APIRoute, including those of included routers (FastAPI keeps those behind an
+    _IncludedRouter instead of copying them into app.routes)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        nested = getattr(route, "original_router", None)
+        if nested is not None:
+            yield from api_routes(nested.routes)
+
+
 def routes_without_access(app: FastAPI, exempt: Iterable[str] = ()) -> list[str]:
     exempt = set(exempt)
     return [
         f"{sorted(route.methods)} {route.path}"
-        for route in app.routes
-        if isinstance(route, APIRoute) and route.path not in exempt and declared_access(route) is None
+        for route in api_routes(app.routes)
+        if route.path not in exempt and declared_access(route) is None
     ]
+
+
+def document_access(app: FastAPI) -> None:
+    """Publish each operation's access rule in OpenAPI as `x-unefois-access`: integrators
+    read who may call what, and the route x role x tenant test derives its expectations
+    from it, so a new route is covered the day it is written."""
+    for route in api_routes(app.routes):
+        access = declared_access(route)
+        rule = sorted(access) if isinstance(access, frozenset) else access
+        route.openapi_extra = {**(route.openapi_extra or {}), "x-unefois-access": rule}
