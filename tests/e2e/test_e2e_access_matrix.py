@@ -1,0 +1,142 @@
+"""Every route of every service x every role x a foreign tenant: who gets what.
+
+Expectations come from each operation's declared rule (`x-unefois-access` in OpenAPI),
+so a new route is checked the day it is written; it only needs its path parameters and
+body known below, or this test fails and says so.
+
+  anonymous on a protected route        -> 401
+  a role the route does not allow       -> 403
+  an allowed role, someone else's data  -> 404 (existence must not leak) or an empty list
+  an allowed role, its own data         -> anything but 401/403/404/5xx
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from unefois_deploy.demo import REGION, SUPPLIERS, need_facts, run_purchase
+
+pytestmark = pytest.mark.integration
+
+STAGES = ("sourcing", "tendering", "contracts", "invoicing", "opendata")
+OWNER_SUPPLIER = SUPPLIERS[0]
+
+
+@dataclass(frozen=True)
+class Caller:
+    label: str
+    login: str | None  # None: anonymous
+    roles: frozenset[str]
+    relation: str  # "owner": the purchase is its organisation's (or it won it); "stranger": not
+
+
+CALLERS = [
+    Caller("anonymous", None, frozenset(), "stranger"),
+    Caller("buyer of the tenant", "acheteur@region-demo.fr", frozenset({"buyer"}), "owner"),
+    Caller("approver of the tenant", "valideur@region-demo.fr", frozenset({"buyer-approver"}), "owner"),
+    Caller("buyer of another tenant", "acheteur@val-demo.fr", frozenset({"buyer"}), "stranger"),
+    Caller("approver of another tenant", "valideur@demoville.fr", frozenset({"buyer-approver"}), "stranger"),
+    Caller("supplier holding the contract", "contact@tp-rhodaniens.fr", frozenset({"supplier"}), "owner"),
+    Caller("another supplier", "contact@fournitures-centre.fr", frozenset({"supplier"}), "stranger"),
+    Caller("operator", "exploitation@unefois.fr", frozenset({"operator"}), "stranger"),
+]
+SUPPLIER_SIRET = {"contact@tp-rhodaniens.fr": SUPPLIERS[0]["siret"], "contact@fournitures-centre.fr": SUPPLIERS[1]["siret"]}
+
+
+def _body(method: str, path: str, caller: Caller) -> dict | None:
+    if method == "GET":
+        return None
+    supplier = {"siret": SUPPLIER_SIRET.get(caller.login, OWNER_SUPPLIER["siret"]), "name": "Entreprise"}
+    bodies = {
+        "/api/needs": {"facts": need_facts(object_="Matrice d'accès", cpv="45233140", value="1000.00", commune="69123")},
+        "/api/needs/{need_id}/approve": {},
+        "/api/consultations/{consultation_id}/award": {
+            "winners": [OWNER_SUPPLIER], "amount": "900.00", "price_form": "Forfaitaire",
+            "price_types": ["Définitif ferme"], "offers_received": 1,
+        },
+        "/api/contracts/{contract_id}/notify": {"notified_on": date.today().isoformat()},
+        "/api/commitments/{commitment_id}/invoices": {
+            "invoice_number": f"M-{secrets.token_hex(4)}", "supplier": supplier, "amount_excl_vat": "1.00",
+            "vat_amount": "0.20", "issued_on": date.today().isoformat(),
+        },
+        "/auth/logout": {},
+    }
+    if path not in bodies:
+        raise AssertionError(f"the access matrix needs a request body for {method} {path}")
+    return bodies[path]
+
+
+def _expected(rule, caller: Caller, method: str, path: str) -> str:
+    if rule == "public":
+        return "open"
+    if caller.login is None:
+        return "401"
+    if rule != "authenticated" and not caller.roles & set(rule):
+        return "403"
+    if rule == "authenticated" or "{" not in path and method == "GET":
+        return "own-or-empty" if caller.relation == "stranger" else "ok"
+    if path == "/api/needs" and method == "POST":
+        return "ok"  # a buyer creates needs for its own organisation
+    return "404" if caller.relation == "stranger" else "ok"
+
+
+@pytest.fixture
+async def purchase(urls, actors, client):
+    facts = need_facts(object_="Réseau de chaleur du lycée", cpv="45232140", value="150000.00", commune="69123")
+    who = await actors(REGION["siret"], OWNER_SUPPLIER["siret"])
+    ids = await run_purchase(client, urls, facts, OWNER_SUPPLIER, "140000.00", who)
+    return ids
+
+
+async def test_every_route_answers_every_caller_as_declared(urls, client, tokens, purchase):
+    ids = {
+        "need_id": purchase.need_id,
+        "consultation_id": purchase.consultation_id,
+        "contract_id": purchase.contract_id,
+        "commitment_id": purchase.commitment_id,
+    }
+    filters = {"need_id": purchase.need_id, "award_id": purchase.award_id, "contract_id": purchase.contract_id}
+    checked, wrong = 0, []
+    for stage in STAGES:
+        document = (await client.get(f"{urls[stage]}/openapi.json")).json()
+        for path, operations in document["paths"].items():
+            for method, operation in operations.items():
+                method = method.upper()
+                rule = operation.get("x-unefois-access")
+                assert rule is not None, f"{stage} {method} {path} declares no access rule"
+                params = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+                unknown = params - ids.keys()
+                assert not unknown, f"the access matrix does not know the path parameter(s) {unknown} of {path}"
+                url = urls[stage] + path.format(**ids)
+                query = {p["name"]: filters[p["name"]] for p in operation.get("parameters", [])
+                         if p["in"] == "query" and p["name"] in filters}
+                for caller in CALLERS:
+                    headers = await tokens.headers_for(caller.login) if caller.login else {}
+                    if path.startswith("/auth/"):
+                        continue  # the login flow is tested on its own (redirects, CSRF)
+                    response = await client.request(method, url, params=query, json=_body(method, path, caller),
+                                                    headers=headers, follow_redirects=False)
+                    expectation = _expected(rule, caller, method, path)
+                    status = response.status_code
+                    ok = {
+                        "open": status < 500 and status not in (401, 403),
+                        "401": status == 401,
+                        "403": status == 403,
+                        "404": status == 404,
+                        "ok": status < 500 and status not in (401, 403, 404),
+                        "own-or-empty": status == 200 and _leaks_nothing(response.json(), ids),
+                    }[expectation]
+                    checked += 1
+                    if not ok:
+                        wrong.append(f"{stage} {method} {path} as {caller.label}: expected {expectation}, got {status}")
+    assert not wrong, "\n".join(wrong)
+    assert checked > 100
+
+
+def _leaks_nothing(payload, ids: dict) -> bool:
+    text = str(payload)
+    return not any(str(value) in text for value in ids.values())
