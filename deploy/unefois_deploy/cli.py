@@ -63,7 +63,10 @@ async def _up(profile: RuntimeProfile) -> None:
 def _print_logins() -> None:
     """The seeded users of the development issuer (the password itself is printed only when
     it is the documented default)."""
-    table = Table("login", "role", "organisation", title="seeded logins (sign in at any service's /auth/login)")
+    table = Table(title="seeded logins (sign in at any service's /auth/login)")
+    table.add_column("login", no_wrap=True)  # whole, to be copied
+    table.add_column("role", no_wrap=True)
+    table.add_column("organisation")
     for user in seeded_users():
         table.add_row(user.login, ", ".join(user.roles), user.org_name)
     console.print(table)
