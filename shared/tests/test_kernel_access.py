@@ -38,3 +38,22 @@ def test_access_rules_are_published_in_openapi():
     assert paths["/api/declared"]["get"]["x-unefois-access"] == ["buyer"]
     assert paths["/open"]["get"]["x-unefois-access"] == "public"
     assert paths["/api/forgotten"]["get"].get("x-unefois-access") is None
+
+
+def test_a_stale_session_cookie_reads_as_anonymous_on_public_routes_but_a_bad_bearer_is_refused():
+    from fastapi.testclient import TestClient
+
+    from unefois_kernel.auth.tokens import InvalidToken
+    from unefois_kernel.problems import install_problem_handlers
+
+    class RefusingVerifier:
+        async def verify(self, token):
+            raise InvalidToken("expired")
+
+    app = _app()
+    install_problem_handlers(app)
+    app.state.runtime = type("Runtime", (), {"token_verifier": RefusingVerifier()})()
+    client = TestClient(app)
+    assert client.get("/open", cookies={"unefois_session": "stale"}).status_code == 200
+    assert client.get("/open", headers={"Authorization": "Bearer stale"}).status_code == 401
+    assert client.get("/api/declared", cookies={"unefois_session": "stale"}).status_code == 401

@@ -43,6 +43,10 @@ def _token_of(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
+def _sent_bearer(request: Request) -> bool:
+    return request.headers.get("authorization", "").lower().startswith("bearer ")
+
+
 async def optional_principal(request: Request) -> Principal | None:
     """The verified caller, or None when no credentials were sent."""
     cached = getattr(request.state, "principal", None)
@@ -62,9 +66,16 @@ async def optional_principal(request: Request) -> Principal | None:
 
 def _access_dependency(required: frozenset[Role] | str):
     async def check(request: Request) -> Principal | None:
-        principal = await optional_principal(request)
         if required == PUBLIC:
-            return principal
+            try:
+                return await optional_principal(request)
+            except Unauthenticated:
+                if _sent_bearer(request):
+                    raise  # an API client sent a bad token: say so
+                # A stale session cookie (expired, key rotated, another profile's) must not
+                # lock a browser out of public pages and of /auth/login itself.
+                return None
+        principal = await optional_principal(request)
         if principal is None:
             raise Unauthenticated("authentification requise", field="authorization")
         if required != AUTHENTICATED and not principal.has_any(required):
