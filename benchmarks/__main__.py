@@ -25,7 +25,7 @@ from rich.console import Console
 from benchmarks import hops, inbox, memory, relay, report
 from unefois_deploy.config import load_profile
 from unefois_deploy.runtime import Runtime
-from unefois_deploy.services import ServiceSupervisor, existing_stages
+from unefois_deploy.services import ISSUER, ServiceSupervisor, existing_stages
 from unefois_kernel.telemetry import configure_tracing
 
 ALL = ("relay", "inbox", "hops", "memory")
@@ -140,12 +140,14 @@ async def main(argv: list[str]) -> int:
                 figures.append(inbox_figure)
         if {"hops", "memory"} & set(arguments.only):
             console.print(f"[bold]→ services[/] {', '.join(stages)} …")
-            started_services = await supervisor.start_all(stages)
+            started_services = await supervisor.start_all([ISSUER, *stages])
         if "hops" in arguments.only:
             urls = {stage: supervisor.url(stage) for stage in stages}
             cpu = memory.CpuMeter(runtime, stages)
             hop_figures = await run.step(
-                "hops", hops.run(urls, runtime.databases.service_dsn, bootstrap, arguments.hop_events, arguments.rate)
+                "hops",
+                hops.run(urls, runtime.databases.service_dsn, bootstrap, arguments.hop_events, arguments.rate,
+                         profile.issuer_url),
             )
             cpu.stop()
         if "memory" in arguments.only:

@@ -29,10 +29,11 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from benchmarks.support import SAMPLE_TRACEPARENT, Latency, fresh_topics, percentile, topic_name, wait_until
-from unefois_deploy.demo import VILLAGE, need_facts
+from unefois_deploy.demo import BUYER_LOGINS, VILLAGE, need_facts
+from unefois_dev_issuer.client import access_token
 from unefois_kernel import db
 from unefois_kernel.outbox import publish
-from unefois_kernel.testing import contract_notified
+from unefois_kernel.testing import BUYER, contract_notified
 
 ARRIVAL_TIMEOUT_S = 90.0
 CREATE_CONCURRENCY = 16
@@ -50,9 +51,9 @@ class HopFigures:
     notes: list[str]
 
 
-async def run(urls: dict[str, str], dsn_of, bootstrap: str, events: int, rate: float) -> HopFigures:
+async def run(urls: dict[str, str], dsn_of, bootstrap: str, events: int, rate: float, issuer_url: str) -> HopFigures:
     baseline = await raw_latency(bootstrap, events, rate)
-    sourcing_tendering, sourcing_relay, notes_a = await sourcing_to_tendering(urls, dsn_of, events, rate)
+    sourcing_tendering, sourcing_relay, notes_a = await sourcing_to_tendering(urls, dsn_of, events, rate, issuer_url)
     invoicing, opendata, contracts_relay, notes_b = await contracts_to_downstream(dsn_of, events, rate)
     return HopFigures(baseline, sourcing_tendering, invoicing, opendata, sourcing_relay, contracts_relay, notes_a + notes_b)
 
@@ -147,10 +148,13 @@ async def _read_latencies(consumer: AIOKafkaConsumer, samples: list[float], limi
 # ---------------------------------------------------------------- hop (a): sourcing -> tendering
 
 
-async def sourcing_to_tendering(urls, dsn_of, events: int, rate: float) -> tuple[Latency, Latency, list[str]]:
+async def sourcing_to_tendering(urls, dsn_of, events: int, rate: float, issuer_url: str) -> tuple[Latency, Latency, list[str]]:
     run_id = secrets.token_hex(3)
+    buyer_login, approver_login = BUYER_LOGINS[VILLAGE["siret"]]
+    buyer = {"Authorization": f"Bearer {await access_token(issuer_url, buyer_login)}"}
+    approver = {"Authorization": f"Bearer {await access_token(issuer_url, approver_login)}"}
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=MAX_IN_FLIGHT)) as client:
-        need_ids = await _create_needs(client, urls["sourcing"], events, run_id)
+        need_ids = await _create_needs(client, urls["sourcing"], events, run_id, buyer)
         failures: list[str] = []
         answered_ms: list[float] = []
         in_flight: set[asyncio.Task] = set()
@@ -158,15 +162,17 @@ async def sourcing_to_tendering(urls, dsn_of, events: int, rate: float) -> tuple
 
         async def approve(index: int) -> None:
             await gate.acquire()
-            task = asyncio.create_task(_approve(client, urls["sourcing"], need_ids[index], failures, answered_ms, gate))
+            task = asyncio.create_task(
+                _approve(client, urls["sourcing"], need_ids[index], failures, answered_ms, gate, approver)
+            )
             in_flight.add(task)
             task.add_done_callback(in_flight.discard)
 
         achieved = await paced(len(need_ids), rate, approve)
         if in_flight:
             await asyncio.wait(set(in_flight), timeout=60)
-    tendering = await asyncpg.connect(dsn_of("tendering"))
-    sourcing = await asyncpg.connect(dsn_of("sourcing"))
+    tendering = await _tenant_connection(dsn_of("tendering"), VILLAGE["siret"])
+    sourcing = await _tenant_connection(dsn_of("sourcing"), VILLAGE["siret"])
     try:
         arrived = await wait_until(
             lambda: _count(tendering, "SELECT count(*) FROM consultations WHERE need_id = ANY($1::uuid[])", need_ids, len(need_ids)),
@@ -195,25 +201,36 @@ async def sourcing_to_tendering(urls, dsn_of, events: int, rate: float) -> tuple
     return latency, pickup, notes
 
 
-async def _create_needs(client: httpx.AsyncClient, sourcing_url: str, count: int, run_id: str) -> list[uuid.UUID]:
+async def _tenant_connection(dsn: str, tenant: str) -> asyncpg.Connection:
+    """A connection that reads one buyer's rows (the services' tables have row-level security)."""
+    conn = await asyncpg.connect(dsn)
+    await conn.execute("SELECT set_config('unefois.tenant', $1, false)", tenant)
+    return conn
+
+
+async def _create_needs(client: httpx.AsyncClient, sourcing_url: str, count: int, run_id: str,
+                        buyer: dict[str, str]) -> list[uuid.UUID]:
+    """Created and submitted (not timed): the timed step is the approval."""
     gate = asyncio.Semaphore(CREATE_CONCURRENCY)
 
     async def create(index: int) -> uuid.UUID:
-        facts = need_facts(VILLAGE, object_=f"Banc d'essai {run_id} n°{index}", cpv="45233140", value="85000.00",
-                           commune="01004")
+        facts = need_facts(object_=f"Banc d'essai {run_id} n°{index}", cpv="45233140", value="85000.00", commune="01004")
         async with gate:
-            response = await client.post(f"{sourcing_url}/api/needs", json={"facts": facts})
-        response.raise_for_status()
-        return uuid.UUID(response.json()["id"])
+            response = await client.post(f"{sourcing_url}/api/needs", json={"facts": facts}, headers=buyer)
+            response.raise_for_status()
+            need_id = response.json()["id"]
+            submitted = await client.post(f"{sourcing_url}/api/needs/{need_id}/submit", headers=buyer)
+            submitted.raise_for_status()
+        return uuid.UUID(need_id)
 
     return list(await asyncio.gather(*(create(i) for i in range(count))))
 
 
 async def _approve(client, sourcing_url: str, need_id, failures: list[str], answered_ms: list[float],
-                   gate: asyncio.Semaphore) -> None:
+                   gate: asyncio.Semaphore, approver: dict[str, str]) -> None:
     began = time.perf_counter()
     try:
-        response = await client.post(f"{sourcing_url}/api/needs/{need_id}/approve", json={"approver": "Banc d'essai"})
+        response = await client.post(f"{sourcing_url}/api/needs/{need_id}/approve", json={}, headers=approver)
         answered_ms.append((time.perf_counter() - began) * 1000)
         if response.status_code != 200:
             failures.append(f"HTTP {response.status_code}: {response.text[:200]}")
@@ -253,7 +270,7 @@ async def contracts_to_downstream(dsn_of, events: int, rate: float) -> tuple[Lat
     finally:
         await contracts.close()
     contract_ids = [c for c, _, _ in written]
-    invoicing = await asyncpg.connect(dsn_of("invoicing"))
+    invoicing = await _tenant_connection(dsn_of("invoicing"), BUYER.siret)
     opendata = await asyncpg.connect(dsn_of("opendata"))
     notes = [f"hop (b): {len(written):,} ContractNotified written into the contracts outbox, one per transaction, "
              f"paced at {achieved:.0f}/s"]

@@ -113,10 +113,12 @@ async def run_purchase(
     *,
     timeout_s: float = 30.0,
 ) -> PurchaseIds:
-    """Need -> approval -> consultation -> award -> contract -> notification -> commitment."""
+    """Need -> submission -> approval -> consultation -> award -> contract -> notification -> commitment."""
     response = await client.post(f"{urls['sourcing']}/api/needs", json={"facts": facts}, headers=actors.buyer)
     response.raise_for_status()
     need_id = response.json()["id"]
+    response = await client.post(f"{urls['sourcing']}/api/needs/{need_id}/submit", headers=actors.buyer)
+    response.raise_for_status()
     response = await client.post(f"{urls['sourcing']}/api/needs/{need_id}/approve", json={}, headers=actors.approver)
     response.raise_for_status()
 

@@ -54,6 +54,8 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
     bodies = {
         "/api/needs": {"facts": need_facts(object_="Matrice d'accès", cpv="45233140", value="1000.00", commune="69123")},
         "/api/needs/{need_id}/approve": {},
+        "/api/needs/{need_id}/submit": {},
+        "/api/needs/{need_id}/return": {"comment": "Préciser le lieu d'exécution"},
         "/api/consultations/{consultation_id}/award": {
             "winners": [OWNER_SUPPLIER], "amount": "900.00", "price_form": "Forfaitaire",
             "price_types": ["Définitif ferme"], "offers_received": 1,

@@ -35,3 +35,25 @@ def test_a_need_is_approved_once():
     with pytest.raises(DomainError) as refused:
         domain.approve(domain.NeedStatus.APPROVED, purchase(), approver="C", at=AT, invited=[])
     assert refused.value.status == 409
+
+
+def test_the_review_workflow_goes_draft_submitted_approved():
+    assert domain.submit(domain.NeedStatus.DRAFT) == domain.NeedStatus.SUBMITTED
+    with pytest.raises(DomainError) as refused:
+        domain.submit(domain.NeedStatus.SUBMITTED)
+    assert refused.value.status == 409
+
+
+def test_a_draft_cannot_be_approved_before_it_is_submitted():
+    with pytest.raises(DomainError) as refused:
+        domain.approve(domain.NeedStatus.DRAFT, purchase(), approver="C", at=AT, invited=[])
+    assert refused.value.field == "status"
+
+
+def test_a_returned_need_goes_back_to_draft_with_a_reason():
+    assert domain.return_for_changes(domain.NeedStatus.SUBMITTED, "Lots à revoir") == domain.NeedStatus.DRAFT
+    with pytest.raises(DomainError) as refused:
+        domain.return_for_changes(domain.NeedStatus.SUBMITTED, "   ")
+    assert refused.value.field == "comment"
+    with pytest.raises(DomainError):
+        domain.return_for_changes(domain.NeedStatus.DRAFT, "Lots à revoir")

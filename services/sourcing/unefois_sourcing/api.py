@@ -29,8 +29,14 @@ class NeedView(BaseModel):
     id: uuid.UUID
     status: domain.NeedStatus
     facts: PurchaseFacts
+    submitted_at: datetime | None = None
+    return_comment: str | None = None
     approved_by: str | None = None
     approved_at: datetime | None = None
+
+
+class Return(BaseModel):
+    comment: str = Field(min_length=1, max_length=2000, description="Pourquoi le besoin est renvoyé à son auteur")
 
 
 class Approval(BaseModel):
@@ -42,6 +48,8 @@ def _view(row) -> NeedView:
         id=row["id"],
         status=row["status"],
         facts=PurchaseFacts.model_validate(row["facts"]),
+        submitted_at=row["submitted_at"],
+        return_comment=row["return_comment"],
         approved_by=row["approved_by"],
         approved_at=row["approved_at"],
     )
@@ -74,14 +82,52 @@ async def get_need(need_id: uuid.UUID, request: Request, principal: Principal = 
     return _view(row)
 
 
+async def _locked_need(conn, need_id: uuid.UUID):
+    row = await conn.fetchrow("SELECT * FROM needs WHERE id = $1 FOR UPDATE", need_id)
+    if row is None:
+        raise NotFound("besoin introuvable", field="need_id")
+    return row
+
+
+@router.post("/{need_id}/submit", response_model=NeedView, summary="Soumettre le besoin à l'approbation")
+async def submit_need(need_id: uuid.UUID, request: Request, principal: Principal = allow(*BUYER_ROLES)) -> NeedView:
+    async with scoped_for(runtime_of(request).pool, principal) as conn:
+        row = await _locked_need(conn, need_id)
+        status = domain.submit(domain.NeedStatus(row["status"]))
+        row = await conn.fetchrow(
+            "UPDATE needs SET status = $2, submitted_at = now(), return_comment = NULL WHERE id = $1 RETURNING *",
+            need_id,
+            status.value,
+        )
+        await audit.record(conn, tenant=principal.tenant, aggregate_type="need", aggregate_id=str(need_id),
+                           actor=principal.actor, action="need.submitted", change={})
+    return _view(row)
+
+
+@router.post("/{need_id}/return", response_model=NeedView, summary="Renvoyer le besoin à son auteur, avec un commentaire")
+async def return_need(
+    need_id: uuid.UUID, body: Return, request: Request, principal: Principal = allow(Role.BUYER_APPROVER)
+) -> NeedView:
+    async with scoped_for(runtime_of(request).pool, principal) as conn:
+        row = await _locked_need(conn, need_id)
+        status = domain.return_for_changes(domain.NeedStatus(row["status"]), body.comment)
+        row = await conn.fetchrow(
+            "UPDATE needs SET status = $2, returned_at = now(), return_comment = $3 WHERE id = $1 RETURNING *",
+            need_id,
+            status.value,
+            body.comment,
+        )
+        await audit.record(conn, tenant=principal.tenant, aggregate_type="need", aggregate_id=str(need_id),
+                           actor=principal.actor, action="need.returned", change={"comment": body.comment})
+    return _view(row)
+
+
 @router.post("/{need_id}/approve", response_model=NeedView, summary="Approuver un besoin : il part en consultation")
 async def approve_need(
     need_id: uuid.UUID, approval: Approval, request: Request, principal: Principal = allow(Role.BUYER_APPROVER)
 ) -> NeedView:
     async with scoped_for(runtime_of(request).pool, principal) as conn:
-        row = await conn.fetchrow("SELECT * FROM needs WHERE id = $1 FOR UPDATE", need_id)
-        if row is None:
-            raise NotFound("besoin introuvable", field="need_id")
+        row = await _locked_need(conn, need_id)
         at = datetime.now(UTC)
         event = domain.approve(
             domain.NeedStatus(row["status"]),

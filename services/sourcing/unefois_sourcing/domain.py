@@ -22,11 +22,29 @@ def check_lots_add_up(facts: PurchaseFacts) -> None:
         raise DomainError("la somme des estimations des lots diffère de la valeur estimée du besoin", field="lots")
 
 
+def submit(status: NeedStatus) -> NeedStatus:
+    """The buyer sends the draft for approval."""
+    if status != NeedStatus.DRAFT:
+        raise DomainError(f"seul un brouillon peut être soumis (statut actuel : {status.value})", field="status", status=409)
+    return NeedStatus.SUBMITTED
+
+
+def return_for_changes(status: NeedStatus, comment: str) -> NeedStatus:
+    """The approver sends a submitted need back to its author, saying why."""
+    if status != NeedStatus.SUBMITTED:
+        raise DomainError("seul un besoin soumis peut être renvoyé", field="status", status=409)
+    if not comment.strip():
+        raise DomainError("indiquez pourquoi le besoin est renvoyé", field="comment")
+    return NeedStatus.DRAFT
+
+
 def approve(
     status: NeedStatus, facts: PurchaseFacts, *, approver: str, at: datetime, invited: list[Organisation]
 ) -> NeedApproved:
     if status == NeedStatus.APPROVED:
         raise DomainError("ce besoin est déjà approuvé", field="status", status=409)
+    if status != NeedStatus.SUBMITTED:
+        raise DomainError("un besoin doit être soumis avant d'être approuvé", field="status", status=409)
     return NeedApproved(purchase=facts, approved_by=approver, approved_at=at, invited_suppliers=invited)
 
 
