@@ -1,0 +1,160 @@
+"""The dated table of thresholds (amounts in euros HT), source: shared/reference/PROCUREMENT-RULES.md
+and shared/reference/DECP.md.
+
+Each row holds one amount for some natures and buyer kinds over a period. The engine applies the
+row in force on the date the consultation is launched, so a purchase launched under old rules
+keeps them. `effective_to` is the LAST day a row is in force (inclusive), None while in force.
+
+Coverage: the reference gives the values of 2024-2025 and 2026-2027 only, so the table starts on
+2024-01-01 (`EARLIEST_KNOWN_DATE`). For an earlier launch date, or a row the reference does not
+give (works no-competition threshold before 2026-01-01, see below), the engine raises
+`UnknownThresholdError` rather than guess.
+
+Comparisons (the same everywhere, stated once here):
+- a threshold is CROSSED when the estimated value is >= its amount (« égale ou supérieure »):
+  formal procedure at or above the formal threshold (the reference: "at or above it, a formal
+  procedure"), BOAMP/JAL "from 90 000", free documents from their threshold, DECP "≥ 40 000";
+- the no-competition exemption (R2122-8, « inférieure à ») applies when the value is < its
+  threshold, i.e. exactly when that threshold is not crossed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from unefois_kernel.events.values import PurchaseNature
+
+from .errors import UnknownThresholdError
+
+
+class BuyerKind(StrEnum):
+    """Kind of buyer, from the tenant's profile (not typed in the need form)."""
+
+    STATE = "state"  # State central authorities (autorités publiques centrales)
+    LOCAL = "local"  # local authorities and the other contracting authorities (hospitals...)
+    UTILITY = "utility"  # contracting entities (entités adjudicatrices: networks, utilities)
+    DEFENCE = "defence"  # defence or security contracts
+
+
+class ThresholdKind(StrEnum):
+    NO_COMPETITION = "no_competition"  # R2122-8: below it, no publicity nor competition needed
+    FREE_DOCUMENTS = "free_documents"  # R2132-2: from it, consultation documents free online
+    MAPA_PUBLICITY = "mapa_publicity"  # R2131-12: from it, a MAPA is advertised in BOAMP or a JAL
+    FORMAL = "formal"  # R2124-1: from it, a formal procedure
+    DECP = "decp"  # R2196-1: from it, the essential data are published as open data
+
+
+ALL_NATURES = frozenset(PurchaseNature)
+SUPPLIES_SERVICES = frozenset({PurchaseNature.SUPPLIES, PurchaseNature.SERVICES})
+WORKS = frozenset({PurchaseNature.WORKS})
+ALL_BUYERS = frozenset(BuyerKind)
+
+EARLIEST_KNOWN_DATE = date(2024, 1, 1)
+
+
+@dataclass(frozen=True)
+class ThresholdRow:
+    kind: ThresholdKind
+    amount: Decimal  # euros HT
+    natures: frozenset[PurchaseNature]
+    buyer_kinds: frozenset[BuyerKind]
+    effective_from: date
+    effective_to: date | None  # last day in force (inclusive); None: still in force
+    reference: str  # legal reference, in French, as cited in explanations
+
+    def in_force_on(self, day: date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+    def applies_to(self, nature: PurchaseNature, buyer_kind: BuyerKind) -> bool:
+        return nature in self.natures and buyer_kind in self.buyer_kinds
+
+
+def _row(kind, amount, natures, buyers, start, end, reference) -> ThresholdRow:
+    return ThresholdRow(kind, Decimal(amount), frozenset(natures), frozenset(buyers), start, end, reference)
+
+
+_NC = "art. R2122-8"
+_FORMAL = "art. R2124-1 et avis relatif aux seuils"
+_2024 = date(2024, 1, 1)
+_END_2025 = date(2025, 12, 31)
+_2026 = date(2026, 1, 1)
+_END_MARCH_2026 = date(2026, 3, 31)
+_APRIL_2026 = date(2026, 4, 1)
+
+THRESHOLDS: tuple[ThresholdRow, ...] = (
+    # No publicity, no competition (R2122-8), supplies and services: 40 000 before 2026-04-01
+    # (the reference gives no start date for 40 000; it applied before 2024 too, but the table
+    # covers 2024 onwards only), 60 000 from 2026-04-01 (décret 2025-1386).
+    _row(ThresholdKind.NO_COMPETITION, "40000", SUPPLIES_SERVICES, ALL_BUYERS, _2024, _END_MARCH_2026, _NC),
+    _row(ThresholdKind.NO_COMPETITION, "60000", SUPPLIES_SERVICES, ALL_BUYERS, _APRIL_2026, None, _NC),
+    # Works: 100 000 from 2026-01-01, made permanent. The reference does not say what applied
+    # before. From memory, NOT verified and therefore NOT encoded: a temporary 100 000 € for works
+    # (décret 2022-1683, extended until 2025-12-31), the general 40 000 € otherwise. A works
+    # purchase launched before 2026-01-01 is refused by the engine (UnknownThresholdError).
+    _row(ThresholdKind.NO_COMPETITION, "100000", WORKS, ALL_BUYERS, _2026, None, _NC),
+    # Free online consultation documents (R2132-2): 40 000 before 2026-04-01, 60 000 from then.
+    _row(ThresholdKind.FREE_DOCUMENTS, "40000", ALL_NATURES, ALL_BUYERS, _2024, _END_MARCH_2026, "art. R2132-2"),
+    _row(ThresholdKind.FREE_DOCUMENTS, "60000", ALL_NATURES, ALL_BUYERS, _APRIL_2026, None, "art. R2132-2"),
+    # MAPA from 90 000: BOAMP or JAL + buyer profile, for the State and local authorities only
+    # (the reference: "local authorities and State"); other buyers advertise freely. The reference
+    # gives no date for 90 000: the row covers the whole table.
+    _row(ThresholdKind.MAPA_PUBLICITY, "90000", ALL_NATURES, {BuyerKind.STATE, BuyerKind.LOCAL}, _2024, None,
+         "art. R2131-12"),
+    # Formal procedure, supplies and services (EU thresholds, revised every two years).
+    _row(ThresholdKind.FORMAL, "143000", SUPPLIES_SERVICES, {BuyerKind.STATE}, _2024, _END_2025, _FORMAL),
+    _row(ThresholdKind.FORMAL, "140000", SUPPLIES_SERVICES, {BuyerKind.STATE}, _2026, None, _FORMAL),
+    _row(ThresholdKind.FORMAL, "221000", SUPPLIES_SERVICES, {BuyerKind.LOCAL}, _2024, _END_2025, _FORMAL),
+    _row(ThresholdKind.FORMAL, "216000", SUPPLIES_SERVICES, {BuyerKind.LOCAL}, _2026, None, _FORMAL),
+    _row(ThresholdKind.FORMAL, "443000", SUPPLIES_SERVICES, {BuyerKind.UTILITY, BuyerKind.DEFENCE}, _2024, _END_2025,
+         _FORMAL),
+    _row(ThresholdKind.FORMAL, "432000", SUPPLIES_SERVICES, {BuyerKind.UTILITY, BuyerKind.DEFENCE}, _2026, None,
+         _FORMAL),
+    # Formal procedure, works (all buyers; also the concessions threshold, out of scope here).
+    _row(ThresholdKind.FORMAL, "5538000", WORKS, ALL_BUYERS, _2024, _END_2025, _FORMAL),
+    _row(ThresholdKind.FORMAL, "5404000", WORKS, ALL_BUYERS, _2026, None, _FORMAL),
+    # Essential data (DECP) on data.gouv.fr: from 40 000, for contracts notified from 2024-01-01.
+    # Whether décret 2025-1386 changed it is an open point of DECP.md: kept at 40 000.
+    _row(ThresholdKind.DECP, "40000", ALL_NATURES, ALL_BUYERS, _2024, None, "art. R2196-1"),
+)
+
+
+def rows_in_force(day: date, *, nature: PurchaseNature | None = None, buyer_kind: BuyerKind | None = None,
+                  table: Iterable[ThresholdRow] = THRESHOLDS) -> tuple[ThresholdRow, ...]:
+    """Every row in force on `day`, optionally for one nature and/or buyer kind."""
+    return tuple(
+        row for row in table
+        if row.in_force_on(day)
+        and (nature is None or nature in row.natures)
+        and (buyer_kind is None or buyer_kind in row.buyer_kinds)
+    )
+
+
+def threshold_in_force(kind: ThresholdKind, nature: PurchaseNature, buyer_kind: BuyerKind, day: date,
+                       *, table: Iterable[ThresholdRow] = THRESHOLDS) -> ThresholdRow | None:
+    """The row of `kind` in force on `day` for this nature and buyer kind.
+
+    None when the rule does not apply to this buyer at all (e.g. BOAMP/JAL for a utility);
+    UnknownThresholdError when it applies but no row covers the date (the engine does not guess).
+    """
+    table = tuple(table)
+    rows = [row for row in table if row.kind is kind and row.applies_to(nature, buyer_kind)]
+    if not rows:
+        return None
+    in_force = [row for row in rows if row.in_force_on(day)]
+    if len(in_force) > 1:  # a table error, caught by the tests
+        raise AssertionError(f"overlapping rows for {kind} {nature} {buyer_kind} on {day}")
+    if in_force:
+        return in_force[0]
+    # Local import: explanation.py imports this module.
+    from .explanation import NATURE_LABELS, THRESHOLD_LABELS, format_date
+    earliest = min(row.effective_from for row in rows)
+    raise UnknownThresholdError(
+        f"Date de lancement {format_date(day)} : le {THRESHOLD_LABELS[kind]} ({NATURE_LABELS[nature]}) "
+        f"n'est connu qu'à partir du {format_date(earliest)} dans la table des seuils de la plateforme ; "
+        "le moteur de règles ne peut pas décider pour une date antérieure.",
+        field="launch_date",
+    )
