@@ -240,3 +240,12 @@ def test_explanation_cites_the_articles():
     formal = decide(N.SUPPLIES, B.LOCAL, Decimal("250000"), APRIL_2026).explanation_text
     for article in ("R2124-1", "R2124-2", "R2124-3", "R2124-5", "R2131-16", "R2161-2", "R2161-6", "R2182-1"):
         assert f"art. {article}" in formal
+
+
+def test_to_dict_is_json_ready():
+    import json
+
+    data = decide(N.SUPPLIES, B.LOCAL, Decimal("215999.99"), APRIL_2026).to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["estimated_value"] == "215999.99" and data["recommended_procedure"] == "Procédure adaptée"
+    assert data["publicity_by_procedure"] == {"Procédure adaptée": "national"}

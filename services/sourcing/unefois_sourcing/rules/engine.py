@@ -103,6 +103,35 @@ class Decision:
     def threshold(self, kind: ThresholdKind) -> ThresholdRow | None:
         return next((row for row in self.thresholds if row.kind is kind), None)
 
+    def to_dict(self) -> dict:
+        """JSON-ready (amounts as strings, dates ISO), e.g. for the live recommendation in the need form."""
+        return {
+            "nature": self.nature.value,
+            "buyer_kind": self.buyer_kind.value,
+            "estimated_value": str(self.estimated_value),
+            "launch_date": self.launch_date.isoformat(),
+            "thresholds": [
+                {"kind": row.kind.value, "amount": str(row.amount), "effective_from": row.effective_from.isoformat(),
+                 "effective_to": row.effective_to.isoformat() if row.effective_to else None,
+                 "reference": row.reference}
+                for row in self.thresholds
+            ],
+            "band": self.band.value,
+            "allowed_procedures": [p.value for p in self.allowed_procedures],
+            "recommended_procedure": self.recommended_procedure.value,
+            "publicity": self.publicity.value,
+            "publicity_by_procedure": {p.value: pub.value for p, pub in self.publicity_by_procedure},
+            "time_limits": [
+                {"procedure": t.procedure.value, "applications_days": t.applications_days, "bids_days": t.bids_days,
+                 "suggested": t.suggested, "note": t.note}
+                for t in self.time_limits
+            ],
+            "standstill_days": self.standstill_days,
+            "free_documents_required": self.free_documents_required,
+            "decp_required": self.decp_required,
+            "explanation": list(self.explanation),
+        }
+
 
 def _check_inputs(nature, buyer_kind, estimated_value, launch_date) -> tuple[PurchaseNature, BuyerKind, Decimal, date]:
     try:
@@ -270,7 +299,7 @@ def decide(
 
     for procedure, publicity in publicity_by_procedure:
         if procedure is Procedure.NO_COMPETITION:
-            sentences.append(f"Publicité sans mise en concurrence : {PUBLICITY_LABELS[publicity]} (art. R2122-8).")
+            sentences.append(f"Marché sans publicité ni mise en concurrence : {PUBLICITY_LABELS[publicity]} (art. R2122-8).")
         elif procedure is Procedure.ADAPTED:
             if publicity is Publicity.NATIONAL:
                 why = f"valeur estimée ≥ {describe_threshold(mapa_publicity)}"
