@@ -66,6 +66,8 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
             "vat_amount": "0.20", "issued_on": date.today().isoformat(),
         },
         "/auth/logout": {},
+        "/api/clauses": {"kind": "social", "consideration": "Clause sociale", "title": "Clause de la matrice",
+                         "body": "Texte de la clause de la matrice d'accès."},
     }
     if path not in bodies:
         raise AssertionError(f"the access matrix needs a request body for {method} {path}")
@@ -81,8 +83,8 @@ def _expected(rule, caller: Caller, method: str, path: str) -> str:
         return "403"
     if rule == "authenticated" or "{" not in path and method == "GET":
         return "own-or-empty" if caller.relation == "stranger" else "ok"
-    if path == "/api/needs" and method == "POST":
-        return "ok"  # a buyer creates needs for its own organisation
+    if "{" not in path and method == "POST":
+        return "ok"  # creating in a collection: always for the caller's own organisation
     return "404" if caller.relation == "stranger" else "ok"
 
 

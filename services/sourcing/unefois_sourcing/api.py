@@ -12,17 +12,29 @@ from unefois_kernel import audit
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal, Role
-from unefois_kernel.events.catalogue import NeedContent, Organisation, PurchaseFacts
+from unefois_kernel.events.catalogue import ClauseText, NeedContent, Organisation, PurchaseFacts
+from unefois_kernel.events.values import EnvironmentalConsideration, SocialConsideration
 from unefois_kernel.outbox import publish
-from unefois_kernel.problems import NotFound
+from unefois_kernel.problems import DomainError, NotFound
 from unefois_kernel.tenancy import scoped_for
 from unefois_sourcing import domain
+from unefois_sourcing.clauses.domain import ClausePick, considerations
 
 router = APIRouter(prefix="/api/needs", tags=["besoins"])
 
 
+class NeedInput(NeedContent):
+    """The need as typed: considerations may be left out when clauses are picked."""
+
+    social_considerations: list[SocialConsideration] = Field(default_factory=list)
+    environmental_considerations: list[EnvironmentalConsideration] = Field(default_factory=list)
+
+
 class NeedDraft(BaseModel):
-    facts: NeedContent = Field(description="Le besoin tel que saisi ; l'acheteur est celui de la session")
+    facts: NeedInput = Field(description="Le besoin tel que saisi ; l'acheteur est celui de la session")
+    clause_ids: list[uuid.UUID] = Field(
+        default_factory=list, description="Clauses choisies dans la bibliothèque : elles fixent les considérations DECP"
+    )
 
 
 class NeedView(BaseModel):
@@ -59,9 +71,25 @@ def _view(row) -> NeedView:
 async def create_need(draft: NeedDraft, request: Request, principal: Principal = allow(*BUYER_ROLES)) -> NeedView:
     need_id = domain.new_need_id()
     buyer = Organisation(siret=principal.tenant, name=principal.org_name or principal.tenant)
-    facts = PurchaseFacts(need_id=need_id, buyer=buyer, **draft.facts.model_dump())
-    domain.check_lots_add_up(facts)
     async with scoped_for(runtime_of(request).pool, principal) as conn:
+        picked = await _picked_clauses(conn, draft.clause_ids)
+        social, environmental = considerations(
+            [ClausePick(row["kind"], row["consideration"]) for row in picked],
+            draft.facts.social_considerations,
+            draft.facts.environmental_considerations,
+        )
+        content = draft.facts.model_dump(exclude={"social_considerations", "environmental_considerations"})
+        facts = PurchaseFacts(
+            need_id=need_id,
+            buyer=buyer,
+            social_considerations=social,
+            environmental_considerations=environmental,
+            clauses=[
+                ClauseText(clause_id=row["id"], kind=row["kind"], title=row["title"], body=row["body"]) for row in picked
+            ],
+            **content,
+        )
+        domain.check_lots_add_up(facts)
         row = await conn.fetchrow(
             "INSERT INTO needs (id, tenant, status, facts) VALUES ($1, $2, 'draft', $3) RETURNING *",
             need_id,
@@ -71,6 +99,16 @@ async def create_need(draft: NeedDraft, request: Request, principal: Principal =
         await audit.record(conn, tenant=principal.tenant, aggregate_type="need", aggregate_id=str(need_id),
                            actor=principal.actor, action="need.created", change={"facts": facts.model_dump(mode="json")})
     return _view(row)
+
+
+async def _picked_clauses(conn, clause_ids: list[uuid.UUID]) -> list:
+    if not clause_ids:
+        return []
+    rows = await conn.fetch("SELECT * FROM clauses WHERE id = ANY($1::uuid[]) ORDER BY kind, title", clause_ids)
+    unknown = set(clause_ids) - {row["id"] for row in rows}
+    if unknown:
+        raise DomainError(f"clause inconnue : {sorted(map(str, unknown))[0]}", field="clause_ids")
+    return rows
 
 
 @router.get("/{need_id}", response_model=NeedView, summary="Lire un besoin")

@@ -96,11 +96,21 @@ class NeedContent(Contract):
     innovative: bool = False
 
 
+class ClauseText(Contract):
+    """A social or environmental clause picked from the library, carried to the consultation."""
+
+    clause_id: uuid.UUID
+    kind: str = Field(pattern="^(social|environmental)$")
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=5000)
+
+
 class PurchaseFacts(NeedContent):
     """The need as approved, carried unchanged to every later stage."""
 
     need_id: uuid.UUID
     buyer: Organisation
+    clauses: list[ClauseText] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------- sourcing.need

@@ -1,0 +1,1 @@
+"""Clause library: the picks of a need decide its DECP social and environmental considerations."""
