@@ -13,6 +13,7 @@ body known below, or this test fails and says so.
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -66,6 +67,10 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
             "vat_amount": "0.20", "issued_on": date.today().isoformat(),
         },
         "/auth/logout": {},
+        "/api/needs/{need_id}/research/notes": {"notes": "Sourcing : trois entreprises consultées."},
+        "/api/needs/{need_id}/research/quotes": {"supplier": OWNER_SUPPLIER, "amount": "950.00", "received_on": "2026-11-02"},
+        "/api/needs/{need_id}/research/quotes/{quote_id}/choose": {"reason": "Le mieux disant sur le délai"},
+        "/api/needs/{need_id}/research/shortlist": OWNER_SUPPLIER,
         "/api/clauses": {"kind": "social", "consideration": "Clause sociale", "title": "Clause de la matrice",
                          "body": "Texte de la clause de la matrice d'accès."},
     }
@@ -102,6 +107,8 @@ async def test_every_route_answers_every_caller_as_declared(urls, client, tokens
         "consultation_id": purchase.consultation_id,
         "contract_id": purchase.contract_id,
         "commitment_id": purchase.commitment_id,
+        # The need is approved, so its research is frozen (409) before any quote is looked up.
+        "quote_id": uuid.uuid4(),
     }
     filters = {"need_id": purchase.need_id, "award_id": purchase.award_id, "contract_id": purchase.contract_id}
     checked, wrong = 0, []

@@ -167,12 +167,18 @@ async def approve_need(
     async with scoped_for(runtime_of(request).pool, principal) as conn:
         row = await _locked_need(conn, need_id)
         at = datetime.now(UTC)
+        # The market research's shortlist is invited to tender, with anyone the approver adds.
+        shortlist = [
+            Organisation(siret=r["supplier_siret"], name=r["supplier_name"])
+            for r in await conn.fetch("SELECT * FROM shortlist WHERE need_id = $1 ORDER BY supplier_name", need_id)
+        ]
+        invited = list({s.siret: s for s in shortlist + approval.invited_suppliers}.values())
         event = domain.approve(
             domain.NeedStatus(row["status"]),
             PurchaseFacts.model_validate(row["facts"]),
             approver=principal.name,
             at=at,
-            invited=approval.invited_suppliers,
+            invited=invited,
         )
         row = await conn.fetchrow(
             "UPDATE needs SET status = 'approved', approved_by = $2, approved_at = $3 WHERE id = $1 RETURNING *",
@@ -183,5 +189,5 @@ async def approve_need(
         await publish(conn, "sourcing", event)
         await audit.record(conn, tenant=principal.tenant, aggregate_type="need", aggregate_id=str(need_id),
                            actor=principal.actor, action="need.approved",
-                           change={"invited_suppliers": [s.model_dump(mode="json") for s in approval.invited_suppliers]})
+                           change={"invited_suppliers": [s.model_dump(mode="json") for s in invited]})
     return _view(row)

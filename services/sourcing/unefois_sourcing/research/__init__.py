@@ -1,0 +1,1 @@
+"""Market research of a need: notes, compared quotes, the shortlist invited to tender."""
