@@ -33,6 +33,14 @@ class NotFound(DomainError):
     status = 404
 
 
+class InvalidFields(DomainError):
+    """Several fields refused at once (422), each with its reason, like a validation error."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__("; ".join(f"{e['field']}: {e['reason']}" for e in errors), field=errors[0]["field"])
+        self.errors = errors
+
+
 def problem(status: int, title: str, detail: str, errors: list[dict] | None = None) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if errors:
@@ -55,7 +63,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_refused(_request: Request, exc: DomainError) -> JSONResponse:
-        errors = [{"field": exc.field, "reason": exc.detail}] if exc.field else None
+        errors = getattr(exc, "errors", None) or ([{"field": exc.field, "reason": exc.detail}] if exc.field else None)
         title = "Introuvable" if exc.status == 404 else "Demande refusée"
         return problem(exc.status, title, exc.detail, errors)
 

@@ -109,3 +109,25 @@ async def test_bad_input_gets_a_problem_naming_the_field(urls, client, actors):
                                 json={}, headers=who.approver)
     assert missing.status_code == 404
     assert missing.json()["errors"][0]["field"] == "need_id"
+
+
+async def test_a_need_is_checked_against_the_reference_data_and_the_rules(urls, client, actors):
+    who = await actors(VILLAGE["siret"], SUPPLIERS[0]["siret"])
+    facts = need_facts(object_="Réfection", cpv="99999999", value="300000.00", commune="99999", nature="supplies") | {
+        "lots": [{"number": 1, "title": "Lot unique", "estimated_value": "100.00"}],
+    }
+    response = await client.post(f"{urls['sourcing']}/api/needs", json={"facts": facts}, headers=who.buyer)
+    assert response.status_code == 422
+    fields = {error["field"]: error["reason"] for error in response.json()["errors"]}
+    assert set(fields) == {"facts.main_cpv", "facts.place_of_execution.code", "facts.lots", "facts.procedure"}
+    # 300 000 € of supplies for a local authority is over the 216 000 € formal threshold.
+    assert "216" in fields["facts.procedure"]
+
+    ok = need_facts(object_="Fournitures de bureau", cpv="30192000", value="50000.00", commune="01004", nature="supplies")
+    created = await client.post(f"{urls['sourcing']}/api/needs", json={"facts": ok}, headers=who.buyer)
+    assert created.status_code == 201, created.text
+    assert created.json()["recommendation"]["band"] == "no_competition"  # 50 000 < 60 000 (supplies, since 2026-04-01)
+    recommendation = await client.get(f"{urls['sourcing']}/api/needs/recommendation", headers=who.buyer,
+                                      params={"nature": "works", "estimated_value": "5404000.00", "launch_date": "2026-06-01"})
+    assert recommendation.status_code == 200
+    assert "Appel d'offres ouvert" in recommendation.json()["allowed_procedures"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
@@ -13,12 +14,14 @@ from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal, Role
 from unefois_kernel.events.catalogue import ClauseText, NeedContent, Organisation, PurchaseFacts
-from unefois_kernel.events.values import EnvironmentalConsideration, SocialConsideration
+from unefois_kernel.events.values import EnvironmentalConsideration, Money, PurchaseNature, SocialConsideration
 from unefois_kernel.outbox import publish
-from unefois_kernel.problems import DomainError, NotFound
+from unefois_kernel.problems import DomainError, InvalidFields, NotFound
 from unefois_kernel.tenancy import scoped_for
 from unefois_sourcing import domain
 from unefois_sourcing.clauses.domain import ClausePick, considerations
+from unefois_sourcing.rules import BuyerKind, NeedSummary, check_splitting, decide
+from unefois_sourcing.validation import reference_errors
 
 router = APIRouter(prefix="/api/needs", tags=["besoins"])
 
@@ -45,6 +48,8 @@ class NeedView(BaseModel):
     return_comment: str | None = None
     approved_by: str | None = None
     approved_at: datetime | None = None
+    recommendation: dict | None = Field(default=None, description="Procédures permises et obligations (moteur de règles)")
+    warnings: list[str] = Field(default_factory=list, description="Alertes, par exemple un possible saucissonnage")
 
 
 class Return(BaseModel):
@@ -89,7 +94,9 @@ async def create_need(draft: NeedDraft, request: Request, principal: Principal =
             ],
             **content,
         )
-        domain.check_lots_add_up(facts)
+        profile_kind = await _buyer_kind(conn)
+        decision = _check_need(draft.facts, profile_kind, date.today())
+        warnings = await _splitting_warnings(conn, facts, profile_kind)
         row = await conn.fetchrow(
             "INSERT INTO needs (id, tenant, status, facts) VALUES ($1, $2, 'draft', $3) RETURNING *",
             need_id,
@@ -98,7 +105,54 @@ async def create_need(draft: NeedDraft, request: Request, principal: Principal =
         )
         await audit.record(conn, tenant=principal.tenant, aggregate_type="need", aggregate_id=str(need_id),
                            actor=principal.actor, action="need.created", change={"facts": facts.model_dump(mode="json")})
-    return _view(row)
+    return _view(row).model_copy(update={"recommendation": decision.to_dict(), "warnings": warnings})
+
+
+async def _buyer_kind(conn) -> BuyerKind:
+    """From the tenant's profile; a buyer without one is a local authority (most of them)."""
+    kind = await conn.fetchval("SELECT buyer_kind FROM tenant_profiles WHERE tenant = unefois_tenant()")
+    return BuyerKind(kind) if kind else BuyerKind.LOCAL
+
+
+def _check_need(content: NeedContent, buyer_kind: BuyerKind, launch_date: date):
+    """Reference data and the procedure rules: every refused field at once (422)."""
+    errors = reference_errors(content)
+    decision = decide(content.nature, buyer_kind, content.estimated_value, launch_date)
+    if content.procedure not in decision.allowed_procedures:
+        errors.append({"field": "facts.procedure", "reason": "procédure non permise : " + decision.explanation_text})
+    if errors:
+        raise InvalidFields(errors)
+    return decision
+
+
+async def _splitting_warnings(conn, facts: PurchaseFacts, buyer_kind: BuyerKind) -> list[str]:
+    rows = await conn.fetch(
+        """SELECT id, facts, created_at FROM needs
+           WHERE created_at > now() - interval '12 months' AND facts->>'main_cpv' LIKE $1 || '%'""",
+        facts.main_cpv[:2],
+    )
+    others = [
+        NeedSummary(reference=(row["facts"]["object"])[:60], cpv_code=row["facts"]["main_cpv"],
+                    estimated_value=Decimal(row["facts"]["estimated_value"]), launch_date=row["created_at"].date(),
+                    nature=PurchaseNature(row["facts"]["nature"]))
+        for row in rows
+    ]
+    new = NeedSummary(reference=facts.object[:60], cpv_code=facts.main_cpv, estimated_value=facts.estimated_value,
+                      launch_date=date.today(), nature=facts.nature)
+    return [warning.message for warning in check_splitting(new, others, buyer_kind)]
+
+
+@router.get("/recommendation", summary="Procédure recommandée pour un besoin (moteur de règles, sans enregistrer)")
+async def recommend(
+    request: Request,
+    nature: PurchaseNature,
+    estimated_value: Money,
+    launch_date: date | None = None,
+    principal: Principal = allow(*BUYER_ROLES),
+) -> dict:
+    async with scoped_for(runtime_of(request).pool, principal) as conn:
+        buyer_kind = await _buyer_kind(conn)
+    return decide(nature, buyer_kind, estimated_value, launch_date or date.today()).to_dict()
 
 
 async def _picked_clauses(conn, clause_ids: list[uuid.UUID]) -> list:
