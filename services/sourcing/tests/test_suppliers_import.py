@@ -227,3 +227,31 @@ async def test_the_command_line(scratch_database, tmp_path):
     no_dsn = subprocess.run([*command[:4]], capture_output=True, text=True, timeout=60,
                             env={"PATH": "/usr/bin:/bin"})
     assert no_dsn.returncode == 2 and "UNEFOIS_SOURCING_DATABASE_URL" in no_dsn.stderr
+
+
+async def test_without_pg_trgm_the_migration_falls_back_to_a_plain_index(scratch_database, admin_dsn, tmp_path):
+    # A database the service role does not own: it may not create even a trusted extension.
+    dsn = await scratch_database()
+    database = dsn.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(admin_dsn.rsplit("/", 1)[0] + "/" + database)
+    try:
+        await admin.execute(f'ALTER DATABASE "{database}" OWNER TO CURRENT_USER')
+        await admin.execute(f'GRANT CONNECT ON DATABASE "{database}" TO unefois_scratch')
+        await admin.execute("GRANT CREATE, USAGE ON SCHEMA public TO unefois_scratch")
+    finally:
+        await admin.close()
+    conn = await db.connect(dsn)
+    try:
+        await migrations.apply(conn, _suppliers_migration())
+        assert not await repository.has_trigram(conn)
+        indexes = {r["indexname"] for r in await conn.fetch("SELECT indexname FROM pg_indexes WHERE tablename = 'suppliers'")}
+        assert "suppliers_search_name_prefix" in indexes and "suppliers_search_name_trgm" not in indexes
+        source = tmp_path / "StockEtablissement.csv"
+        maker = synthetic.RowMaker(HEADER, seed=9)
+        synthetic.write_file(source, HEADER, [maker.row(50_000_000, enseigne1Etablissement="Électricité Générale",
+                                                        etatAdministratifEtablissement="A")])
+        await import_file(conn, source, rejects_path=tmp_path / "r.csv")
+        rows = await repository.search(conn, name="electricite gen", trigram=False)
+        assert [r["name"] for r in rows] == ["Électricité Générale"]
+    finally:
+        await conn.close()

@@ -5,13 +5,14 @@ from unefois_kernel.events.catalogue import NeedApproved
 from unefois_sourcing.api import router
 from unefois_sourcing.clauses.api import router as clauses_router
 from unefois_sourcing.research.api import router as research_router
+from unefois_sourcing.suppliers.api import router as suppliers_router
 from unefois_sourcing.web import router as web_router
 
 definition = ServiceDefinition(
     name="sourcing",
     package="unefois_sourcing",
     title="Sourcing (besoins)",
-    routers=[router, clauses_router, research_router, web_router],
+    routers=[router, clauses_router, research_router, suppliers_router, web_router],
     produces=[NeedApproved],
 )
 app = create_service(definition)
