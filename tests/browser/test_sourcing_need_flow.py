@@ -78,10 +78,14 @@ async def test_buyer_creates_and_submits_a_need_the_approver_approves_it(browser
     assert await page.locator("#estimated_value").input_value() == "90 000"
 
     # The CPV found by its French label, picked from the suggestions.
+    # Enter in the search field searches (htmx) and does not submit the need form.
+    await page.evaluate("() => { window.unefoisSamePage = true; }")
     await page.locator("#cpv-recherche").fill("nettoyage de bureaux")
+    await page.locator("#cpv-recherche").press("Enter")
     suggestion = page.locator("#cpv-suggestions button", has_text="90919200-4")
     await suggestion.wait_for()
     await assert_accessible(page)
+    assert await page.evaluate("() => window.unefoisSamePage === true"), "Enter submitted the need form"
     await suggestion.click()
     await page.locator("#main_cpv-label").wait_for()
     assert await page.locator("#main_cpv").input_value() == "90919200-4"
