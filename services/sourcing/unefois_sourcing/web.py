@@ -23,7 +23,9 @@ from unefois_kernel.tenancy import scoped_for
 from unefois_kernel.web import format_date, format_euros, render
 from unefois_sourcing import needs_service, reference
 from unefois_sourcing.research.api import read_research
-from unefois_sourcing.web_form import NATURE_LABELS, PLACE_TYPE_LABELS
+from unefois_sourcing.rules import decide
+from unefois_sourcing.rules.engine import PUBLICITY_LABELS
+from unefois_sourcing.web_form import BAND_LABELS, NATURE_LABELS, PLACE_TYPE_LABELS
 from unefois_sourcing.web_form import router as form_router
 from unefois_sourcing.web_suppliers import router as suppliers_router
 
@@ -124,6 +126,10 @@ async def _need_page(request: Request, principal: Principal, need_id: uuid.UUID,
         kind = await needs_service.buyer_kind(conn)
         warnings = await needs_service.splitting_warnings(conn, facts, kind, launch_date=row["created_at"].date(),
                                                           exclude=need_id)
+    try:  # the rules as they stood when the need was created (what the approver checks)
+        decision = decide(facts.nature, kind, facts.estimated_value, row["created_at"].date()).to_dict()
+    except DomainError:
+        decision = None
     main_cpv = reference.cpv_entry(facts.main_cpv)
     place = facts.place_of_execution
     place_name = None
@@ -144,7 +150,8 @@ async def _need_page(request: Request, principal: Principal, need_id: uuid.UUID,
         "main_cpv_label": main_cpv.label_fr if main_cpv else None,
         "additional_cpvs": [(code, reference.cpv_label(code)) for code in facts.additional_cpvs],
         "place_label": PLACE_TYPE_LABELS.get(place.code_type.value, place.code_type.value), "place_name": place_name,
-        "research": research, "warnings": warnings,
+        "research": research, "warnings": warnings, "decision": decision, "problem": None, "band_labels": BAND_LABELS,
+        "publicity_labels": {p.value: label for p, label in PUBLICITY_LABELS.items()},
         "can_submit": status == "draft", "can_decide": status == "submitted" and is_approver,
         "error": error, "comment": comment, "comment_error": comment_error, "message": message,
     }, status_code=status_code)

@@ -53,6 +53,7 @@ async def test_approver_returns_a_need_with_a_comment(browser, platform, tokens,
     research = await page.locator("main").inner_text()
     assert SUPPLIERS[3]["name"] in research and SUPPLIERS[1]["name"] in research
     assert "Fournisseurs présélectionnés" in research
+    assert "Règles de passation" in research and "Procédure recommandée" in research
 
     await submit_form(page, "Renvoyer avec un commentaire", status=422)
     assert "Indiquez pourquoi" in await page.locator("#comment-messages").inner_text()
