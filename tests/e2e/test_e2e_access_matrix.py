@@ -79,6 +79,10 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
     return bodies[path]
 
 
+# Platform-wide data every buyer may read (public company data), not a tenant's.
+SHARED_PATHS = {"/api/suppliers", "/api/suppliers/{siret}"}
+
+
 def _expected(rule, caller: Caller, method: str, path: str) -> str:
     if rule == "public":
         return "open"
@@ -86,6 +90,8 @@ def _expected(rule, caller: Caller, method: str, path: str) -> str:
         return "401"
     if rule != "authenticated" and not caller.roles & set(rule):
         return "403"
+    if path in SHARED_PATHS:
+        return "open"
     if rule == "authenticated" or "{" not in path and method == "GET":
         return "own-or-empty" if caller.relation == "stranger" else "ok"
     if "{" not in path and method == "POST":
@@ -109,6 +115,7 @@ async def test_every_route_answers_every_caller_as_declared(urls, client, tokens
         "commitment_id": purchase.commitment_id,
         # The need is approved, so its research is frozen (409) before any quote is looked up.
         "quote_id": uuid.uuid4(),
+        "siret": OWNER_SUPPLIER["siret"],
     }
     filters = {"need_id": purchase.need_id, "award_id": purchase.award_id, "contract_id": purchase.contract_id,
                "nature": "works", "estimated_value": "50000.00"}

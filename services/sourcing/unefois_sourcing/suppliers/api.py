@@ -81,7 +81,7 @@ async def search_suppliers(
 # (tests/e2e/test_e2e_access_matrix.py) reads every documented path-parameter route as
 # tenant data (a stranger must get 404), which this platform-wide directory is not.
 # Its access is tested in services/sourcing/tests/test_suppliers_api.py instead.
-@router.get("/{siret}", response_model=SupplierView, summary="Lire un fournisseur par son SIRET", include_in_schema=False)
+@router.get("/{siret}", response_model=SupplierView, summary="Lire un fournisseur par son SIRET")
 async def get_supplier(
     request: Request,
     siret: Annotated[Siret, Path(description="SIRET (14 chiffres)")],
