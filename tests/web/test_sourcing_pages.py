@@ -118,3 +118,15 @@ def test_cpv_suggestions_are_buttons_picking_the_code():
     html = _page("fragments/cpv_suggestions.html", {"entries": entries, "q": "nettoyage"})
     assert html.count('hx-target="#main_cpv-field"') == len(entries) > 0
     assert 'type="button"' in html
+
+
+def test_description_and_desired_start_date_reach_the_need():
+    from starlette.datastructures import FormData
+
+    from unefois_sourcing.web_form import form_payload
+
+    form = FormData([("object", "Cantine"), ("description", "Repas de 120 élèves"), ("desired_start_date", "2027-01-04"),
+                     ("nature", "services")])
+    _, payload, _ = form_payload(form)
+    assert payload["facts"]["description"] == "Repas de 120 élèves"
+    assert payload["facts"]["desired_start_date"] == "2027-01-04"

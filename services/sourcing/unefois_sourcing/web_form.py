@@ -38,7 +38,7 @@ BAND_LABELS = {
 }
 LOT_ROWS = 3
 FIELDS = {
-    "object", "nature", "main_cpv", "additional_cpvs", "estimated_value", "duration_months", "place_code",
+    "object", "description", "desired_start_date", "nature", "main_cpv", "additional_cpvs", "estimated_value", "duration_months", "place_code",
     "place_type", "lots", "procedure", "ccag", "technique", "execution_mode", "clauses", "innovative",
     *(f"lot{n}_{part}" for n in range(1, LOT_ROWS + 1) for part in ("title", "value")),
 }
@@ -57,7 +57,7 @@ def form_payload(form) -> tuple[dict[str, Any], dict[str, Any], list[int]]:
     values["clause_ids"] = [str(v) for v in form.getlist("clause_ids")]
     values["innovative"] = form.get("innovative") == "on"
     facts: dict[str, Any] = {}
-    for key in ("object", "nature", "procedure", "ccag", "duration_months"):
+    for key in ("object", "description", "desired_start_date", "nature", "procedure", "ccag", "duration_months"):
         if text[key]:
             facts[key] = text[key]
     if text["main_cpv"]:

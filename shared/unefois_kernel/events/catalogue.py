@@ -80,6 +80,8 @@ class NeedContent(Contract):
     """What the buyer enters once at sourcing (the buyer itself comes from the login)."""
 
     object: str = Field(min_length=1, max_length=1000)
+    description: str = Field(default="", max_length=10000)
+    desired_start_date: date | None = None
     nature: PurchaseNature
     main_cpv: CpvCode
     additional_cpvs: list[CpvCode] = Field(default_factory=list)
