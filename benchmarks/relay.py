@@ -42,10 +42,10 @@ class _TimedRelay(OutboxRelay):
 
     first_batch_at: float | None = None
 
-    async def publish_pending(self) -> int:
+    async def publish_pending(self, conn) -> int:
         if self.first_batch_at is None:
             self.first_batch_at = time.perf_counter()
-        return await super().publish_pending()
+        return await super().publish_pending(conn)
 
 
 async def run(databases: Databases, bootstrap: str, n: int) -> RelayFigures:
@@ -107,7 +107,7 @@ async def _raw_producer_rate(bootstrap: str, payloads) -> float:
 
 def _relay(kdb: KernelDatabase, bootstrap: str) -> _TimedRelay:
     # The service defaults (unefois_kernel.settings): batches of 500, 0.5 s poll, NOTIFY wake-up.
-    return _TimedRelay(dsn=kdb.dsn, pool=kdb.pool, bootstrap=bootstrap, batch_size=500, poll_interval_s=0.5)
+    return _TimedRelay(dsn=kdb.dsn, bootstrap=bootstrap, batch_size=500, poll_interval_s=0.5)
 
 
 async def _pending(kdb: KernelDatabase) -> int:

@@ -111,7 +111,6 @@ class ServiceRuntime:
         await _retry_until_ready(self.broker.start, what="Kafka")
         self.relay = OutboxRelay(
             dsn=s.database_url,
-            pool=self.pool,
             bootstrap=s.kafka_bootstrap,
             batch_size=s.relay_batch_size,
             poll_interval_s=s.relay_poll_interval_s,

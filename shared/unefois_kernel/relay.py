@@ -23,7 +23,7 @@ from aiokafka.errors import OutOfOrderSequenceNumber, ProducerFenced, Unsupporte
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Link, SpanKind
 
-from unefois_kernel import metrics
+from unefois_kernel import db, metrics
 from unefois_kernel.errors import backoff_delays, is_transient
 from unefois_kernel.telemetry import tracer
 
@@ -56,7 +56,6 @@ class OutboxRelay:
         self,
         *,
         dsn: str,
-        pool: asyncpg.Pool,
         bootstrap: str,
         batch_size: int = 500,
         poll_interval_s: float = 0.5,
@@ -69,7 +68,6 @@ class OutboxRelay:
     ) -> None:
         self.request_timeout_ms = request_timeout_ms
         self.dsn = dsn
-        self.pool = pool
         self.bootstrap = bootstrap
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
@@ -107,7 +105,9 @@ class OutboxRelay:
 
     @asynccontextmanager
     async def _leadership(self, stop: asyncio.Event):
-        conn = await asyncpg.connect(self.dsn)
+        # The leader's own connection holds the lock, listens, and runs the publishing
+        # transactions: the relay never waits behind HTTP requests for a pooled connection.
+        conn = await db.connect(self.dsn)
         try:
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
                 if await _sleep_or_stop(stop, self.poll_interval_s * 4):
@@ -132,16 +132,16 @@ class OutboxRelay:
             if leader_conn.is_closed():
                 raise ConnectionError("lost the relay's leadership connection")
             self._wakeup.clear()
-            published = await self.publish_pending()
-            await self._housekeeping()
+            published = await self.publish_pending(leader_conn)
+            await self._housekeeping(leader_conn)
             if published < self.batch_size:
                 await _wait_any((self._wakeup, stop), self.poll_interval_s)
 
-    async def publish_pending(self) -> int:
+    async def publish_pending(self, conn: asyncpg.Connection) -> int:
         """Publish one batch of pending rows; returns how many rows were taken."""
         producer = self._producer
         assert producer is not None
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with conn.transaction():
             rows = await conn.fetch(_FETCH_PENDING, self.batch_size, self.max_attempts)
             if not rows:
                 return 0
@@ -182,16 +182,13 @@ class OutboxRelay:
     async def _mark_published(self, conn: asyncpg.Connection, ids: list[int]) -> None:
         await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", ids)
 
-    async def _housekeeping(self) -> None:
+    async def _housekeeping(self, conn: asyncpg.Connection) -> None:
         now = time.monotonic()
         if now < self._next_housekeeping:
             return
         self._next_housekeeping = now + self.housekeeping_interval_s
-        async with self.pool.acquire() as conn:
-            await conn.execute(
-                "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)", self.retention_s
-            )
-            metrics.OUTBOX_BACKLOG.set(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+        await conn.execute("DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)", self.retention_s)
+        metrics.OUTBOX_BACKLOG.set(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
 
     async def _stop_producer(self) -> None:
         if self._producer is not None:

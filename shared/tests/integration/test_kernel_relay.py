@@ -28,7 +28,7 @@ async def _enqueue(kernel_db, probe, keys: int, per_key: int, per_transaction: i
 
 
 def _relay(kernel_db, kafka_bootstrap, **overrides) -> OutboxRelay:
-    options = dict(dsn=kernel_db.dsn, pool=kernel_db.pool, bootstrap=kafka_bootstrap, batch_size=100, poll_interval_s=0.2)
+    options = dict(dsn=kernel_db.dsn, bootstrap=kafka_bootstrap, batch_size=100, poll_interval_s=0.2)
     options.update(overrides)
     return OutboxRelay(**options)
 
@@ -89,7 +89,7 @@ class CrashBeforeMarking(OutboxRelay):
 async def test_a_crash_after_ack_resends_and_the_inbox_applies_once(kernel_db, probe_topic, kafka_bootstrap):
     payloads = await _enqueue(kernel_db, probe_topic, keys=5, per_key=20)
     relay = CrashBeforeMarking(
-        dsn=kernel_db.dsn, pool=kernel_db.pool, bootstrap=kafka_bootstrap, batch_size=40, poll_interval_s=0.2,
+        dsn=kernel_db.dsn, bootstrap=kafka_bootstrap, batch_size=40, poll_interval_s=0.2,
         initial_backoff_s=0.05,
     )
     await _run_until(relay, lambda: _no_pending(kernel_db))
