@@ -343,3 +343,11 @@ def test_a_missing_dsfr_alone_points_to_its_terms_of_use(monkeypatch, tmp_path, 
     messages = [record.getMessage() for record in caplog.records]
     assert len(messages) == 1 and "terms of use" in messages[0] and "@gouvfr/dsfr" in messages[0]
     assert client.get("/").status_code == 200
+
+
+def test_without_the_dsfr_the_state_identity_block_is_not_shown(monkeypatch, tmp_path):
+    # No accepted DSFR terms of use: no "République française" Marianne block in header or footer.
+    client = TestClient(make_app(monkeypatch, node_modules=tmp_path))
+    page = Page(client.get("/", headers=HTML).text)
+    assert "République" not in page.all_text
+    assert "unefois" in page.all_text

@@ -30,7 +30,11 @@ def install_web(app: FastAPI, *, stage: str, package: str | None) -> Web:
 
     web = Web(stage, package)
     app.state.web = web
-    mount_assets(app)
+    report = mount_assets(app)
+    # The Marianne block ("République française") is the State's visual identity: shown
+    # only where the operator accepted the DSFR's terms of use, which reserve it to State
+    # services (README, "Web interface"). Otherwise the header carries the service name only.
+    web.env.globals["state_identity"] = "/static/dsfr" in report.mounted
     app.include_router(pages_router)
     install_html_errors(app)
     return web
