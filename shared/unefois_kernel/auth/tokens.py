@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 
 import httpx
 from joserfc import jwt
@@ -21,6 +22,7 @@ log = logging.getLogger("unefois.auth")
 
 ALLOWED_ALGORITHMS = ["RS256", "ES256", "PS256"]
 CLOCK_SKEW_S = 30
+VERIFIED_CACHE_SIZE = 10_000
 
 
 class InvalidToken(Exception):
@@ -37,6 +39,9 @@ class TokenVerifier:
         self._fetched_at = 0.0
         self._metadata: dict | None = None
         self._lock = asyncio.Lock()
+        # Verified tokens, until they expire: a browser or an API client sends the same token
+        # on every request, and an RSA signature check per request is measurable CPU.
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     async def metadata(self) -> dict:
         """The issuer's OpenID Connect discovery document (cached for the process)."""
@@ -63,6 +68,20 @@ class TokenVerifier:
             return self._keys
 
     async def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, expires_at = cached
+            if time.time() < expires_at:
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]
+        principal, expires_at = await self._verify(token)
+        self._verified[token] = (principal, expires_at)
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             keys = await self._key_set()
             try:
@@ -83,7 +102,7 @@ class TokenVerifier:
         except httpx.HTTPError as exc:
             log.warning("cannot reach the identity provider: %s", exc)
             raise
-        return principal_from_claims(claims)
+        return principal_from_claims(claims), float(claims["exp"])
 
 
 def principal_from_claims(claims: dict) -> Principal:
