@@ -11,13 +11,12 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 
 import asyncpg
-from pydantic import create_model
 
 from unefois_deploy.databases import Databases
 from unefois_deploy.topics import delete_topics, ensure_topics
 from unefois_kernel import db, migrations
 from unefois_kernel.events.catalogue import CATALOGUE, ContractNotified, Event
-from unefois_kernel.events.values import Siret
+from unefois_kernel.testing import ProbeEvent, event_type_on
 
 BUYER_SIRET = "21000003000010"  # Commune de Démoville, Luhn-valid
 # A W3C trace context like the one the relay adds inside its producer span.
@@ -141,37 +140,17 @@ def topic_name(kind: str) -> str:
 # ---------------------------------------------------------------- event types on a fresh topic
 
 
-class BenchProbe(Event):
-    """A small event: key, sequence number, tenant and padding to a chosen size."""
-
-    probe_key: str
-    seq: int
-    buyer_siret: Siret
-    note: str = ""
-
-    @property
-    def subject(self) -> str:
-        return self.probe_key
-
-    @property
-    def tenant(self) -> str:
-        return self.buyer_siret
-
-
-def _typed_on(base: type[Event], name: str, topic: str) -> type[Event]:
-    model = create_model(f"{name}{uuid.uuid4().hex[:6]}", __base__=base)
-    model.ce_type = f"fr.unefois.bench.{model.__name__}.v1"
-    model.topic = topic
-    return model
+# The kernel's probe event: key, sequence number, tenant and padding to a chosen size.
+BenchProbe = ProbeEvent
 
 
 def probe_type(topic: str) -> type[BenchProbe]:
-    return _typed_on(BenchProbe, "BenchProbe", topic)  # type: ignore[return-value]
+    return event_type_on(ProbeEvent, topic, namespace="bench")  # type: ignore[return-value]
 
 
 def contract_type(topic: str) -> type[ContractNotified]:
     """ContractNotified's exact payload model, published under a bench type on a bench topic."""
-    return _typed_on(ContractNotified, "BenchContractNotified", topic)  # type: ignore[return-value]
+    return event_type_on(ContractNotified, topic, namespace="bench")  # type: ignore[return-value]
 
 
 @contextmanager

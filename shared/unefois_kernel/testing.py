@@ -6,7 +6,10 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from unefois_kernel.events.catalogue import ContractNotified, Organisation, PurchaseFacts
+from pydantic import create_model
+
+from unefois_kernel.events.catalogue import ContractNotified, Event, Organisation, PurchaseFacts
+from unefois_kernel.events.values import Siret
 
 BUYER = Organisation(siret="21000003000010", name="Commune de Démoville")
 OTHER_BUYER = Organisation(siret="20000001600010", name="Région Démo-Alpes")
@@ -53,3 +56,29 @@ def contract_notified(buyer: Organisation = BUYER, *, number: str = "2026000001"
     )
     fields.update(changes)
     return ContractNotified(**fields)
+
+
+class ProbeEvent(Event):
+    """A small event for tests and benchmarks: key, sequence number, tenant, optional padding."""
+
+    probe_key: str
+    seq: int
+    buyer_siret: Siret
+    note: str = ""
+
+    @property
+    def subject(self) -> str:
+        return self.probe_key
+
+    @property
+    def tenant(self) -> str:
+        return self.buyer_siret
+
+
+def event_type_on(base: type[Event], topic: str, *, namespace: str = "probe") -> type[Event]:
+    """`base`'s payload model under a fresh CloudEvents type published on `topic` (register it
+    in CATALOGUE for parse_record to accept it)."""
+    model = create_model(f"{base.__name__}{uuid.uuid4().hex[:6]}", __base__=base)
+    model.ce_type = f"fr.unefois.{namespace}.{model.__name__}.v1"
+    model.topic = topic
+    return model

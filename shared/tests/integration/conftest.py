@@ -4,7 +4,6 @@ tables, and a fresh topic (with its DLQ twin) carrying a probe event type."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import uuid
 from dataclasses import dataclass
 
@@ -12,33 +11,13 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from pydantic import create_model
 
 from unefois_kernel import db, migrations
-from unefois_kernel.events.catalogue import CATALOGUE, Event
-from unefois_kernel.events.values import Siret
+from unefois_kernel.events.catalogue import CATALOGUE
+from unefois_kernel.testing import ProbeEvent, event_type_on
 from unefois_kernel.topics import dlq_of
 
 pytestmark = pytest.mark.integration
-
-_probe_numbers = itertools.count(1)
-
-
-class ProbeEvent(Event):
-    """An event type made for one test, on that test's own topic."""
-
-    probe_key: str
-    seq: int
-    buyer_siret: Siret
-
-    @property
-    def subject(self) -> str:
-        return self.probe_key
-
-    @property
-    def tenant(self) -> str:
-        return self.buyer_siret
-
 
 @dataclass
 class KernelDatabase:
@@ -74,10 +53,7 @@ async def probe_topic(kafka_bootstrap, monkeypatch):
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     await admin.start()
     await admin.create_topics([NewTopic(topic, 3, 1), NewTopic(dlq_of(topic), 3, 1)])
-    number = next(_probe_numbers)
-    model = create_model(f"Probe{number}", __base__=ProbeEvent)
-    model.ce_type = f"fr.unefois.probe.Probe{number}.v1"
-    model.topic = topic
+    model = event_type_on(ProbeEvent, topic)
     monkeypatch.setitem(CATALOGUE, model.ce_type, model)
     try:
         yield model
