@@ -84,22 +84,16 @@ fi
 
 # ---------------------------------------------------------------- front-end assets (npm)
 
-# package-lock.json pins what the services serve (/static/dsfr, /static/htmx) and axe-core
-# for the browser tests. @gouvfr/dsfr is an optional dependency: its install script refuses
-# until the project has accepted the DSFR's terms of use (.dsfr.yml at the repository root,
-# see README, 'Web interface'); until then npm leaves it out and the pages render unstyled.
+# package-lock.json pins what the services serve from their own origin (/static/bootstrap,
+# /static/htmx, /static/swagger-ui) and axe-core for the browser tests. --ignore-scripts:
+# none of them needs an install script, and swagger-ui-dist's analytics dependency would
+# otherwise try to reach the network (it is also disabled by scarfSettings in package.json).
 npm_stamp=$REPO/node_modules/.unefois-npm-stamp
-npm_digest=$(
-  { node --version; sha256sum package-lock.json; cat .dsfr.yml 2>/dev/null || true; echo "${DSFR_ACCEPT_LICENSE:-}"; } \
-    | sha256sum | cut -d' ' -f1
-)
+npm_digest=$( { node --version; sha256sum package-lock.json; } | sha256sum | cut -d' ' -f1 )
 if [ "$(cat "$npm_stamp" 2>/dev/null)" != "$npm_digest" ]; then
   say "installing front-end assets (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
   echo "$npm_digest" >"$npm_stamp"
-fi
-if [ ! -d node_modules/@gouvfr/dsfr/dist ]; then
-  say "note: @gouvfr/dsfr is not installed (its terms of use are not accepted: see README, 'Web interface'); pages render without the DSFR styles"
 fi
 
 # ---------------------------------------------------------------- Kafka jars

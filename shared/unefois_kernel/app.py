@@ -245,7 +245,9 @@ def create_service(definition: ServiceDefinition, settings: ServiceSettings | No
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=f"unefois — {definition.title}", version="1.0.0", lifespan=lifespan)
+    # /docs is the kernel's offline Swagger UI (web/docs.py); FastAPI's loads from a CDN.
+    app = FastAPI(title=f"unefois — {definition.title}", version="1.0.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.runtime = runtime
     install_problem_handlers(app)
 

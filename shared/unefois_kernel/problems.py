@@ -1,4 +1,9 @@
-"""RFC 9457 problem+json errors: every 4xx names the field and the reason, never a bare 500."""
+"""RFC 9457 problem+json errors: every 4xx names the field and the reason, never a bare 500.
+
+A refused field is `{"field": "facts.main_cpv", "message": "<French text for a person>"}` in
+the body's `errors[]` (plus pydantic's error `type` for request validation errors). Browsers
+never see these bodies: web/errors.py answers them with a themed French page.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from unefois_kernel.errors import is_transient
+from unefois_kernel.validation_messages import field_path, french_message
 
 log = logging.getLogger("unefois.http")
 
@@ -34,42 +40,80 @@ class NotFound(DomainError):
 
 
 class InvalidFields(DomainError):
-    """Several fields refused at once (422), each with its reason, like a validation error."""
+    """Several fields refused at once (422), each with its reason, like a validation error.
+    `errors`: [{"field": ..., "reason": <French text>}] as the domain states them."""
 
     def __init__(self, errors: list[dict[str, str]]) -> None:
         super().__init__("; ".join(f"{e['field']}: {e['reason']}" for e in errors), field=errors[0]["field"])
         self.errors = errors
 
 
-def problem(status: int, title: str, detail: str, errors: list[dict] | None = None) -> JSONResponse:
+def field_errors(exc: Exception) -> list[dict[str, str]]:
+    """The refused fields of an exception, as problem+json `errors[]` entries (field, message)."""
+    if isinstance(exc, RequestValidationError):
+        return [{"field": field_path(e["loc"]), "message": french_message(e), "type": e["type"]} for e in exc.errors()]
+    if isinstance(exc, DomainError):
+        listed = getattr(exc, "errors", None)
+        if listed:
+            return [{"field": e["field"], "message": e.get("message") or e["reason"]} for e in listed]
+        return [{"field": exc.field, "message": exc.detail}] if exc.field else []
+    return []
+
+
+def problem(status: int, title: str, detail: str, errors: list[dict] | None = None,
+            headers: dict[str, str] | None = None) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if errors:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _field_of(location: tuple) -> str:
-    # ("body", "purchase", "buyer", "siret") -> "purchase.buyer.siret"
-    parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
+# The title of a problem by status, in French (a StarletteHTTPException's own detail is English
+# for the statuses Starlette raises itself: 404 Not Found, 405 Method Not Allowed, ...).
+STATUS_TITLES = {
+    400: "Requête incorrecte",
+    401: "Connexion requise",
+    403: "Accès refusé",
+    404: "Introuvable",
+    405: "Méthode non autorisée",
+    409: "Conflit",
+    413: "Requête trop volumineuse",
+    415: "Type de contenu non pris en charge",
+    422: "Données invalides",
+    429: "Trop de requêtes",
+    500: "Erreur interne",
+    503: "Service momentanément indisponible",
+}
+_STARLETTE_DEFAULT_DETAILS = {"Not Found", "Method Not Allowed", "Unauthorized", "Forbidden", "Bad Request",
+                              "Request Entity Too Large", "Unsupported Media Type", "Internal Server Error"}
+
+
+def http_problem_text(exc: StarletteHTTPException) -> tuple[str, str]:
+    """(title, detail) in French for an HTTPException, keeping our own French details."""
+    title = STATUS_TITLES.get(exc.status_code, "Erreur")
+    detail = str(exc.detail)
+    if detail in _STARLETTE_DEFAULT_DETAILS or not detail:
+        detail = {404: "Aucune ressource à cette adresse.",
+                  405: "Cette adresse n’accepte pas cette méthode HTTP."}.get(exc.status_code, title)
+    return title, detail
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_failed(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field_of(tuple(e["loc"])), "reason": e["msg"]} for e in exc.errors()]
-        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
-        return problem(422, "Données invalides", detail, errors)
+        errors = field_errors(exc)
+        detail = "; ".join(f"{e['field']} : {e['message']}" for e in errors)
+        return problem(422, STATUS_TITLES[422], detail, errors)
 
     @app.exception_handler(DomainError)
     async def domain_refused(_request: Request, exc: DomainError) -> JSONResponse:
-        errors = getattr(exc, "errors", None) or ([{"field": exc.field, "reason": exc.detail}] if exc.field else None)
         title = "Introuvable" if exc.status == 404 else "Demande refusée"
-        return problem(exc.status, title, exc.detail, errors)
+        return problem(exc.status, title, exc.detail, field_errors(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), str(exc.detail))
+        title, detail = http_problem_text(exc)
+        return problem(exc.status_code, title, detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -4,7 +4,7 @@ Three pure ASGI middlewares, installed by `install_web_security` in this order (
 first), so that refusals made by the inner ones still carry the security headers:
 
 1. `SecurityHeadersMiddleware`: a Content-Security-Policy that allows only same-origin
-   scripts, styles, images and fonts (the DSFR assets are served by the service itself),
+   scripts, styles, images and fonts (the design system's assets are served by the service itself),
    no framing, form submissions only to the service and the identity provider;
    X-Content-Type-Options, Referrer-Policy, X-Frame-Options, Permissions-Policy; HSTS only
    when the request came over TLS.
@@ -174,14 +174,12 @@ def content_security_policy(form_action: Iterable[str] = ()) -> str:
     )
 
 
-# Swagger UI and ReDoc (FastAPI's /docs and /redoc) load their code from a CDN and start
-# with an inline script: those two pages get this looser policy, still without framing.
+# The offline API docs (/docs, web/docs.py): Swagger UI sets inline style attributes on the
+# elements it draws, so that page alone also allows inline styles; scripts stay 'self' only.
 DOCS_CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "font-src 'self' data: https://fonts.gstatic.com; worker-src 'self' blob:; connect-src 'self'; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'self'; object-src 'none'"
 )
 
 PERMISSIONS_POLICY = (
@@ -200,7 +198,7 @@ class SecurityHeadersMiddleware:
         *,
         form_action: Sequence[str] = (),
         trusted_proxy: bool = False,
-        docs_paths: Iterable[str] = ("/docs", "/docs/oauth2-redirect", "/redoc"),
+        docs_paths: Iterable[str] = ("/docs",),
     ) -> None:
         self.app = app
         self.trusted_proxy = trusted_proxy
@@ -253,14 +251,13 @@ class RateLimiter:
         return max(1, math.ceil(reset_at - time.time()))
 
 
-def too_many_requests(retry_after_s: int):
-    response = problem(
-        429,
-        "Trop de requêtes",
+def too_many_requests(scope: Scope, retry_after_s: int):
+    """429 with Retry-After: the themed page for a browser (saying when to retry), else problem+json."""
+    return _refusal(
+        scope, 429, "Trop de requêtes",
         f"Trop de requêtes depuis votre adresse : réessayez dans {retry_after_s} secondes.",
+        headers={"Retry-After": str(retry_after_s)},
     )
-    response.headers["Retry-After"] = str(retry_after_s)
-    return response
 
 
 def parse_rate_limit(value: str) -> RateLimitItem:
@@ -300,7 +297,7 @@ class RateLimitMiddleware:
                 name, limit = bucket
                 retry_after = self.limiter.hit(limit, name, client_ip(scope, self.trusted_proxy))
                 if retry_after is not None:
-                    await too_many_requests(retry_after)(scope, receive, send)
+                    await too_many_requests(scope, retry_after)(scope, receive, send)
                     return
         await self.app(scope, receive, send)
 
@@ -313,13 +310,22 @@ def _session_cookie(headers: Headers) -> str | None:
     return cookie_parser(cookie).get(SESSION_COOKIE) if cookie else None
 
 
-def csrf_refused(reason: str):
-    return problem(
-        403,
-        "Requête refusée",
+def csrf_refused(scope: Scope, reason: str):
+    return _refusal(
+        scope, 403, "Requête refusée",
         "Le jeton de sécurité du formulaire est absent ou invalide : rechargez la page et recommencez.",
-        [{"field": CSRF_FIELD, "reason": reason}],
+        [{"field": CSRF_FIELD, "message": reason}], csrf=True,
     )
+
+
+def _refusal(scope: Scope, status: int, title: str, detail: str, errors: list[dict] | None = None, *,
+             headers: dict[str, str] | None = None, csrf: bool = False):
+    """A middleware's refusal: the themed French page for a browser, problem+json otherwise."""
+    try:
+        from unefois_kernel.web.errors import CSRF_PAGE, refusal  # noqa: PLC0415
+    except ImportError:  # the web layer is not part of this app (e.g. an API-only process)
+        return problem(status, title, detail, errors, headers=headers)
+    return refusal(scope, status, title, detail, errors, headers=headers, page=CSRF_PAGE if csrf else None)
 
 
 class CsrfMiddleware:
@@ -341,17 +347,17 @@ class CsrfMiddleware:
         if token is None and headers.get("content-type", "").split(";")[0].strip().lower() in FORM_TYPES:
             body = await _read_body(receive, MAX_FORM_BYTES)
             if body is None:
-                await problem(413, "Requête trop volumineuse",
-                              "Formulaire trop volumineux : envoyez le jeton dans l'en-tête X-CSRF-Token.")(
+                await _refusal(scope, 413, "Requête trop volumineuse",
+                               "Formulaire trop volumineux : envoyez le jeton dans l’en-tête X-CSRF-Token.")(
                     scope, receive, send)
                 return
             token = await _form_field(scope, body, CSRF_FIELD)
             receive = _replay(body, receive)
         if token is None:
-            await csrf_refused("jeton anti-CSRF absent (en-tête X-CSRF-Token ou champ csrf_token)")(scope, receive, send)
+            await csrf_refused(scope, "jeton anti-CSRF absent (en-tête X-CSRF-Token ou champ csrf_token)")(scope, receive, send)
             return
         if not self.keys.csrf_valid(session, token):
-            await csrf_refused("jeton anti-CSRF invalide pour cette session")(scope, receive, send)
+            await csrf_refused(scope, "jeton anti-CSRF invalide pour cette session")(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

@@ -440,7 +440,7 @@ def create_app(config: IssuerConfig | None = None) -> FastAPI:
             return _oauth_error("invalid_request", "username and password are required")
         retry_after = issuer.throttle(request, username)
         if retry_after is not None:
-            return _no_store(too_many_requests(retry_after))
+            return _no_store(too_many_requests(request.scope, retry_after))
         user = issuer.authenticate(username, password)
         if user is None:
             log.info("failed password grant for %r", username[:100])

@@ -23,6 +23,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
+from unefois_kernel.web.theme import Theme, deployment_theme
+
 log = logging.getLogger("unefois.web")
 
 SERVICE_URLS_ENV = "UNEFOIS_SERVICE_URLS"
@@ -35,9 +37,6 @@ STAGE_LABELS: dict[str, str] = {
     "invoicing": "Facturation",
     "opendata": "Données ouvertes",
 }
-
-SERVICE_NAME = "unefois"
-SERVICE_TAGLINE = "Achats publics, saisis une seule fois"
 
 # Template globals shared by every environment, present and future. Other kernel modules add
 # theirs with add_global() (e.g. `csrf_token(request)`); forms.html uses it when defined.
@@ -76,8 +75,11 @@ def service_urls() -> dict[str, str]:
 class Web:
     """What install_web() stores on app.state.web."""
 
-    def __init__(self, stage: str, package: str | None, urls: Mapping[str, str] | None = None) -> None:
+    def __init__(self, stage: str, package: str | None, urls: Mapping[str, str] | None = None,
+                 theme: Theme | None = None) -> None:
         self.stage = stage
+        # The operator's brand, checked once at start-up (a failing theme stops the service).
+        self.theme = theme or deployment_theme()
         self.stage_label = STAGE_LABELS.get(stage, stage)
         loaders = []
         if package:
@@ -113,8 +115,8 @@ class Web:
             "principal": getattr(request.state, "principal", None),
             "stage": self.stage,
             "stage_label": self.stage_label,
-            "service_name": SERVICE_NAME,
-            "service_tagline": SERVICE_TAGLINE,
+            "theme": self.theme,
+            "service_name": self.theme.short_name,
             "nav": self.nav(),
             **(context or {}),
         }

@@ -1,7 +1,7 @@
 // unefois additions (served at /static/unefois/js/unefois.js; no inline scripts: CSP).
-// htmx failures are announced to assistive technologies in the layout's live region.
 (function () {
   "use strict";
+  // htmx failures are announced to assistive technologies in the layout's live region.
   function announce(message) {
     var region = document.getElementById("unefois-annonces");
     if (region) {
@@ -15,5 +15,12 @@
   });
   document.addEventListener("htmx:sendError", function () {
     announce("Le service ne répond pas. Vérifiez votre connexion puis réessayez.");
+  });
+  // A refused form: its error summary takes the focus, so it is read first (RGAA 11.10).
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.getElementById("erreurs");
+    if (summary && !window.location.hash) {
+      summary.focus();
+    }
   });
 })();
