@@ -16,6 +16,7 @@ from unefois_deploy.databases import ADMIN_ROLE, service_role
 from unefois_deploy.demo_loader import load_demo_once
 from unefois_deploy.runtime import Runtime, StartReport
 from unefois_deploy.services import ISSUER, ServiceSupervisor, existing_stages
+from unefois_deploy.summary import demo_lines, login_lines, service_lines
 
 console = Console()
 
@@ -51,29 +52,19 @@ async def _up(profile: RuntimeProfile) -> None:
     started = await ServiceSupervisor(profile).start_all([ISSUER, *stages])
     console.print(f"services started: {', '.join(started) or 'none (all were running)'}")
     urls = {stage: profile.service_url(stage) for stage in stages}
-    console.print(await load_demo_once(profile, urls))
-    table = Table("service", "URL", title=f"unefois ({profile.name})")
-    for stage, url in urls.items():
-        table.add_row(stage, url)
-    table.add_row("identity (dev issuer)", profile.issuer_url)
-    console.print(table)
-    _print_logins()
-
-
-def _print_logins() -> None:
-    """The seeded users of the development issuer (the password itself is printed only when
-    it is the documented default)."""
-    table = Table(title="seeded logins (sign in at any service's /auth/login)")
-    table.add_column("login", no_wrap=True)  # whole, to be copied
-    table.add_column("role", no_wrap=True)
-    table.add_column("organisation")
-    for user in seeded_users():
-        table.add_row(user.login, ", ".join(user.roles), user.org_name)
-    console.print(table)
+    message, purchases = await load_demo_once(profile, urls)
+    console.print(message)
     if os.environ.get("UNEFOIS_DEV_PASSWORD"):
-        console.print("password: the value of UNEFOIS_DEV_PASSWORD")
+        password = "password: the value of UNEFOIS_DEV_PASSWORD"
     else:
-        console.print(f"password: {DEFAULT_DEV_PASSWORD} (set UNEFOIS_DEV_PASSWORD to change it)")
+        password = f"password {DEFAULT_DEV_PASSWORD}"
+    for block in (service_lines(urls, profile.issuer_url), demo_lines(purchases, urls),
+                  login_lines(seeded_users(), password)):
+        if block:
+            console.print("")
+            for line in block:
+                # Plain text: no markup, no highlighting, no re-wrapping (the lines fit 80 columns).
+                console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 async def _down(profile: RuntimeProfile) -> None:

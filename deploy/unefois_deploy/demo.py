@@ -14,6 +14,8 @@ from datetime import date
 
 import httpx
 
+from unefois_deploy.summary import DemoPurchase
+
 REGION = {"siret": "20000001600010", "name": "Région Démo-Alpes"}
 DEPARTEMENT = {"siret": "22000002000010", "name": "Département du Val-Démo"}
 VILLAGE = {"siret": "21000003000010", "name": "Commune de Démoville (312 habitants)"}
@@ -166,16 +168,23 @@ DEMO_PURCHASES = [
 ]
 
 
-async def load_demo(service_urls: dict[str, str], *, issuer_url: str) -> None:
+def demo_buyers() -> list[DemoPurchase]:
+    """The demo purchases by buyer, without their ids (the demo was loaded by an earlier `up`)."""
+    return [DemoPurchase(buyer["name"], object_) for buyer, object_, *_ in DEMO_PURCHASES]
+
+
+async def load_demo(service_urls: dict[str, str], *, issuer_url: str) -> list[DemoPurchase]:
     from unefois_dev_issuer.client import access_token
 
     async def headers_for(login: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {await access_token(issuer_url, login)}"}
 
+    loaded = []
     async with httpx.AsyncClient(timeout=30) as client:
         for buyer, object_, cpv, value, commune, nature, supplier_index, amount in DEMO_PURCHASES:
             facts = need_facts(object_=object_, cpv=cpv, value=value, commune=commune, nature=nature)
             supplier = SUPPLIERS[supplier_index]
             actors = await actors_for(headers_for, buyer["siret"], supplier["siret"])
             ids = await run_purchase(client, service_urls, facts, supplier, amount, actors)
-            print(f"  demo purchase {ids.contract_number} ({buyer['name']}): {object_}")
+            loaded.append(DemoPurchase(buyer["name"], object_, ids.contract_number, ids.contract_id))
+    return loaded

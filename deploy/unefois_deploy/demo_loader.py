@@ -16,15 +16,16 @@ def _stamp(profile: RuntimeProfile):
     return profile.runtime_dir / "demo-loaded"
 
 
-async def load_demo_once(profile: RuntimeProfile, service_urls: dict[str, str]) -> str:
-    """Returns what happened, for the CLI to print."""
+async def load_demo_once(profile: RuntimeProfile, service_urls: dict[str, str]) -> tuple[str, list]:
+    """(what happened, the demo purchases by buyer), for the CLI to print."""
     if importlib.util.find_spec(DEMO_MODULE) is None:
-        return "no demo module: skipped"
+        return "no demo module: skipped", []
+    demo = importlib.import_module(DEMO_MODULE)
     if _stamp(profile).exists():
-        return f"demo already loaded (remove {_stamp(profile)} to load it again)"
-    load_demo = getattr(importlib.import_module(DEMO_MODULE), "load_demo", None)
+        return f"demo already loaded (remove {_stamp(profile)} to load it again)", demo.demo_buyers()
+    load_demo = getattr(demo, "load_demo", None)
     if load_demo is None:
-        return f"{DEMO_MODULE} has no load_demo(): skipped"
-    await load_demo(service_urls, issuer_url=profile.issuer_url)
+        return f"{DEMO_MODULE} has no load_demo(): skipped", []
+    purchases = await load_demo(service_urls, issuer_url=profile.issuer_url)
     _stamp(profile).touch()
-    return "demo loaded"
+    return "demo loaded", purchases

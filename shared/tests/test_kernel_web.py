@@ -129,12 +129,21 @@ def template_globals():
 def fake_node_modules(tmp_path):
     for relative, name, body in (
         ("htmx.org/dist", "htmx.min.js", "/* htmx */"),
-        ("@gouvfr/dsfr/dist", "dsfr.min.css", "/* dsfr */"),
+        ("bootstrap/dist/css", "bootstrap.min.css", "/* bootstrap */"),
+        ("swagger-ui-dist", "swagger-ui-bundle.js", "/* swagger */"),
     ):
         directory = tmp_path / relative
-        directory.mkdir(parents=True)
+        directory.mkdir(parents=True, exist_ok=True)
         (directory / name).write_text(body)
     return tmp_path
+
+
+def classes(attrs: dict) -> set[str]:
+    return set((attrs.get("class") or "").split())
+
+
+def with_class(page: Page, tag: str, name: str) -> list[dict]:
+    return [a for a in page.find(tag) if name in classes(a)]
 
 
 def test_layout_is_french_with_one_h1_skip_links_and_the_page_title(monkeypatch, fake_node_modules):
@@ -145,28 +154,33 @@ def test_layout_is_french_with_one_h1_skip_links_and_the_page_title(monkeypatch,
     assert page.find("html")[0]["lang"] == "fr"
     assert page.title == "Accueil — Besoins — unefois"
     assert len(page.find("h1")) == 1
-    skip_targets = [a["href"] for a in page.find("a", class_="fr-link")][:3]
+    skip_targets = [a["href"] for a in with_class(page, "a", "unefois-skiplink")]
     assert skip_targets == ["#contenu", "#navigation-principale", "#pied-de-page"]
     assert {"contenu", "navigation-principale", "pied-de-page"} <= page.ids()
-    assert "République française" in page.all_text.replace(" ", " ")
-    assert "unefois" in page.all_text and "Achats publics, saisis une seule fois" in page.all_text
+    # The operator's brand (the neutral demo theme), never the State's identity block.
+    assert "République" not in page.all_text
+    assert "unefois — plateforme mutualisée d’achat public" in page.all_text
+    assert "Achats publics, saisis une seule fois" in page.all_text
+    styles = [a["href"] for a in page.find("link", rel="stylesheet")]
+    assert styles[0] == "/static/bootstrap/css/bootstrap.min.css"
+    assert styles[1].startswith("/static/theme/theme.css?v=") and styles[2] == "/static/unefois/css/unefois.css"
 
 
 def test_navigation_links_the_five_stages_and_marks_the_current_one(monkeypatch):
     client = TestClient(make_app(monkeypatch, stage="contracts"))
     page = Page(client.get("/").text)
-    links = page.find("a", class_="fr-nav__link")
+    links = with_class(page, "a", "unefois-nav__link")
     assert [a["href"] for a in links] == [
         "http://127.0.0.1:8001/", "http://127.0.0.1:8002/", "/", "http://127.0.0.1:8004/", "http://127.0.0.1:8005/",
     ]
     current = [a for a in links if a.get("aria-current") == "page"]
-    assert len(current) == 1 and current[0]["href"] == "/"
-    assert "Besoins Consultations Marchés Facturation Données ouvertes" in page.all_text
+    assert len(current) == 1 and current[0]["href"] == "/" and "active" in classes(current[0])
+    assert "Besoins" in page.all_text and "Données ouvertes" in page.all_text
 
 
 def test_navigation_without_service_urls_shows_the_current_stage_only(monkeypatch):
     client = TestClient(make_app(monkeypatch, stage="invoicing", urls=None))
-    links = Page(client.get("/").text).find("a", class_="fr-nav__link")
+    links = with_class(Page(client.get("/").text), "a", "unefois-nav__link")
     assert [(a["href"], a.get("aria-current")) for a in links] == [("/", "page")]
 
 
@@ -188,12 +202,14 @@ def test_header_shows_the_user_organisation_and_role(monkeypatch):
     assert "Se connecter" not in page.all_text
 
 
-def test_footer_links_the_mandatory_pages_which_render(monkeypatch):
+def test_footer_links_the_mandatory_pages_and_the_operator_links(monkeypatch):
     client = TestClient(make_app(monkeypatch))
     page = Page(client.get("/").text)
-    footer_links = {a["href"] for a in page.find("a", class_="fr-footer__bottom-link")}
-    assert footer_links == {"/accessibilite", "/mentions-legales", "/donnees-personnelles"}
-    assert "Accessibilité : non conforme" in page.all_text
+    hrefs = {a["href"] for a in page.find("a")}
+    assert {"/accessibilite", "/mentions-legales", "/donnees-personnelles", "/docs"} <= hrefs
+    assert "mailto:assistance@unefois.example" in hrefs  # the theme's contact
+    assert "Accessibilité : partiellement conforme" in page.all_text
+    assert "Code de la commande publique" in page.all_text  # a link of the theme
     for path, title in (("/accessibilite", "Déclaration d’accessibilité"), ("/mentions-legales", "Mentions légales"),
                         ("/donnees-personnelles", "Données personnelles")):
         response = client.get(path)
@@ -201,6 +217,7 @@ def test_footer_links_the_mandatory_pages_which_render(monkeypatch):
         legal = Page(response.text)
         assert legal.title == f"{title} — Besoins — unefois"
         assert len(legal.find("h1")) == 1
+        assert "unefois — plateforme mutualisée d’achat public" in legal.all_text
 
 
 def test_no_inline_script_or_style_for_the_content_security_policy(monkeypatch):
@@ -211,57 +228,63 @@ def test_no_inline_script_or_style_for_the_content_security_policy(monkeypatch):
     assert all(a.get("src") for a in page.find("script")), "every script is a static file"
     assert not re.search(r"\son[a-z]+=", html), "no inline event handlers"
     sources = [a["src"] for a in page.find("script")]
-    assert "/static/htmx/htmx.min.js" in sources
-    assert page.find("script", type="module", src="/static/dsfr/dsfr.module.min.js")
-    assert [a for a in page.find("script") if "nomodule" in a and a["src"] == "/static/dsfr/dsfr.nomodule.min.js"]
+    assert sources == ["/static/bootstrap/js/bootstrap.bundle.min.js", "/static/htmx/htmx.min.js",
+                       "/static/unefois/js/unefois.js"]
+    assert not re.search(r'class="(?:[^"]* )?fr-', html), "no markup of the State design system"
 
 
 def test_static_assets_are_served_from_node_modules_and_the_kernel(monkeypatch, fake_node_modules):
     client = TestClient(make_app(monkeypatch, node_modules=fake_node_modules))
     assert client.get("/static/htmx/htmx.min.js").text == "/* htmx */"
-    assert client.get("/static/dsfr/dsfr.min.css").text == "/* dsfr */"
+    assert client.get("/static/bootstrap/css/bootstrap.min.css").text == "/* bootstrap */"
+    assert client.get("/static/swagger-ui/swagger-ui-bundle.js").text == "/* swagger */"
     css = client.get("/static/unefois/css/unefois.css")
     assert css.status_code == 200 and "unefois-user" in css.text
     assert client.get("/static/unefois/js/unefois.js").status_code == 200
+
+
+def test_the_theme_tokens_and_logo_are_served_with_long_caching(monkeypatch):
+    client = TestClient(make_app(monkeypatch))
+    css = client.get("/static/theme/theme.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert "--bs-primary: #1f4e8c;" in css.text and "--unefois-focus: #c2410c;" in css.text
+    assert css.headers["cache-control"] == "public, max-age=86400" and css.headers["etag"]
+    logo = client.get("/static/theme/logo")
+    assert logo.status_code == 200 and logo.headers["content-type"] == "image/svg+xml" and b"<svg" in logo.content
+    assert client.get("/static/theme/autre").status_code == 404
+    assert client.post("/static/theme/theme.css").status_code == 405
 
 
 def test_missing_assets_are_logged_and_pages_still_render(monkeypatch, tmp_path, caplog):
     with caplog.at_level(logging.ERROR, logger="unefois.web"):
         client = TestClient(make_app(monkeypatch, node_modules=tmp_path / "nowhere"))
     messages = " ".join(record.getMessage() for record in caplog.records)
-    assert "/static/dsfr" in messages and "/static/htmx" in messages and "UNEFOIS_ASSETS_DIR" in messages
+    assert "/static/bootstrap" in messages and "/static/htmx" in messages and "UNEFOIS_ASSETS_DIR" in messages
     assert client.get("/", headers=HTML).status_code == 200
-    assert client.get("/static/dsfr/dsfr.min.css").status_code == 404
+    assert client.get("/static/bootstrap/css/bootstrap.min.css").status_code == 404
 
 
-@pytest.mark.parametrize(
-    ("path", "status", "title"),
-    [("/nulle-part", 404, "Page introuvable"), ("/forbidden", 403, "Accès refusé"), ("/unauthenticated", 401, "Connexion requise")],
-)
-def test_browsers_get_an_html_error_page(monkeypatch, path, status, title):
-    client = TestClient(make_app(monkeypatch))
-    response = client.get(path, headers=HTML)
-    assert response.status_code == status
-    assert response.headers["content-type"].startswith("text/html")
-    page = Page(response.text)
-    assert page.title == f"{title} — Besoins — unefois"
-    assert [a for a in page.find("h1")] and title in page.all_text
-    if status == 401:
-        assert [a for a in page.find("a", class_="fr-btn") if a["href"].startswith("/auth/login?next=")]
+def test_the_buyer_brand_names_the_buyer_and_shows_its_logo_when_it_has_one(monkeypatch, tmp_path):
+    from unefois_kernel.web import buyer_brand
 
+    (tmp_path / "21380185500015.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    monkeypatch.setenv("UNEFOIS_BUYER_LOGOS_DIR", str(tmp_path))
+    assert buyer_brand("21380185500015", "Commune de Démo") == {
+        "name": "Commune de Démo", "logo_url": "/static/acheteurs/21380185500015.png"}
+    assert buyer_brand("20000001600010", "Région Démo-Alpes") == {"name": "Région Démo-Alpes", "logo_url": None}
+    assert buyer_brand("../../etc", "x")["logo_url"] is None
+    app = make_app(monkeypatch)
 
-@pytest.mark.parametrize("path", ["/nulle-part", "/forbidden", "/unauthenticated", "/refused"])
-def test_apis_keep_problem_json(monkeypatch, path):
-    client = TestClient(make_app(monkeypatch))
-    response = client.get(path, headers={"accept": "application/json"})
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["status"] == response.status_code
+    @app.get("/acheteur")
+    async def buyer_page(request: Request, _principal=public()):
+        return render(request, "error.html", {"title": "Acheteur", "status": 200, "message": "",
+                                              "buyer_brand": buyer_brand("21380185500015", "Commune de Démo")})
 
-
-def test_other_statuses_stay_problem_json_even_for_browsers(monkeypatch):
-    response = TestClient(make_app(monkeypatch)).get("/refused", headers=HTML)
-    assert response.status_code == 422
-    assert response.headers["content-type"] == "application/problem+json"
+    client = TestClient(app)
+    page = Page(client.get("/acheteur").text)
+    assert "Commune de Démo" in page.all_text
+    assert page.find("img", src="/static/acheteurs/21380185500015.png")
+    assert client.get("/static/acheteurs/21380185500015.png").content == b"\x89PNG\r\n\x1a\n"
 
 
 # ---------------------------------------------------------------- forms.html
@@ -286,24 +309,24 @@ def test_input_with_hint_and_error_is_described_and_flagged(monkeypatch):
         '{% import "forms.html" as forms %}'
         '{{ forms.input("siret", "SIRET de l’acheteur", value="123", hint="14 chiffres", error="Le SIRET doit compter 14 chiffres.", required=true) }}',
     )
-    group = page.find("div")[0]
-    assert group["class"] == "fr-input-group fr-input-group--error"
+    assert classes(page.find("div")[0]) == {"unefois-field", "unefois-field--error"}
     control = page.find("input", id="siret")[0]
     assert control["aria-describedby"] == "siret-messages"
     assert control["aria-invalid"] == "true"
-    assert "required" in control and control["value"] == "123"
+    assert "required" in control and control["value"] == "123" and "is-invalid" in classes(control)
     assert page.find("label", for_="siret")
-    assert page.find("span", class_="fr-hint-text")
+    assert with_class(page, "span", "unefois-hint") and "(obligatoire)" in page.all_text
     messages = page.find("div", id="siret-messages")[0]
     assert messages["aria-live"] == "polite"
-    assert page.find("p", class_="fr-message fr-message--error", id="siret-message-error")
+    assert [a for a in page.find("p", id="siret-message-error") if "invalid-feedback" in classes(a)]
     assert "Le SIRET doit compter 14 chiffres." in page.all_text
 
 
 def test_fields_without_error_have_no_error_markup(monkeypatch):
     page = _render_string(monkeypatch, '{% import "forms.html" as forms %}{{ forms.textarea("notes", "Remarques") }}')
-    assert page.find("div")[0]["class"] == "fr-input-group"
-    assert "aria-invalid" not in page.find("textarea")[0]
+    assert classes(page.find("div")[0]) == {"unefois-field"}
+    textarea = page.find("textarea")[0]
+    assert "aria-invalid" not in textarea and "is-invalid" not in classes(textarea)
     assert not page.find("p")
 
 
@@ -313,7 +336,8 @@ def test_select_keeps_the_selected_option_and_reports_its_error(monkeypatch):
         '{% import "forms.html" as forms %}'
         '{{ forms.select("nature", "Nature", [("works", "Travaux"), ("services", "Services")], selected="services", error="Choisissez une nature.") }}',
     )
-    assert page.find("div")[0]["class"] == "fr-select-group fr-select-group--error"
+    assert "unefois-field--error" in classes(page.find("div")[0])
+    assert classes(page.find("select")[0]) == {"form-select", "is-invalid"}
     assert page.find("select", id="nature")[0]["aria-describedby"] == "nature-messages"
     selected = [a for a in page.find("option") if "selected" in a]
     assert [a["value"] for a in selected] == ["services"]
@@ -323,10 +347,38 @@ def test_checkbox_has_its_label_after_the_box(monkeypatch):
     page = _render_string(
         monkeypatch, '{% import "forms.html" as forms %}{{ forms.checkbox("innovative", "Achat innovant", checked=true, error="Obligatoire") }}'
     )
-    assert page.find("div")[0]["class"] == "fr-checkbox-group fr-checkbox-group--error"
+    assert {"form-check", "unefois-field--error"} <= classes(page.find("div")[0])
     box = page.find("input", type="checkbox")[0]
     assert "checked" in box and box["aria-describedby"] == "innovative-messages"
     assert [t for t, _ in page.tags][:3] == ["div", "input", "label"]
+
+
+def test_the_error_summary_links_each_refused_field(monkeypatch):
+    page = _render_string(
+        monkeypatch,
+        '{% import "forms.html" as forms %}{{ forms.error_summary(errors, labels) }}',
+        errors={"siret": "Le SIRET doit compter 14 chiffres.", "_form": "Réessayez."},
+        labels={"siret": "SIRET de l’acheteur"},
+    )
+    summary = page.find("div", id="erreurs")[0]
+    assert summary["role"] == "alert" and summary["tabindex"] == "-1"
+    assert [a["href"] for a in page.find("a")] == ["#siret"]
+    assert "Le formulaire contient 2 erreurs à corriger" in page.all_text
+    assert "SIRET de l’acheteur : Le SIRET doit compter 14 chiffres." in page.all_text
+    empty = _render_string(monkeypatch, '{% import "forms.html" as forms %}{{ forms.error_summary({}) }}')
+    assert not empty.find("div")
+
+
+def test_a_fieldset_has_a_legend_and_its_group_message(monkeypatch):
+    page = _render_string(
+        monkeypatch,
+        '{% import "forms.html" as forms %}{% call forms.fieldset("lots", "Lots", error="La somme diffère.") %}'
+        '{{ forms.input("lot1", "Lot 1") }}{% endcall %}',
+    )
+    fieldset = page.find("fieldset", id="lots")[0]
+    assert "unefois-fieldset--error" in classes(fieldset) and fieldset["aria-describedby"] == "lots-messages"
+    assert page.find("legend") and page.find("h2") and "La somme diffère." in page.all_text
+    assert page.find("input", id="lot1")
 
 
 def test_csrf_field_is_empty_until_a_token_provider_is_registered(monkeypatch):
@@ -336,18 +388,3 @@ def test_csrf_field_is_empty_until_a_token_provider_is_registered(monkeypatch):
     assert _render_string(monkeypatch, source).find("input", type="hidden", name="csrf_token", value="abc")
 
 
-def test_a_missing_dsfr_alone_points_to_its_terms_of_use(monkeypatch, tmp_path, caplog):
-    (tmp_path / "htmx.org" / "dist").mkdir(parents=True)
-    with caplog.at_level(logging.ERROR, logger="unefois.web"):
-        client = TestClient(make_app(monkeypatch, node_modules=tmp_path))
-    messages = [record.getMessage() for record in caplog.records]
-    assert len(messages) == 1 and "terms of use" in messages[0] and "@gouvfr/dsfr" in messages[0]
-    assert client.get("/").status_code == 200
-
-
-def test_without_the_dsfr_the_state_identity_block_is_not_shown(monkeypatch, tmp_path):
-    # No accepted DSFR terms of use: no "République française" Marianne block in header or footer.
-    client = TestClient(make_app(monkeypatch, node_modules=tmp_path))
-    page = Page(client.get("/", headers=HTML).text)
-    assert "République" not in page.all_text
-    assert "unefois" in page.all_text

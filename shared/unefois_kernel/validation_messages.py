@@ -21,6 +21,11 @@ def _fmt(value: Any) -> str:
     return str(value).replace(".", ",") if isinstance(value, float) else str(value)
 
 
+def _expected(ctx: Mapping[str, Any]) -> str:
+    # pydantic lists the allowed values as "'a', 'b' or 'c'".
+    return str(ctx.get("expected", "")).replace(" or ", " ou ")
+
+
 def _plural(count: Any, one: str, many: str) -> str:
     return one if count in (0, 1) else many
 
@@ -69,8 +74,8 @@ _MESSAGES: dict[str, Any] = {
     "url_parsing": "doit être une adresse web valide",
     "url_scheme": "doit être une adresse web en http ou https",
     "url_type": "doit être une adresse web",
-    "enum": lambda c: f"doit être l’une des valeurs : {c.get('expected', '')}".rstrip(" :"),
-    "literal_error": lambda c: f"doit être l’une des valeurs : {c.get('expected', '')}".rstrip(" :"),
+    "enum": lambda c: f"doit être l’une des valeurs : {_expected(c)}".rstrip(" :"),
+    "literal_error": lambda c: f"doit être l’une des valeurs : {_expected(c)}".rstrip(" :"),
     "list_type": "doit être une liste",
     "tuple_type": "doit être une liste",
     "set_type": "doit être une liste",

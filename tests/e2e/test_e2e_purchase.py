@@ -118,7 +118,7 @@ async def test_a_need_is_checked_against_the_reference_data_and_the_rules(urls, 
     }
     response = await client.post(f"{urls['sourcing']}/api/needs", json={"facts": facts}, headers=who.buyer)
     assert response.status_code == 422
-    fields = {error["field"]: error["reason"] for error in response.json()["errors"]}
+    fields = {error["field"]: error["message"] for error in response.json()["errors"]}
     assert set(fields) == {"facts.main_cpv", "facts.place_of_execution.code", "facts.lots", "facts.procedure"}
     # 300 000 € of supplies for a local authority is over the 216 000 € formal threshold.
     assert "216" in fields["facts.procedure"]
