@@ -4,6 +4,7 @@ sealed cookies, and the login module's redirect and PKCE helpers."""
 import base64
 import hashlib
 import logging
+import re
 import time
 
 import httpx
@@ -108,12 +109,23 @@ async def test_hsts_only_under_tls():
         assert "strict-transport-security" in forwarded.headers
 
 
-async def test_api_docs_get_their_own_policy_still_without_framing():
-    async with client(make_app()) as http:
+async def test_api_docs_are_offline_same_origin_and_still_without_framing():
+    from unefois_kernel.web.docs import router as docs_router
+
+    app = make_app()
+    # As create_service does: FastAPI's own CDN-loading /docs is replaced by the kernel's.
+    app.router.routes[:] = [route for route in app.router.routes if getattr(route, "path", "") != "/docs"]
+    app.include_router(docs_router)
+    async with client(app) as http:
         docs = await http.get("/docs")
     assert docs.status_code == 200
-    assert "https://cdn.jsdelivr.net" in docs.headers["content-security-policy"]
-    assert "frame-ancestors 'none'" in docs.headers["content-security-policy"]
+    policy = docs.headers["content-security-policy"]
+    assert "http" not in policy, "no other origin in the docs' policy"
+    assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
+    sources = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in sources and "/static/unefois/js/api-docs.js" in sources
+    assert all(source.startswith("/") for source in sources), sources
+    assert "<script>" not in docs.text, "no inline script"
 
 
 # ---------------------------------------------------------------- CSRF
