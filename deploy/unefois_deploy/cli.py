@@ -16,7 +16,7 @@ from unefois_deploy.databases import ADMIN_ROLE, service_role
 from unefois_deploy.demo_loader import load_demo_once
 from unefois_deploy.runtime import Runtime, StartReport
 from unefois_deploy.services import ISSUER, ServiceSupervisor, existing_stages
-from unefois_deploy.summary import demo_lines, login_lines, service_lines
+from unefois_deploy.summary import demo_lines, login_lines, service_lines, wrap_words
 
 console = Console()
 
@@ -28,7 +28,8 @@ def _print_runtime(profile: RuntimeProfile, report: StartReport) -> None:
     console.print(f"PostgreSQL {profile.host}:{profile.postgres_port}: {state(report.postgres_started, report.postgres_ready_s)}")
     console.print(f"Kafka {profile.kafka_bootstrap}: {state(report.kafka_started, report.kafka_ready_s)}")
     if report.topics_created:
-        console.print(f"topics created: {', '.join(report.topics_created)}")
+        for line in wrap_words(f"topics created: {', '.join(report.topics_created)}", indent=2, first_indent=0):
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 async def _runtime_up(profile: RuntimeProfile) -> None:
@@ -50,7 +51,8 @@ async def _up(profile: RuntimeProfile) -> None:
         console.print("[yellow]no service written yet (services/<stage>/pyproject.toml): only the runtime is up[/]")
         return
     started = await ServiceSupervisor(profile).start_all([ISSUER, *stages])
-    console.print(f"services started: {', '.join(started) or 'none (all were running)'}")
+    for line in wrap_words(f"services started: {', '.join(started) or 'none (all were running)'}", indent=2, first_indent=0):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     urls = {stage: profile.service_url(stage) for stage in stages}
     message, purchases = await load_demo_once(profile, urls)
     console.print(message)

@@ -23,18 +23,25 @@ class DemoPurchase:
     contract_id: str | None = None
 
 
-def _fit(text: str, indent: int) -> list[str]:
-    """Word-wrap `text` to WIDTH with a hanging indent (URLs and logins are never cut)."""
-    lines, line = [], ""
+def wrap_words(text: str, indent: int = 0, *, first_indent: int | None = None) -> list[str]:
+    """Word-wrap `text` under WIDTH columns; the first line at `first_indent` (default: the
+    same as the others), the next ones at `indent`. Words (URLs, logins) are never cut."""
+    lines: list[str] = []
+    line = ""
     for word in text.split(" "):
+        margin = indent if lines else (indent if first_indent is None else first_indent)
         candidate = f"{line} {word}" if line else word
-        if line and indent + len(candidate) > WIDTH:
-            lines.append(" " * indent + line)
+        if line and margin + len(candidate) >= WIDTH:
+            lines.append(" " * margin + line)
             line = word
         else:
             line = candidate
-    lines.append(" " * indent + line)
+    lines.append(" " * (indent if lines or first_indent is None else first_indent) + line)
     return lines
+
+
+def _fit(text: str, indent: int) -> list[str]:
+    return wrap_words(text, indent)
 
 
 def service_lines(urls: dict[str, str], issuer_url: str) -> list[str]:
