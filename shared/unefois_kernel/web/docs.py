@@ -21,12 +21,15 @@ router = APIRouter(include_in_schema=False)
 async def api_docs(request: Request) -> HTMLResponse:
     title = f"{request.app.title} — documentation de l’API"
     openapi_url = request.app.openapi_url or "/openapi.json"
+    web = getattr(request.app.state, "web", None)
+    icon = f"/static/theme/logo?v={web.theme.digest}" if web is not None and web.theme.logo_path else "data:,"
     html = f"""<!doctype html>
 <html lang="fr">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>{_escape(title)}</title>
+  <link rel="icon" href="{icon}">
   <link rel="stylesheet" href="/static/swagger-ui/swagger-ui.css">
   <link rel="stylesheet" href="/static/unefois/css/api-docs.css">
 </head>
