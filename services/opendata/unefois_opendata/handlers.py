@@ -25,12 +25,13 @@ async def on_contract_notified(conn: asyncpg.Connection, incoming: IncomingEvent
         raise HandlerRejected("enregistrement DECP non conforme au schéma 2.0.3 : " + "; ".join(errors[:5]))
     # The primary key makes a second delivery of the same contract a no-op even without the inbox.
     inserted = await conn.fetchval(
-        """INSERT INTO decp_records (contract_id, buyer_siret, contract_number, publication_duty, record,
+        """INSERT INTO decp_records (contract_id, buyer_siret, buyer_name, contract_number, publication_duty, record,
                                      notified_on, published_on)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (contract_id) DO NOTHING RETURNING contract_id""",
         contract.contract_id,
         contract.tenant,
+        contract.purchase.buyer.name,  # the DECP record names the buyer by SIRET only; the pages show the name
         contract.contract_number,
         decp.publication_duty(contract).value,
         record,
