@@ -175,9 +175,20 @@ async def test_issuer_pages_carry_the_security_headers(issuer):
     assert "strict-transport-security" not in page.headers  # plain HTTP
 
 
-async def test_static_stylesheet_is_served(issuer):
-    css = await issuer.get("/static/issuer.css")
-    assert css.status_code == 200 and "text/css" in css.headers["content-type"]
+async def test_unknown_addresses_get_a_themed_page_in_a_browser_and_json_otherwise(issuer):
+    page = await issuer.get("/nulle-part", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "<h1>Page introuvable</h1>" in page.text and "/static/bootstrap/css/bootstrap.min.css" in page.text
+    assert "content-security-policy" in page.headers
+    api = await issuer.get("/nulle-part")
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+
+
+async def test_refusals_before_the_form_are_themed_pages(issuer):
+    parameters, _ = authorization_parameters(client_id="inconnu")
+    page = await issuer.get("/authorize", params=parameters)
+    assert page.status_code == 400 and "<h1>Application inconnue</h1>" in page.text
+    assert "Erreur 400" in page.text and "/static/theme/theme.css?v=" in page.text
 
 
 def test_hidden_fields_helper_reads_the_form():

@@ -74,6 +74,22 @@ async def test_password_grant_is_rate_limited_per_login_with_retry_after(make_cl
     assert (await issuer.post("/token", data=password(username="acheteur@demoville.fr"))).status_code == 200
 
 
+async def test_a_browser_throttled_at_the_password_grant_gets_a_themed_french_page(make_client):
+    issuer = make_client(rate_limit_login="1/minute")
+    assert (await issuer.post("/token", data=password(secret="guess"))).status_code == 400
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    refused = await issuer.post("/token", data=password(), headers=browser)
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("text/html")
+    assert 0 < int(refused.headers["retry-after"]) <= 60
+    html = refused.text
+    assert '<html lang="fr"' in html and "/static/theme/theme.css?v=" in html
+    assert "<h1>Trop de tentatives de connexion</h1>" in html
+    assert f"Réessayez dans {refused.headers['retry-after']} seconde" in html
+    # A client (no text/html) still gets problem+json.
+    assert (await issuer.post("/token", data=password())).headers["content-type"] == "application/problem+json"
+
+
 async def test_password_grant_is_rate_limited_per_address(make_client):
     issuer = make_client(rate_limit_client="2/minute")
     logins = ["acheteur@region-demo.fr", "acheteur@val-demo.fr", "acheteur@demoville.fr"]

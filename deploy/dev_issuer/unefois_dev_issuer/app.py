@@ -11,6 +11,11 @@
     GET  /logout                             end the session here, back to the application
     GET  /healthz, /readyz                   probes
 
+Its pages (login, messages) wear the deployment's theme exactly as the services do: the
+kernel's assets (Bootstrap 5.3, the theme's tokens and logo, unefois.css) are mounted by
+`mount_assets` with `deployment_theme()` (UNEFOIS_THEME), and the forms use the kernel's
+form macros. A browser never gets raw JSON from it: refusals are themed French pages.
+
 Only the authorization code flow with PKCE S256 is offered, with `state` and `nonce`
 required, and a code goes only to a redirect URI registered for its client. Codes live
 `code_ttl_s` (60 s) and are redeemed once.
@@ -35,16 +40,21 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from joserfc import jwt
 from joserfc.errors import JoseError
-from starlette.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from unefois_dev_issuer import DEFAULT_DEV_PASSWORD
 from unefois_dev_issuer.config import CLI_CLIENT_ID, IssuerConfig
 from unefois_dev_issuer.keys import ALGORITHM, SigningKeys
 from unefois_dev_issuer.users import SeededUser, normalise_login, password_book, seeded_users
+from unefois_kernel.auth.principal import OrgKind, Principal, Role
+from unefois_kernel.web import STAGE_LABELS, wants_html
+from unefois_kernel.web.assets import mount_assets
+from unefois_kernel.web.theme import Theme, deployment_theme
 from unefois_kernel.web_security import (
     RateLimiter,
     SecurityHeadersMiddleware,
@@ -63,6 +73,29 @@ CODE_VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 CODE_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 MAX_PARAMETER = 512
 SCOPES = ("openid", "profile", "email")
+# The login form's fields, as its error summary names them.
+FIELD_LABELS = {"login": "Adresse électronique", "password": "Mot de passe"}
+# What a browser reads for a refusal that has no page of its own (404, 405, ...).
+HTTP_PAGES = {
+    404: ("Page introuvable", "Cette adresse n’existe pas sur le fournisseur d’identité de développement."),
+    405: ("Action impossible à cette adresse", "Cette adresse ne permet pas l’action demandée. Revenez à l’application."),
+}
+
+
+def role_label(role: str) -> str:
+    """A role as the services' pages name it (Principal.role_label: "Acheteur", "Acheteur
+    valideur", "Fournisseur", "Exploitant"), so the accounts table uses the same words."""
+    try:
+        known = Role(role)
+    except ValueError:
+        return role
+    return Principal(subject="", name="", roles=frozenset({known}), org_siret=None, org_name=None,
+                     org_kind=OrgKind.PLATFORM).role_label
+
+
+def application_label(client_id: str) -> str:
+    """unefois-sourcing -> "Besoins"; another client keeps its identifier."""
+    return STAGE_LABELS.get(client_id.removeprefix("unefois-"), client_id)
 
 
 @dataclass(frozen=True)
@@ -172,8 +205,10 @@ def pkce_matches(verifier: str, challenge: str) -> bool:
 class Issuer:
     """Everything the endpoints share; on app.state.issuer."""
 
-    def __init__(self, config: IssuerConfig) -> None:
+    def __init__(self, config: IssuerConfig, theme: Theme | None = None) -> None:
         self.config = config
+        # The operator's brand, as the services wear it (a theme failing its checks stops the issuer).
+        self.theme = theme or deployment_theme()
         self.keys = SigningKeys(config.state_dir)
         self.users = seeded_users()
         self.passwords = password_book(config.password.get_secret_value())
@@ -183,8 +218,13 @@ class Issuer:
         self.limiter = RateLimiter()
         self.login_limit = parse_rate_limit(config.rate_limit_login)
         self.client_limit = parse_rate_limit(config.rate_limit_client)
+        # The issuer's own pages first, then the kernel's macros (forms.html, components.html).
         self.templates = Environment(
-            loader=PackageLoader("unefois_dev_issuer", "templates"), autoescape=select_autoescape(default=True)
+            loader=ChoiceLoader([PackageLoader("unefois_dev_issuer", "templates"),
+                                 PackageLoader("unefois_kernel.web", "templates")]),
+            autoescape=select_autoescape(default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
 
     # -------------------------------------------------------------- users and limits
@@ -248,11 +288,21 @@ class Issuer:
     # -------------------------------------------------------------- pages
 
     def page(self, request: Request, template: str, context: dict, *, status: int = 200) -> HTMLResponse:
-        html = self.templates.get_template(template).render(request=request, **context)
+        html = self.templates.get_template(template).render(request=request, theme=self.theme, **context)
         return _no_store(HTMLResponse(html, status_code=status))
 
-    def error_page(self, request: Request, status: int, title: str, message: str) -> HTMLResponse:
-        return self.page(request, "message.html", {"title": title, "message": message}, status=status)
+    def error_page(self, request: Request, status: int, title: str, message: str, *,
+                   retry_after: int | None = None) -> HTMLResponse:
+        response = self.page(request, "message.html", {"title": title, "message": message, "status": status,
+                                                       "retry_after": retry_after}, status=status)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
+
+    def accounts(self) -> list[list[str]]:
+        """The seeded accounts as the login page lists them: login, name, role (in French), organisation."""
+        return [[user.login, user.name, ", ".join(role_label(role) for role in user.roles), user.org_name]
+                for user in self.users]
 
     def discovery(self) -> dict:
         base = self.config.url
@@ -276,18 +326,31 @@ class Issuer:
         }
 
 
-def create_app(config: IssuerConfig | None = None) -> FastAPI:
+def create_app(config: IssuerConfig | None = None, theme: Theme | None = None) -> FastAPI:
     config = config or IssuerConfig()
-    issuer = Issuer(config)
+    issuer = Issuer(config, theme)
     app = FastAPI(title="unefois — fournisseur d'identité de développement", docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.issuer = issuer
-    app.mount("/static", StaticFiles(packages=[("unefois_dev_issuer", "static")]), name="static")
+    # The same assets as the services, served the same way from this origin: /static/bootstrap,
+    # /static/theme (tokens and logo), /static/unefois (unefois.css, unefois.js).
+    mount_assets(app, issuer.theme)
     # A form may post only here; the redirect after it only to a registered application
     # (browsers apply form-action to the redirect that follows a submission).
     client_origins = sorted({origin_of(uri) for client in config.clients.values()
                              for uri in client.redirect_uris + client.post_logout_redirect_uris})
     app.add_middleware(SecurityHeadersMiddleware, form_action=client_origins, trusted_proxy=config.trusted_proxy)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """An unknown address or method: a themed page for a browser, FastAPI's JSON otherwise."""
+        if not wants_html(request):
+            return await http_exception_handler(request, exc)
+        title, message = HTTP_PAGES.get(exc.status_code, ("Demande refusée", "Le fournisseur d’identité n’a pas pu traiter cette demande."))
+        response = issuer.error_page(request, exc.status_code, title, message)
+        for name, value in (exc.headers or {}).items():
+            response.headers.setdefault(name, value)
+        return response
 
     def secure(request: Request) -> bool:
         return is_https(request.scope, config.trusted_proxy)
@@ -297,12 +360,12 @@ def create_app(config: IssuerConfig | None = None) -> FastAPI:
         client = config.client(client_id)
         if client is None:
             return issuer.error_page(request, 400, "Application inconnue",
-                                     "Cette application n'est pas enregistrée auprès du fournisseur d'identité.")
+                                     "Cette application n’est pas enregistrée auprès du fournisseur d’identité.")
         redirect_uri = parameters.get("redirect_uri", "")
         if redirect_uri not in client.redirect_uris:
             # Never redirect to an unregistered address (RFC 6749 4.1.2.1): say it here.
             return issuer.error_page(request, 400, "Adresse de retour refusée",
-                                     "L'adresse de retour demandée n'est pas enregistrée pour cette application.")
+                                     "L’adresse de retour demandée n’est pas enregistrée pour cette application.")
         state = parameters.get("state", "")
 
         def refuse(error: str, description: str) -> Response:
@@ -336,10 +399,12 @@ def create_app(config: IssuerConfig | None = None) -> FastAPI:
             "title": "Se connecter",
             "authorization": authorization.hidden_fields(),
             "client_id": authorization.client_id,
+            "application": application_label(authorization.client_id),
             "form_token": form_token,
             "login": login,
             "errors": errors or {},
-            "users": issuer.users,
+            "labels": FIELD_LABELS,
+            "accounts": issuer.accounts(),
             "default_password": DEFAULT_DEV_PASSWORD if issuer.uses_default_password else None,
         }, status=status)
         # Double submit: a form posted from elsewhere lacks the cookie's value (login CSRF).
@@ -378,7 +443,7 @@ def create_app(config: IssuerConfig | None = None) -> FastAPI:
         expected = request.cookies.get(FORM_COOKIE, "")
         if not expected or not hmac.compare_digest(expected.encode(), fields.get("form_token", "").encode()):
             return login_form(request, authorization, login=login, status=400, errors={
-                "form": "Le formulaire a expiré ou ne vient pas de cette page : saisissez à nouveau vos identifiants."})
+                "_form": "Le formulaire a expiré ou ne vient pas de cette page : saisissez à nouveau vos identifiants."})
         errors = {}
         if not login:
             errors["login"] = "Saisissez votre adresse électronique."
@@ -389,7 +454,7 @@ def create_app(config: IssuerConfig | None = None) -> FastAPI:
         retry_after = issuer.throttle(request, login)
         if retry_after is not None:
             return login_form(request, authorization, login=login, status=429, retry_after=retry_after, errors={
-                "form": f"Trop de tentatives de connexion : réessayez dans {retry_after} secondes."})
+                "_form": f"Trop de tentatives de connexion : réessayez dans {retry_after} secondes."})
         user = issuer.authenticate(login, password)
         if user is None:
             log.info("failed login attempt for %r", login[:100])
@@ -440,6 +505,10 @@ def create_app(config: IssuerConfig | None = None) -> FastAPI:
             return _oauth_error("invalid_request", "username and password are required")
         retry_after = issuer.throttle(request, username)
         if retry_after is not None:
+            if wants_html(request):  # a person, not a client: the themed page, not problem+json
+                return issuer.error_page(request, 429, "Trop de tentatives de connexion",
+                                         "Vous avez fait beaucoup de tentatives de connexion en peu de temps. "
+                                         "Attendez un moment, puis recommencez.", retry_after=retry_after)
             return _no_store(too_many_requests(request.scope, retry_after))
         user = issuer.authenticate(username, password)
         if user is None:
@@ -472,7 +541,7 @@ def create_app(config: IssuerConfig | None = None) -> FastAPI:
         else:
             response = issuer.page(request, "message.html", {
                 "title": "Vous êtes déconnecté",
-                "message": "Votre session auprès du fournisseur d'identité de développement est terminée.",
+                "message": "Votre session auprès du fournisseur d’identité de développement est terminée.",
             })
         response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure(request))
         return _no_store(response)
