@@ -68,8 +68,15 @@ async def test_buyer_creates_and_submits_a_need_the_approver_approves_it(browser
     await page.locator("#recommandation").get_by_text("Procédure recommandée").wait_for()
     assert "Procédure adaptée" in await page.locator("#recommandation").inner_text()
 
-    # Bad CPV and unknown commune: 422, each message next to its field, values kept.
+    # Bad CPV and unknown commune: 422, each message next to its field, values kept; the
+    # summary at the top has the focus and links to each field.
     await submit_form(page, "Enregistrer le besoin", status=422)
+    summary = page.locator("#erreurs")
+    assert await summary.evaluate("element => element === document.activeElement")
+    assert "2 erreurs à corriger" in await summary.inner_text()
+    await summary.get_by_role("link", name="Code CPV principal").click()
+    assert page.url.endswith("#main_cpv")
+    assert await page.locator("#erreurs a[href='#place_code']").count() == 1
     assert "inconnu" in await page.locator("#main_cpv-messages").inner_text()
     assert "commune inconnue" in (await page.locator("#place_code-messages").inner_text()).lower()
     assert await page.locator("#main_cpv").get_attribute("aria-invalid") == "true"
@@ -98,10 +105,16 @@ async def test_buyer_creates_and_submits_a_need_the_approver_approves_it(browser
     need_url = page.url.split("?")[0]
     need_id = need_url.rsplit("/", 1)[1]
     assert await page.locator("h1").inner_text() == object_
-    assert "Brouillon" in await page.locator("main").inner_text()
+    assert "Brouillon" in await page.locator("main h1 + p .badge").inner_text()
+    assert "enregistré en brouillon" in await page.get_by_role("status").filter(has_text="brouillon").inner_text()
+    breadcrumbs = page.get_by_role("navigation", name="Fil d’Ariane")
+    assert await breadcrumbs.get_by_role("link", name="Liste des besoins").get_attribute("href") == "/besoins"
+    assert "Brouillon" in await page.locator("[aria-current=step]").inner_text()
+    assert "nettoyage de bureaux" in await page.locator("#faits-du-besoin").inner_text()
 
     await submit_form(page, "Soumettre", status=200)
     assert "soumis à l’approbation" in await page.locator("main").inner_text()
+    assert "Soumis" in await page.locator("[aria-current=step]").inner_text()
     assert await page.get_by_role("button", name="Approuver").count() == 0  # a buyer does not approve
 
     # The approver, in a fresh browser context.
@@ -116,6 +129,8 @@ async def test_buyer_creates_and_submits_a_need_the_approver_approves_it(browser
         await assert_accessible(approver)
         await submit_form(approver, "Approuver", status=200)
         assert "approuvé" in (await approver.locator("main").inner_text()).lower()
+        assert "Approuvé" in await approver.locator("[aria-current=step]").inner_text()
+        assert await approver.get_by_role("button", name="Approuver").count() == 0
     finally:
         await context.close()
 

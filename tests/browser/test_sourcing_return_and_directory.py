@@ -1,7 +1,7 @@
 """Sourcing pages in Chromium: the approver returns a need with a comment (the comment is
 required, its message next to the field), the buyer sees it; the market research summary, the
-list filters, the supplier directory's field errors; anonymous visitors get the login page.
-axe-core on every page visited."""
+list filters, its sortable columns and pages; the supplier directory's field errors; anonymous
+visitors get the login page. axe-core on every page visited."""
 
 from __future__ import annotations
 
@@ -75,6 +75,68 @@ async def test_approver_returns_a_need_with_a_comment(browser, platform, tokens,
     assert page_errors == []
 
 
+async def _cell_texts(page, column: int) -> list[str]:
+    return [text.strip() for text in await page.locator(f"#besoins tbody tr td:nth-child({column})").all_inner_texts()]
+
+
+def _euros(text: str) -> int:
+    return int(text.replace("\u202f", "").replace("\u00a0", "").replace("€", "").split(",")[0])
+
+
+async def test_needs_list_sorts_and_pages_together_with_the_filters(platform, tokens, page, page_errors):
+    sourcing = platform.url("sourcing")
+    tag = uuid.uuid4().hex[:8]
+    async with await tokens.client_for(BUYER_LOGIN) as client:
+        for n in range(30):  # values 31 000 down to 2 000: the newest is the cheapest
+            facts = need_facts(object_=f"Fournitures {tag} n° {n:02d}", cpv="30192000", value=f"{31000 - n * 1000}.00",
+                               commune="01004", nature="supplies")
+            created = await client.post(f"{sourcing}/api/needs", json={"facts": facts})
+            assert created.status_code == 201, created.text
+        # One of them submitted, for the status filter.
+        assert (await client.post(f"{sourcing}/api/needs/{created.json()['id']}/submit")).status_code == 200
+
+    await log_in(page, sourcing, BUYER_LOGIN)
+    await visit(page, f"{sourcing}/besoins?{httpx.QueryParams({'q': tag})}")
+    assert "(filtrés) : 30" in await page.locator("#besoins caption").inner_text()
+    assert await page.locator("#besoins tbody tr").count() == 25
+    objects = await _cell_texts(page, 1)
+    assert objects[0].endswith("n° 29") and objects[-1].endswith("n° 05")  # newest first by default
+    pagination = page.get_by_role("navigation", name="Pages de la liste des besoins")
+    assert "Page 1 sur 2 — 30 résultats" in await pagination.inner_text()
+
+    # Value, ascending then descending; the filter stays, the list starts again at page 1.
+    await page.locator("#besoins thead").get_by_role("link", name="Valeur estimée (HT)").click()
+    await page.wait_for_url(f"**/besoins?q={tag}&tri=valeur")
+    await assert_accessible(page)
+    header = await page.locator("th[aria-sort=ascending]").inner_text()
+    assert header.startswith("Valeur estimée (HT)") and "▲" in header and "trié par ordre croissant" in header
+    values = [_euros(text) for text in await _cell_texts(page, 3)]
+    assert values == sorted(values) and values[0] == 2000 and len(values) == 25
+    await page.locator("#besoins thead").get_by_role("link", name="Valeur estimée (HT)").click()
+    await page.wait_for_url(f"**/besoins?q={tag}&tri=-valeur")
+    assert [_euros(text) for text in await _cell_texts(page, 3)][:2] == [31000, 30000]
+
+    # The next page keeps the filter and the order: the 5 cheapest.
+    await pagination.get_by_role("link", name="Suivante").click()
+    await page.wait_for_url(f"**/besoins?q={tag}&tri=-valeur&page=2")
+    await assert_accessible(page)
+    assert [_euros(text) for text in await _cell_texts(page, 3)] == [6000, 5000, 4000, 3000, 2000]
+    assert "Page 2 sur 2" in await pagination.inner_text()
+
+    # Filtering by status keeps the order (and goes back to page 1).
+    await page.locator("#statut").select_option("submitted")
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="Filtrer").click()
+    assert "tri=-valeur" in page.url and "page=" not in page.url
+    assert await _cell_texts(page, 1) == [f"Fournitures {tag} n° 29"]
+    assert await page.locator("#besoins").get_by_text("Soumis").count() == 1
+
+    # An order the list does not know gives the default order, not an error.
+    await visit(page, f"{sourcing}/besoins?{httpx.QueryParams({'q': tag, 'tri': 'created_at;DROP TABLE needs', 'page': 'x'})}")
+    assert (await _cell_texts(page, 1))[0].endswith("n° 29")
+    assert page_errors == []
+
+
 async def test_supplier_directory_names_the_wrong_fields(platform, page, page_errors):
     sourcing = platform.url("sourcing")
     await log_in(page, sourcing, BUYER_LOGIN)
@@ -84,6 +146,9 @@ async def test_supplier_directory_names_the_wrong_fields(platform, page, page_er
     await submit_form(page, "Rechercher", status=422)
     assert "SIRET invalide" in await page.locator("#siret-messages").inner_text()
     assert "inconnu" in await page.locator("#commune-messages").inner_text()
-    await visit(page, f"{sourcing}/fournisseurs?q=zzzz-aucune-entreprise")
+    assert await page.locator("#siret").get_attribute("aria-invalid") == "true"
+    assert await page.locator("#erreurs a[href='#siret']").count() == 1
+    assert await page.locator("#erreurs a[href='#commune']").count() == 1
+    await visit(page, f"{sourcing}/fournisseurs?q=zqxjwvkq")
     assert "Aucun établissement" in await page.locator("main").inner_text()
     assert page_errors == []

@@ -1,4 +1,5 @@
-"""Sourcing stage UI: home, needs list, need page with its approval actions.
+"""Sourcing stage UI: home, needs list (filters, sortable columns, 25 a page), need page with
+its approval actions.
 
 The need form and its htmx fragments are in web_form.py, the supplier directory in
 web_suppliers.py; their routers are included here (main.py includes this one). Every page
@@ -21,6 +22,8 @@ from unefois_kernel.events.catalogue import PurchaseFacts
 from unefois_kernel.problems import DomainError
 from unefois_kernel.tenancy import scoped_for
 from unefois_kernel.web import format_date, format_euros, render
+from unefois_kernel.web.listing import Page, Sort
+from unefois_kernel.web.templating import web_of
 from unefois_sourcing import needs_service, reference
 from unefois_sourcing.research.api import read_research
 from unefois_sourcing.rules import decide
@@ -36,40 +39,76 @@ router.routes.extend(form_router.routes)
 router.routes.extend(suppliers_router.routes)
 
 STATUS_LABELS = {"draft": "Brouillon", "submitted": "Soumis", "approved": "Approuvé"}
-STATUS_BADGES = {"draft": "info", "submitted": "new", "approved": "success"}
-COLUMNS = ["Objet", "Valeur estimée (HT)", "Statut", "Créé le"]
+# ui.badge kinds (components.html): the text says the status, the colour repeats it.
+STATUS_BADGES = {"draft": "neutral", "submitted": "info", "approved": "success"}
+# The need's way through the purchase, as the need page shows it (ui.steps).
+STEPS = ["Brouillon", "Soumis", "Approuvé", "En consultation"]
+STATUS_STEP = {"draft": 0, "submitted": 1, "approved": 2}
+HOME_COLUMNS = ["Objet", "Valeur estimée (HT)", "Statut", "Créé le"]
+HOME_LIMIT = 10
 MESSAGES = {
     "cree": "Le besoin est enregistré en brouillon.",
     "soumis": "Le besoin est soumis à l’approbation.",
     "approuve": "Le besoin est approuvé : il part en consultation.",
     "renvoye": "Le besoin est renvoyé à son auteur avec votre commentaire.",
 }
-LIST_LIMIT = 200
+LIST_PAGE_SIZE = 25
+# The needs list's sortable columns: public key (?tri=key or ?tri=-key) -> SQL expression.
+# These expressions are the only text that reaches ORDER BY: never anything from the request.
+SORT_COLUMNS = {
+    "objet": "lower(facts->>'object')",
+    "valeur": "(facts->>'estimated_value')::numeric",
+    "statut": "CASE status WHEN 'draft' THEN 0 WHEN 'submitted' THEN 1 WHEN 'approved' THEN 2 ELSE 3 END",
+    "date": "created_at",
+}
+DEFAULT_SORT = "-date"
+LIST_COLUMNS = [("Objet", "objet"), "CPV principal", ("Valeur estimée (HT)", "valeur"), ("Statut", "statut"),
+                ("Créé le", "date")]
+NEEDS_FILTER = """tenant = $1 AND ($2::text IS NULL OR status = $2)
+                 AND ($3::text IS NULL OR facts->>'object' ILIKE $3)
+                 AND ($4::text IS NULL OR left(facts->>'main_cpv', 2) = $4)"""
+
+
+def status_badge(status: str) -> dict:
+    """A table cell showing the need's status as a badge (components.html, table cells)."""
+    return {"badge": STATUS_LABELS.get(status, status), "kind": STATUS_BADGES.get(status, "neutral")}
 
 
 @router.get("/", response_class=HTMLResponse, summary="Accueil des besoins")
 async def home(request: Request, principal: Principal | None = public()) -> HTMLResponse:
     rows = None  # None: not a buyer, nothing to show
+    total = 0
     if principal is not None and principal.tenant:
         async with scoped_for(runtime_of(request).pool, principal) as conn:
             needs = await conn.fetch(
-                "SELECT status, facts, created_at FROM needs WHERE tenant = $1 ORDER BY created_at DESC LIMIT 50",
-                principal.tenant,
+                "SELECT id, status, facts, created_at FROM needs WHERE tenant = $1 ORDER BY created_at DESC, id LIMIT $2",
+                principal.tenant, HOME_LIMIT,
             )
+            total = await conn.fetchval("SELECT count(*) FROM needs WHERE tenant = $1", principal.tenant)
         rows = [
             [
-                need["facts"].get("object", ""),
+                {"text": need["facts"].get("object", ""), "url": f"/besoins/{need['id']}"},
                 format_euros(need["facts"].get("estimated_value")),
-                STATUS_LABELS.get(need["status"], need["status"]),
+                status_badge(need["status"]),
                 format_date(need["created_at"]),
             ]
             for need in needs
         ]
-    return render(request, "home.html", {"title": "Accueil", "columns": COLUMNS, "rows": rows})
+    return render(request, "home.html", {"title": "Accueil", "columns": HOME_COLUMNS, "rows": rows, "total": total})
 
 
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def needs_queries(sort: Sort) -> tuple[str, str]:
+    """(count query, page query) of the needs list, both taking (tenant, status, like, division);
+    the page query also takes (limit, offset). ORDER BY comes from SORT_COLUMNS through `sort`."""
+    direction = "ASC" if sort.ascending else "DESC"
+    count = f"SELECT count(*) FROM needs WHERE {NEEDS_FILTER}"
+    rows = (f"SELECT id, status, facts, created_at FROM needs WHERE {NEEDS_FILTER} "
+            f"ORDER BY {sort.column} {direction} NULLS LAST, created_at DESC, id LIMIT $5 OFFSET $6")
+    return count, rows
 
 
 @router.get("/besoins", response_class=HTMLResponse, summary="Liste des besoins")
@@ -83,38 +122,68 @@ async def needs_list(
     status = statut if statut in STATUS_LABELS else None
     text = (q or "").strip() or None
     division = division if division and division.isdigit() and len(division) == 2 else None
+    sort = Sort.from_request(request, SORT_COLUMNS, default=DEFAULT_SORT)
+    count_sql, rows_sql = needs_queries(sort)
+    filters = (principal.tenant, status, _like(text) if text else None, division)
     async with scoped_for(runtime_of(request).pool, principal) as conn:
-        needs = await conn.fetch(
-            """SELECT id, status, facts, created_at FROM needs
-               WHERE tenant = $1 AND ($2::text IS NULL OR status = $2)
-                 AND ($3::text IS NULL OR facts->>'object' ILIKE $3)
-                 AND ($4::text IS NULL OR left(facts->>'main_cpv', 2) = $4)
-               ORDER BY created_at DESC LIMIT $5""",
-            principal.tenant, status, _like(text) if text else None, division, LIST_LIMIT,
-        )
+        total = await conn.fetchval(count_sql, *filters)
+        page = Page.from_request(request, total=total, size=LIST_PAGE_SIZE)
+        needs = await conn.fetch(rows_sql, *filters, page.size, page.offset)
     divisions = sorted(
         ((entry.division, f"{entry.division} — {entry.label_fr}") for entry in reference.all_cpv()
          if entry.code8[2:] == "000000"),
     )
     rows = [
-        {
-            "id": need["id"],
-            "object": need["facts"].get("object", ""),
-            "cpv": need["facts"].get("main_cpv", ""),
-            "value": format_euros(need["facts"].get("estimated_value")),
-            "status": need["status"],
-            "status_label": STATUS_LABELS.get(need["status"], need["status"]),
-            "badge": STATUS_BADGES.get(need["status"], "info"),
-            "created": format_date(need["created_at"]),
-        }
+        [
+            {"text": need["facts"].get("object", ""), "url": f"/besoins/{need['id']}"},
+            need["facts"].get("main_cpv", ""),
+            format_euros(need["facts"].get("estimated_value")),
+            status_badge(need["status"]),
+            format_date(need["created_at"]),
+        ]
         for need in needs
     ]
     filtered = bool(status or text or division)
     return render(request, "needs_list.html", {
-        "title": "Liste des besoins", "rows": rows, "filtered": filtered, "limit": LIST_LIMIT,
+        "title": "Liste des besoins", "breadcrumbs": [("Liste des besoins", None)],
+        "columns": LIST_COLUMNS, "rows": rows, "filtered": filtered, "sort": sort, "page": page,
         "filters": {"statut": status or "", "q": text or "", "division": division or ""},
         "status_options": list(STATUS_LABELS.items()), "divisions": divisions,
     })
+
+
+def need_context(request: Request, principal: Principal, row, facts: PurchaseFacts, research, warnings: list[str],
+                 decision: dict | None, *, error: str | None = None, comment: str = "",
+                 comment_error: str | None = None) -> dict:
+    """What need.html shows of a need (row: the needs row; research: its ResearchView)."""
+    main_cpv = reference.cpv_entry(facts.main_cpv)
+    place = facts.place_of_execution
+    place_name = None
+    if place.code_type.value == "Code commune" and (found := reference.commune(place.code)):
+        place_name = found.name
+    elif place.code_type.value == "Code département" and (found := reference.departement(place.code)):
+        place_name = getattr(found, "name", None)
+    elif place.code_type.value == "Code région" and (found := reference.region(place.code)):
+        place_name = getattr(found, "name", None)
+    status = row["status"]
+    is_approver = principal.has_any({Role.BUYER_APPROVER})
+    message = MESSAGES.get(request.query_params.get("message", ""))
+    short = facts.object if len(facts.object) <= 60 else facts.object[:59].rstrip() + "…"
+    tendering = web_of(request).urls.get("tendering")
+    return {
+        "title": facts.object[:80], "breadcrumbs": [("Liste des besoins", "/besoins"), (short, None)],
+        "need": row, "facts": facts, "status": status, "status_label": STATUS_LABELS.get(status, status),
+        "badge": STATUS_BADGES.get(status, "neutral"), "steps": STEPS, "step": STATUS_STEP.get(status, 0),
+        "tendering_url": f"{tendering}/" if tendering else None,
+        "nature_label": NATURE_LABELS.get(facts.nature.value, facts.nature.value),
+        "main_cpv_label": main_cpv.label_fr if main_cpv else None,
+        "additional_cpvs": [(code, reference.cpv_label(code)) for code in facts.additional_cpvs],
+        "place_label": PLACE_TYPE_LABELS.get(place.code_type.value, place.code_type.value), "place_name": place_name,
+        "research": research, "warnings": warnings, "decision": decision, "problem": None, "band_labels": BAND_LABELS,
+        "publicity_labels": {p.value: label for p, label in PUBLICITY_LABELS.items()},
+        "can_submit": status == "draft", "can_decide": status == "submitted" and is_approver,
+        "error": error, "comment": comment, "comment_error": comment_error, "message": message,
+    }
 
 
 async def _need_page(request: Request, principal: Principal, need_id: uuid.UUID, *, error: str | None = None,
@@ -130,31 +199,9 @@ async def _need_page(request: Request, principal: Principal, need_id: uuid.UUID,
         decision = decide(facts.nature, kind, facts.estimated_value, row["created_at"].date()).to_dict()
     except DomainError:
         decision = None
-    main_cpv = reference.cpv_entry(facts.main_cpv)
-    place = facts.place_of_execution
-    place_name = None
-    if place.code_type.value == "Code commune" and (found := reference.commune(place.code)):
-        place_name = found.name
-    elif place.code_type.value == "Code département" and (found := reference.departement(place.code)):
-        place_name = getattr(found, "name", None)
-    elif place.code_type.value == "Code région" and (found := reference.region(place.code)):
-        place_name = getattr(found, "name", None)
-    status = row["status"]
-    is_approver = principal.has_any({Role.BUYER_APPROVER})
-    message = MESSAGES.get(request.query_params.get("message", ""))
-    return render(request, "need.html", {
-        "title": facts.object[:80],
-        "need": row, "facts": facts, "status": status, "status_label": STATUS_LABELS.get(status, status),
-        "badge": STATUS_BADGES.get(status, "info"),
-        "nature_label": NATURE_LABELS.get(facts.nature.value, facts.nature.value),
-        "main_cpv_label": main_cpv.label_fr if main_cpv else None,
-        "additional_cpvs": [(code, reference.cpv_label(code)) for code in facts.additional_cpvs],
-        "place_label": PLACE_TYPE_LABELS.get(place.code_type.value, place.code_type.value), "place_name": place_name,
-        "research": research, "warnings": warnings, "decision": decision, "problem": None, "band_labels": BAND_LABELS,
-        "publicity_labels": {p.value: label for p, label in PUBLICITY_LABELS.items()},
-        "can_submit": status == "draft", "can_decide": status == "submitted" and is_approver,
-        "error": error, "comment": comment, "comment_error": comment_error, "message": message,
-    }, status_code=status_code)
+    context = need_context(request, principal, row, facts, research, warnings, decision, error=error,
+                           comment=comment, comment_error=comment_error)
+    return render(request, "need.html", context, status_code=status_code)
 
 
 @router.get("/besoins/{need_id}", response_class=HTMLResponse, summary="Un besoin")

@@ -43,6 +43,25 @@ FIELDS = {
     *(f"lot{n}_{part}" for n in range(1, LOT_ROWS + 1) for part in ("title", "value")),
 }
 
+# What the error summary calls each field (forms.error_summary links each one to its control:
+# these keys are the controls' ids, or the fieldset's for the lots and the clauses).
+FIELD_LABELS = {
+    "object": "Objet du besoin", "description": "Description", "nature": "Nature",
+    "desired_start_date": "Date de début souhaitée", "main_cpv": "Code CPV principal",
+    "additional_cpvs": "Codes CPV complémentaires", "estimated_value": "Valeur estimée", "duration_months": "Durée",
+    "place_type": "Type de lieu d’exécution", "place_code": "Code du lieu d’exécution", "lots": "Lots",
+    **{f"lot{n}_{part}": f"{label} du lot {n}" for n in range(1, LOT_ROWS + 1)
+       for part, label in (("title", "Intitulé"), ("value", "Estimation"))},
+    "procedure": "Procédure de passation", "ccag": "CCAG", "technique": "Technique d’achat",
+    "execution_mode": "Modalité d’exécution", "innovative": "Achat innovant", "clauses": "Clauses",
+}
+
+
+def in_form_order(errors: dict[str, str]) -> dict[str, str]:
+    """The error summary lists the fields as the form shows them (a message about the whole form first)."""
+    order = {field: n for n, field in enumerate(["_form", *FIELD_LABELS])}
+    return dict(sorted(errors.items(), key=lambda item: order.get(item[0], len(order))))
+
 
 def money_text(raw: str) -> str:
     """'12 000,50 €' -> '12000.50' (what pydantic's Decimal reads); anything else unchanged."""
@@ -172,7 +191,8 @@ def _choices() -> dict[str, Any]:
 
 def _form_page(request: Request, clauses, values: dict, errors: dict, *, status_code: int = 200) -> HTMLResponse:
     return render(request, "need_form.html", {
-        "title": "Nouveau besoin", "values": values, "errors": errors, "clauses": clauses, **_choices(),
+        "title": "Nouveau besoin", "breadcrumbs": [("Liste des besoins", "/besoins"), ("Nouveau besoin", None)],
+        "values": values, "errors": in_form_order(errors), "labels": FIELD_LABELS, "clauses": clauses, **_choices(),
         "main_cpv_label": reference.cpv_label(values.get("main_cpv", "")) if values.get("main_cpv") else None,
     }, status_code=status_code)
 
