@@ -20,6 +20,7 @@ from unefois_kernel.auth.principal import BUYER_ROLES, Principal
 from unefois_kernel.events.values import Ccag, ExecutionMode, Procedure, PurchaseNature, PurchaseTechnique
 from unefois_kernel.problems import DomainError, InvalidFields
 from unefois_kernel.tenancy import scoped_for
+from unefois_kernel.validation_messages import french_message
 from unefois_kernel.web import render
 from unefois_sourcing import needs_service, reference
 from unefois_sourcing.needs_service import NeedDraft
@@ -148,7 +149,8 @@ def french(error: dict, field: str) -> str:
         return "Clause inconnue de la bibliothèque."
     if kind == "too_short":
         return "Choisissez au moins une valeur."
-    return error.get("msg", "Valeur invalide.")
+    # Any other type: the kernel's French wording (never pydantic's English text).
+    return french_message(error) + "."
 
 
 def _add(errors: dict[str, str], field: str, message: str) -> None:
