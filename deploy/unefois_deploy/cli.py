@@ -55,7 +55,8 @@ async def _up(profile: RuntimeProfile) -> None:
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     urls = {stage: profile.service_url(stage) for stage in stages}
     message, purchases = await load_demo_once(profile, urls)
-    console.print(message)
+    for line in wrap_words(message, indent=2, first_indent=0):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     if os.environ.get("UNEFOIS_DEV_PASSWORD"):
         password = "password: the value of UNEFOIS_DEV_PASSWORD"
     else:
