@@ -39,7 +39,9 @@ def test_a_consultation_carries_the_need_unchanged():
     need = NeedApproved(purchase=purchase(), approved_by="A", approved_at=AT)
     event = domain.open_consultation(need, consultation_id=uuid.uuid4(), reference="2026-0007", at=AT)
     assert event.purchase == need.purchase
-    assert event.bid_deadline - event.published_at == domain.DEFAULT_ANSWER_PERIOD
+    # Open procedure: at least 35 days from the sending of the contract notice (R2161-2).
+    assert event.published_at == AT
+    assert event.bid_deadline == datetime(2026, 12, 7, 10, tzinfo=UTC)
 
 
 def test_references_are_per_year_and_zero_padded():

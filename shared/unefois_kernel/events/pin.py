@@ -33,6 +33,19 @@ def render(ce_type: str) -> str:
     return json.dumps(schema_of(ce_type), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+def drifted(folder: Path) -> dict[str, str]:
+    """{ce_type: why} for every event type whose pinned file is missing or differs from the
+    live model's schema; the contract test asserts it empty."""
+    problems = {}
+    for ce_type in sorted(CATALOGUE):
+        pinned = Path(folder) / f"{ce_type}.json"
+        if not pinned.exists():
+            problems[ce_type] = "no pinned schema: pin it on purpose"
+        elif pinned.read_text(encoding="utf-8") != render(ce_type):
+            problems[ce_type] = "drifted from its pinned schema"
+    return problems
+
+
 def main(folder: str) -> None:
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
