@@ -12,13 +12,17 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Order matters: it is the order of the pipeline, used for start-up and display.
-STAGES: tuple[str, ...] = ("sourcing", "tendering", "contracts", "invoicing", "opendata")
+from unefois_kernel.stages import STAGE_NAMES, STAGES as STAGE_REGISTRY, Stage
+
+# Order matters: it is the order of the pipeline, used for start-up and display. The stage
+# registry (unefois_kernel.stages) is the one list; this name stays for the runtime's callers.
+STAGES: tuple[str, ...] = STAGE_NAMES
 
 PROFILE_NAMES: tuple[str, ...] = ("dev", "test")
 
@@ -44,11 +48,7 @@ class _ProfileSettings(BaseSettings):
     kafka_port: int
     kafka_controller_port: int
     postgres_port: int
-    sourcing_http_port: int
-    tendering_http_port: int
-    contracts_http_port: int
-    invoicing_http_port: int
-    opendata_http_port: int
+    # <stage>_http_port for every stage: added from the registry by _with_stage_ports().
     # The development OpenID Connect issuer (deploy/dev_issuer), started before the services.
     issuer_http_port: int
     # Per client IP (services: login routes and public routes; issuer: per login and per IP).
@@ -64,11 +64,6 @@ class _DevSettings(_ProfileSettings):
     kafka_port: int = 19092
     kafka_controller_port: int = 19093
     postgres_port: int = 15432
-    sourcing_http_port: int = 8001
-    tendering_http_port: int = 8002
-    contracts_http_port: int = 8003
-    invoicing_http_port: int = 8004
-    opendata_http_port: int = 8005
     issuer_http_port: int = 8000
     login_rate_limit: str = "10/minute"
     public_rate_limit: str = "120/minute"
@@ -79,11 +74,6 @@ class _TestSettings(_ProfileSettings):
     kafka_port: int = 29092
     kafka_controller_port: int = 29093
     postgres_port: int = 25432
-    sourcing_http_port: int = 18001
-    tendering_http_port: int = 18002
-    contracts_http_port: int = 18003
-    invoicing_http_port: int = 18004
-    opendata_http_port: int = 18005
     issuer_http_port: int = 18000
     # Every test client is 127.0.0.1: budgets fit for one person would throttle the suite
     # (the e2e tests poll public routes). The limit tests use their own client address.
@@ -91,7 +81,19 @@ class _TestSettings(_ProfileSettings):
     public_rate_limit: str = "60000/minute"
 
 
-_SETTINGS_BY_PROFILE: dict[str, type[_ProfileSettings]] = {"dev": _DevSettings, "test": _TestSettings}
+def _with_stage_ports(base: type[_ProfileSettings], port_of: Callable[[Stage], int]) -> type[_ProfileSettings]:
+    """`base` plus one `<stage>_http_port` field per registered stage, defaulting to port_of(stage).
+
+    The fields keep the per-profile override, e.g. UNEFOIS_DEV_SOURCING_HTTP_PORT=9001.
+    """
+    fields: dict[str, Any] = {f"{stage.name}_http_port": (int, port_of(stage)) for stage in STAGE_REGISTRY}
+    return create_model(base.__name__, __base__=base, __module__=__name__, **fields)
+
+
+_SETTINGS_BY_PROFILE: dict[str, type[_ProfileSettings]] = {
+    "dev": _with_stage_ports(_DevSettings, lambda stage: stage.port),
+    "test": _with_stage_ports(_TestSettings, lambda stage: stage.test_port),
+}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 
-from unefois_kernel.topics import ALL_TOPICS
+from unefois_kernel.stages import PLATFORM_TOPICS
 
 _NO_ERROR = 0
 _METADATA_TIMEOUT_S = 30.0
@@ -50,7 +50,8 @@ async def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int) -
 
 
 async def ensure_platform_topics(bootstrap: str, partitions: int) -> list[str]:
-    return await ensure_topics(bootstrap, ALL_TOPICS, partitions)
+    """Every topic a registered stage produces, and its dead-letter twin (unefois_kernel.stages)."""
+    return await ensure_topics(bootstrap, PLATFORM_TOPICS, partitions)
 
 
 async def delete_topics(bootstrap: str, names: Iterable[str]) -> None:

@@ -29,14 +29,10 @@ log = logging.getLogger("unefois.web")
 
 SERVICE_URLS_ENV = "UNEFOIS_SERVICE_URLS"
 
-# The five stage UIs, in pipeline order, with the label people see.
-STAGE_LABELS: dict[str, str] = {
-    "sourcing": "Besoins",
-    "tendering": "Consultations",
-    "contracts": "Marchés",
-    "invoicing": "Facturation",
-    "opendata": "Données ouvertes",
-}
+# The five stage UIs, in pipeline order, with the label people see (the stage registry).
+from unefois_kernel.stages import STAGES as _STAGES  # noqa: E402
+
+STAGE_LABELS: dict[str, str] = {stage.name: stage.label for stage in _STAGES}
 
 # Template globals shared by every environment, present and future. Other kernel modules add
 # theirs with add_global() (e.g. `csrf_token(request)`); forms.html uses it when defined.
