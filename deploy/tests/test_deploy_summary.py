@@ -7,9 +7,9 @@ from unefois_dev_issuer.users import seeded_users
 
 from unefois_deploy.demo import DEMO_PURCHASES, demo_buyers
 from unefois_deploy.summary import WIDTH, DemoPurchase, demo_lines, login_lines, service_lines
+from unefois_kernel.stages import STAGES
 
-URLS = {stage: f"http://127.0.0.1:{8001 + i}" for i, stage in
-        enumerate(("sourcing", "tendering", "contracts", "invoicing", "opendata"))}
+URLS = {stage.name: f"http://127.0.0.1:{stage.port}" for stage in STAGES}
 
 
 def printed(purchases) -> list[str]:

@@ -10,6 +10,7 @@ import pytest_asyncio
 
 from otlp_sink import OtlpSink
 from unefois_deploy.demo import PurchaseActors, actors_for
+from unefois_kernel.stages import STAGE_NAMES
 
 # Started when this conftest loads, before the session's `platform` fixture launches the
 # services, which inherit this environment and so export their traces here.
@@ -25,7 +26,7 @@ def otlp_sink() -> OtlpSink:
 
 @pytest.fixture(scope="session")
 def urls(platform) -> dict[str, str]:
-    return {stage: platform.url(stage) for stage in ("sourcing", "tendering", "contracts", "invoicing", "opendata")}
+    return {stage: platform.url(stage) for stage in STAGE_NAMES}
 
 
 @pytest.fixture(scope="session")

@@ -20,10 +20,10 @@ from datetime import date
 import pytest
 
 from unefois_deploy.demo import REGION, SUPPLIERS, need_facts, run_purchase
+from unefois_kernel.stages import STAGE_NAMES as STAGES
 
 pytestmark = pytest.mark.integration
 
-STAGES = ("sourcing", "tendering", "contracts", "invoicing", "opendata")
 OWNER_SUPPLIER = SUPPLIERS[0]
 
 
