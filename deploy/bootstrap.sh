@@ -77,8 +77,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
   for package in "${packages[@]}"; do editable+=(-e "$package"); done
   # PYTHONWARNINGS: setuptools warns about editable installs at every build (a generic
   # notice, not about this project); pip and the real errors still print.
+  # setuptools: the venv's own (Python's bundled 65.x) is older than the packages' build
+  # requirement (>=68) and has no bdist_wheel; tests/packaging builds their wheels offline
+  # with it (pip wheel --no-build-isolation), so a pinned one with bdist_wheel built in.
   PYTHONWARNINGS=ignore::UserWarning "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-    -c constraints.txt "${editable[@]}" pytest pytest-asyncio playwright
+    -c constraints.txt "${editable[@]}" pytest pytest-asyncio playwright setuptools==80.9.0
   echo "$digest" >"$stamp"
 fi
 
