@@ -2,49 +2,43 @@
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 
 import pytest
-from browser_harness import REPO, assert_accessible, visit
+from browser_harness import assert_accessible, dev_password, visit
 
 from unefois_kernel import db
+from unefois_kernel.stages import STAGES as REGISTRY
 from unefois_kernel.tenancy import set_scope
 
-STAGES = {
-    "sourcing": "Besoins",
-    "tendering": "Consultations",
-    "contracts": "Marchés",
-    "invoicing": "Facturation",
-    "opendata": "Données ouvertes",
-}
-DSFR_INSTALLED = (REPO / "node_modules" / "@gouvfr" / "dsfr" / "dist").is_dir()
+STAGES = {stage.name: stage.label for stage in REGISTRY}  # stage -> its label in the navigation
 REGION = {"siret": "20000001600010", "name": "Région Démo-Alpes"}  # the seeded buyer's organisation
 BUYER_LOGIN = "acheteur@region-demo.fr"
 BUYER = ("Camille Martin", "Région Démo-Alpes", "Acheteur")
-
-
-def dev_password() -> str:
-    return os.environ.get("UNEFOIS_DEV_PASSWORD") or "unefois-dev"
+SKIP_TARGETS = ["#contenu", "#navigation-principale", "#pied-de-page"]
+NAVIGATION = "Étapes de l’achat"  # the stages' navigation, by its accessible name
 
 
 async def check_layout(page, stage: str, title: str = "Accueil") -> None:
     assert await page.title() == f"{title} — {STAGES[stage]} — unefois"
     assert await page.get_attribute("html", "lang") == "fr"
     assert await page.locator("h1").count() == 1
-    skip_links = page.locator(".fr-skiplinks a")
-    assert await skip_links.count() == 3
-    for index in range(3):
-        target = (await skip_links.nth(index).get_attribute("href")).lstrip("#")
-        assert await page.locator(f"#{target}").count() == 1, f"skip link target #{target} missing"
-    current = page.locator('.fr-nav a[aria-current="page"]')
-    assert await current.count() == 1 and (await current.inner_text()).strip() == STAGES[stage]
-    assert await page.locator(".fr-nav__link").count() == 5
+    skip_links = page.locator(".unefois-skiplinks a")
+    assert [await skip_links.nth(index).get_attribute("href") for index in range(await skip_links.count())] == SKIP_TARGETS
+    for target in SKIP_TARGETS:
+        assert await page.locator(target).count() == 1, f"skip link target {target} missing"
+    navigation = page.get_by_role("navigation", name=NAVIGATION)
+    assert await navigation.locator(".nav-link").count() == 5
+    assert await page.locator(".unefois-nav .nav-link").count() == 5
+    current = navigation.locator('.nav-link[aria-current="page"]')
+    assert await current.count() == 1
+    # The step number is aria-hidden: the link's accessible name is the stage's.
+    assert await navigation.get_by_role("link", name=STAGES[stage], exact=True).get_attribute("aria-current") == "page"
     # The scripts came from our origin and ran under the CSP.
     assert await page.evaluate("() => typeof window.htmx === 'object'"), "htmx did not load from /static/htmx"
-    if DSFR_INSTALLED:
-        assert await page.evaluate("() => typeof window.dsfr === 'function' || typeof window.dsfr === 'object'")
+    assert await page.evaluate("() => typeof window.bootstrap === 'object' && typeof window.bootstrap.Collapse === 'function'"), \
+        "Bootstrap's JS did not load from /static/bootstrap"
 
 
 @pytest.mark.parametrize("stage", list(STAGES))
@@ -76,6 +70,43 @@ async def test_footer_pages_and_html_error_page_are_accessible(platform, page, p
         await check_layout(page, "tendering", title)
     await visit(page, f"{base}/cette-page-n-existe-pas", status=404)
     await check_layout(page, "tendering", "Page introuvable")
+    assert page_errors == []
+
+
+async def test_navigation_collapses_into_a_menu_button_on_a_phone_and_opens_with_the_keyboard(platform, page, page_errors):
+    await page.set_viewport_size({"width": 375, "height": 800})
+    await visit(page, f"{platform.url('tendering')}/")
+    toggler = page.get_by_role("button", name="Menu des étapes")
+    first_link = page.get_by_role("navigation", name=NAVIGATION).get_by_role("link").first
+    assert await toggler.is_visible()
+    assert await toggler.get_attribute("aria-expanded") == "false"
+    assert not await first_link.is_visible(), "at 375 px the stages hide behind the menu button"
+    # Reached with the Tab key (after the skip links and the header's links), opened with Enter.
+    for _ in range(10):
+        await page.keyboard.press("Tab")
+        if await toggler.evaluate("button => button === document.activeElement"):
+            break
+    else:
+        raise AssertionError("the Tab key never reached the « Menu des étapes » button")
+    await page.keyboard.press("Enter")
+    await first_link.wait_for(state="visible")
+    assert await toggler.get_attribute("aria-expanded") == "true"
+    await page.locator("#menu-principal.show:not(.collapsing)").wait_for()
+    await assert_accessible(page)
+    # The stages come next in the Tab order, each on its own line, within the screen.
+    await page.keyboard.press("Tab")
+    assert await first_link.evaluate("link => link === document.activeElement")
+    links = page.get_by_role("navigation", name=NAVIGATION).get_by_role("link")
+    assert await links.count() == 5
+    for index in range(5):
+        box = await links.nth(index).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, f"link {index + 1} off screen: {box}"
+    assert await page.evaluate("() => document.scrollingElement.scrollWidth") <= 376
+    # Enter again (the focus back on the button) closes it.
+    await toggler.focus()
+    await page.keyboard.press("Enter")
+    await first_link.wait_for(state="hidden")
+    assert await toggler.get_attribute("aria-expanded") == "false"
     assert page_errors == []
 
 
@@ -130,7 +161,7 @@ async def test_buyer_logs_in_and_opens_each_stage_ui(runtime, platform, page, pa
     for stage in STAGES:
         await visit(page, f"{platform.url(stage)}/")
         await check_layout(page, stage)
-        tools = await page.locator(".fr-header__tools").inner_text()
+        tools = await page.locator(".unefois-account").inner_text()
         for expected in BUYER:
             assert expected in tools, f"{stage}: {expected!r} missing from the header ({tools!r})"
         assert await page.get_by_role("button", name="Se déconnecter").count() >= 1
