@@ -176,3 +176,27 @@ async def test_a_referer_from_another_site_is_never_offered_as_the_way_back():
     async with client(make_app()) as http:
         response = await http.get("/forbidden", headers={**BROWSER, "Referer": "https://evil.example/phish"})
     assert "evil.example" not in response.text
+
+
+async def test_an_error_page_shows_who_is_signed_in_even_on_an_unknown_path():
+    from types import SimpleNamespace
+
+    from unefois_kernel.auth.principal import OrgKind, Principal, Role
+
+    buyer = Principal(subject="u-1", name="Camille Martin", roles=frozenset({Role.BUYER}), org_siret="20000001600010",
+                      org_name="Région Démo-Alpes", org_kind=OrgKind.BUYER)
+
+    class Verifier:
+        async def verify(self, token):
+            if token != "bonne-session":
+                from unefois_kernel.auth.tokens import InvalidToken
+                raise InvalidToken("expired")
+            return buyer
+
+    app = make_app()
+    app.state.runtime = SimpleNamespace(token_verifier=Verifier())
+    async with client(app) as http:
+        signed_in = await http.get("/nulle-part", headers={**BROWSER, "Cookie": f"{SESSION_COOKIE}=bonne-session"})
+        stale = await http.get("/nulle-part", headers={**BROWSER, "Cookie": f"{SESSION_COOKIE}=perimee"})
+    assert signed_in.status_code == 404 and "Camille Martin" in signed_in.text and "Se déconnecter" in signed_in.text
+    assert stale.status_code == 404 and "Se connecter" in stale.text and "Camille Martin" not in stale.text

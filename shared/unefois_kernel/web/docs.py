@@ -39,7 +39,7 @@ async def api_docs(request: Request) -> HTMLResponse:
     <p><a href="/">Retour au service</a> — document OpenAPI : <a href="{openapi_url}">{openapi_url}</a>,
        canaux Kafka : <a href="/asyncapi.json">/asyncapi.json</a></p>
   </header>
-  <main id="swagger-ui" data-openapi-url="{openapi_url}"></main>
+  <div id="swagger-ui" data-openapi-url="{openapi_url}"></div>
   <script src="/static/swagger-ui/swagger-ui-bundle.js"></script>
   <script src="/static/unefois/js/api-docs.js"></script>
 </body>

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
+from unefois_kernel.auth.access import optional_principal
 from unefois_kernel.problems import STATUS_TITLES, DomainError, field_errors, problem
 from unefois_kernel.web.templating import render
 
@@ -53,6 +54,20 @@ def _back_url(request: Request) -> str | None:
         return None
     back = parts.path + (f"?{parts.query}" if parts.query else "")
     return back if back != request.url.path else None
+
+
+async def _identify(request: Request) -> None:
+    """The header shows who is signed in on error pages too: an unknown path ran no access
+    check, so the session is read here (quietly: a bad or stale one reads as anonymous)."""
+    if getattr(request.state, "principal", None) is not None:
+        return
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is None or getattr(runtime, "token_verifier", None) is None:
+        return
+    try:
+        await optional_principal(request)
+    except Exception:  # noqa: BLE001 - an error page must render whatever the credentials
+        return
 
 
 def error_page(request: Request, status: int, *, detail: str | None = None, errors: list[dict] | None = None,
@@ -96,6 +111,7 @@ def install_html_errors(app: FastAPI) -> None:
                 response = await fallback(request, exc)
                 if not wants_html(request) or response.status_code < 400:
                     return response
+                await _identify(request)
                 detail = None
                 if isinstance(exc, DomainError):
                     detail = exc.detail

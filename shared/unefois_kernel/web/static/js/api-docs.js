@@ -11,4 +11,16 @@
     validatorUrl: null, // the default validator is another origin
     tryItOutEnabled: false,
   });
+  // Swagger UI puts a deep link inside each operation's summary button (axe:
+  // nested-interactive). Without its href it is plain text: the button itself opens the
+  // operation and updates the address (deepLinking), so nothing is lost.
+  function untangle() {
+    root.querySelectorAll(".opblock-summary-control a[href]").forEach(function (link) {
+      link.removeAttribute("href");
+    });
+    root.querySelectorAll(".opblock-summary-control button, .opblock-summary-control [tabindex]").forEach(function (el) {
+      if (el.closest(".opblock-summary-control") !== el) { el.setAttribute("tabindex", "-1"); }
+    });
+  }
+  new MutationObserver(untangle).observe(root, { childList: true, subtree: true });
 })();
