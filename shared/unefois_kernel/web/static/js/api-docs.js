@@ -21,6 +21,11 @@
     root.querySelectorAll(".opblock-summary-control button, .opblock-summary-control [tabindex]").forEach(function (el) {
       if (el.closest(".opblock-summary-control") !== el) { el.setAttribute("tabindex", "-1"); }
     });
+    // The "copy path" buttons have no size until the mouse is over their operation: out of
+    // the tab order (a keyboard user selects the path, shown in full, to copy it).
+    root.querySelectorAll(".opblock-summary .copy-to-clipboard button, .opblock-summary button.copy-to-clipboard").forEach(function (el) {
+      el.setAttribute("tabindex", "-1");
+    });
   }
   new MutationObserver(untangle).observe(root, { childList: true, subtree: true });
 })();
