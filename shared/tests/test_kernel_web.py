@@ -388,3 +388,18 @@ def test_csrf_field_is_empty_until_a_token_provider_is_registered(monkeypatch):
     assert _render_string(monkeypatch, source).find("input", type="hidden", name="csrf_token", value="abc")
 
 
+
+
+def test_a_table_shows_its_status_column_as_badges_and_hides_a_caption_on_request(monkeypatch):
+    page = _render_string(
+        monkeypatch,
+        '{% import "components.html" as ui %}{{ ui.table("t", "Marchés", ["Objet", "Statut"], rows, hide_caption=true,'
+        ' badges={"column": 1, "kinds": {"Notifié": "success"}}) }}',
+        rows=[["Voirie", "Notifié"], ["Cantine", "À notifier"]],
+    )
+    badges = with_class(page, "span", "unefois-badge")
+    assert [classes(b) & {"unefois-badge--success", "unefois-badge--neutral"} for b in badges] == [
+        {"unefois-badge--success"}, {"unefois-badge--neutral"}]
+    assert "visually-hidden" in classes(page.find("caption")[0])
+    wrapper = page.find("div", id="t-table")[0]
+    assert wrapper["tabindex"] == "0" and wrapper["role"] == "region" and wrapper["aria-label"] == "Marchés"
