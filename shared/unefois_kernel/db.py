@@ -20,3 +20,9 @@ async def connect(dsn: str) -> asyncpg.Connection:
     conn = await asyncpg.connect(dsn)
     await _init_connection(conn)
     return conn
+
+
+def like_pattern(text: str) -> str:
+    """`%text%` for a LIKE/ILIKE match, the text's own %, _ and backslash escaped with a
+    backslash (PostgreSQL's default escape character): they match themselves only."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from unefois_kernel.app import runtime_of
+from unefois_kernel.db import like_pattern
 from unefois_kernel.auth.access import allow, public
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal, Role
 from unefois_kernel.events.catalogue import PurchaseFacts
@@ -97,10 +98,6 @@ async def home(request: Request, principal: Principal | None = public()) -> HTML
     return render(request, "home.html", {"title": "Accueil", "columns": HOME_COLUMNS, "rows": rows, "total": total})
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def needs_queries(sort: Sort) -> tuple[str, str]:
     """(count query, page query) of the needs list, both taking (tenant, status, like, division);
     the page query also takes (limit, offset). ORDER BY comes from SORT_COLUMNS through `sort`."""
@@ -124,7 +121,7 @@ async def needs_list(
     division = division if division and division.isdigit() and len(division) == 2 else None
     sort = Sort.from_request(request, SORT_COLUMNS, default=DEFAULT_SORT)
     count_sql, rows_sql = needs_queries(sort)
-    filters = (principal.tenant, status, _like(text) if text else None, division)
+    filters = (principal.tenant, status, like_pattern(text) if text else None, division)
     async with scoped_for(runtime_of(request).pool, principal) as conn:
         total = await conn.fetchval(count_sql, *filters)
         page = Page.from_request(request, total=total, size=LIST_PAGE_SIZE)

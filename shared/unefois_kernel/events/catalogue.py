@@ -34,13 +34,14 @@ from unefois_kernel.events.values import (
 )
 
 
-class Contract(BaseModel):
-    """Base of every payload model: strict on unknown fields so that typos fail loudly."""
+class Message(BaseModel):
+    """Base of every payload model: strict on unknown fields so that typos fail loudly.
+    (Named Message, not Contract: a contract is the domain's marché.)"""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Event(Contract):
+class Event(Message):
     """An integration event payload. Subclasses name their CloudEvents type and topic."""
 
     ce_type: ClassVar[str]
@@ -60,23 +61,23 @@ class Event(Contract):
 # ---------------------------------------------------------------- shared parts
 
 
-class Organisation(Contract):
+class Organisation(Message):
     siret: Siret
     name: str = Field(min_length=1, max_length=300)
 
 
-class PlaceOfExecution(Contract):
+class PlaceOfExecution(Message):
     code: str = Field(min_length=1, max_length=10)
     code_type: PlaceCodeType
 
 
-class Lot(Contract):
+class Lot(Message):
     number: int = Field(ge=1)
     title: str = Field(min_length=1, max_length=1000)
     estimated_value: Money
 
 
-class NeedContent(Contract):
+class NeedContent(Message):
     """What the buyer enters once at sourcing (the buyer itself comes from the login)."""
 
     object: str = Field(min_length=1, max_length=1000)
@@ -98,7 +99,7 @@ class NeedContent(Contract):
     innovative: bool = False
 
 
-class ClauseText(Contract):
+class ClauseText(Message):
     """A social or environmental clause picked from the library, carried to the consultation."""
 
     clause_id: uuid.UUID

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from unefois_kernel.db import like_pattern
 from unefois_sourcing.reference import normalise
 
 COLUMNS = (
@@ -15,10 +16,6 @@ COLUMNS = (
 async def has_trigram(conn: asyncpg.Connection) -> bool:
     """Whether pg_trgm is installed in this database (migration 0003 tries; it may not be allowed to)."""
     return bool(await conn.fetchval("SELECT true FROM pg_extension WHERE extname = 'pg_trgm'"))
-
-
-def _like_pattern(word: str) -> str:
-    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def cpv_prefix(code8: str) -> str:
@@ -66,7 +63,7 @@ async def search(
         where.append("active")
     query = normalise(name or "")
     if query:
-        words = " AND ".join(f"search_name LIKE {arg(_like_pattern(word))}" for word in query.split())
+        words = " AND ".join(f"search_name LIKE {arg(like_pattern(word))}" for word in query.split())
         if trigram:
             text = arg(query)
             where.append(f"(({words}) OR search_name % {text})")
