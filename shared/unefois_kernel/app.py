@@ -26,6 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from unefois_kernel import db, metrics, migrations
 from unefois_kernel.auth.access import document_access, public, routes_without_access
 from unefois_kernel.auth.tokens import TokenVerifier
+from unefois_kernel.clock import Clock, SystemClock
 from unefois_kernel.consumer import DeadLetterProducer, EventHandler, InboxConsumer, subscribe
 from unefois_kernel.events.catalogue import Event
 from unefois_kernel.kafka_admin import topic_partitions
@@ -45,8 +46,12 @@ class ConsumerSpec:
 
     name: str
     topics: tuple[str, ...]
-    handlers: dict[str, EventHandler]
+    # A mapping, or a factory given the runtime's clock for handlers that need the date or time.
+    handlers: dict[str, EventHandler] | Callable[[Clock], dict[str, EventHandler]]
     description: str = ""
+
+    def handlers_for(self, clock: Clock) -> dict[str, EventHandler]:
+        return self.handlers(clock) if callable(self.handlers) else self.handlers
 
 
 @dataclass(frozen=True)
@@ -58,17 +63,20 @@ class ServiceDefinition:
     consumers: Sequence[ConsumerSpec] = ()
     produces: Sequence[type[Event]] = ()
     on_startup: Sequence[Callable] = field(default_factory=tuple)
+    clock: Clock | None = None  # None: the system clock; tests may pass a SettableClock
 
 
 class ServiceRuntime:
-    """What a running service holds: settings, pool, broker, relay. Stored on app.state."""
+    """What a running service holds: settings, clock, pool, broker, relay. Stored on app.state."""
 
-    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
+    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings, clock: Clock | None = None) -> None:
         self.definition = definition
         self.settings = settings
+        # The one clock of the service: routes, handlers and schedulers read the date and time here.
+        self.clock: Clock = clock or definition.clock or SystemClock()
         self.pool: asyncpg.Pool | None = None
         self.broker = KafkaBroker(settings.kafka_bootstrap, logger=logging.getLogger(f"unefois.{definition.name}.broker"))
-        self.dlq = DeadLetterProducer(settings.kafka_bootstrap)
+        self.dlq = DeadLetterProducer(settings.kafka_bootstrap, clock=self.clock)
         self.relay: OutboxRelay | None = None
         self.token_verifier = TokenVerifier(settings.oidc_issuer, settings.oidc_audience)
         self._stop = asyncio.Event()
@@ -95,7 +103,7 @@ class ServiceRuntime:
             consumer = InboxConsumer(
                 name=spec.name,
                 pool=self.pool,
-                handlers=spec.handlers,
+                handlers=spec.handlers_for(self.clock),
                 dlq_producer=self.dlq,
                 initial_backoff_s=s.retry_initial_backoff_s,
                 max_backoff_s=s.retry_max_backoff_s,
@@ -229,12 +237,14 @@ def runtime_of(request: Request) -> ServiceRuntime:
     return request.app.state.runtime
 
 
-def create_service(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> FastAPI:
+def create_service(
+    definition: ServiceDefinition, settings: ServiceSettings | None = None, clock: Clock | None = None
+) -> FastAPI:
     settings = settings or load_settings(definition.name)
     configure_logging(definition.name, settings.log_level)
     configure_tracing(definition.name)
     AsyncPGInstrumentor().instrument()
-    runtime = ServiceRuntime(definition, settings)
+    runtime = ServiceRuntime(definition, settings, clock)
     runtime.declare_channels()
 
     @asynccontextmanager

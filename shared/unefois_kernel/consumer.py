@@ -21,7 +21,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import asyncpg
 from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -31,6 +30,7 @@ from faststream.middlewares import AckPolicy
 from opentelemetry.trace import SpanKind
 
 from unefois_kernel import metrics
+from unefois_kernel.clock import SYSTEM_CLOCK, Clock
 from unefois_kernel.errors import backoff_delays, is_transient
 from unefois_kernel.events.envelope import IncomingEvent, InvalidEvent, parse_record
 from unefois_kernel.telemetry import span_from_headers
@@ -213,8 +213,9 @@ class InboxConsumer:
 class DeadLetterProducer:
     """Sends poison records to `<topic>.dlq` with the original key, value and headers."""
 
-    def __init__(self, bootstrap: str) -> None:
+    def __init__(self, bootstrap: str, clock: Clock = SYSTEM_CLOCK) -> None:
         self.bootstrap = bootstrap
+        self.clock = clock
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
 
@@ -228,7 +229,7 @@ class DeadLetterProducer:
 
     async def send_all(self, consumer: str, letters: list[DeadLetter]) -> None:
         producer = await self._get()
-        failed_at = datetime.now(UTC).isoformat()
+        failed_at = self.clock.now().isoformat()
         pending = []
         for letter in letters:
             record = letter.record

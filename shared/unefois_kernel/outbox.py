@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import asyncpg
 
 from unefois_kernel.events.envelope import OutgoingEvent, wrap
@@ -32,8 +34,10 @@ async def enqueue(conn: asyncpg.Connection, *events: OutgoingEvent) -> None:
     )
 
 
-async def publish(conn: asyncpg.Connection, source: str, *payloads: Event) -> list[OutgoingEvent]:
-    """Wrap payloads in their envelope and enqueue them; returns what was stored."""
-    events = [wrap(payload, source=source) for payload in payloads]
+async def publish(
+    conn: asyncpg.Connection, source: str, *payloads: Event, at: datetime | None = None
+) -> list[OutgoingEvent]:
+    """Wrap payloads in their envelope (timed `at`, from the service's clock) and enqueue them; returns what was stored."""
+    events = [wrap(payload, source=source, at=at) for payload in payloads]
     await enqueue(conn, *events)
     return events

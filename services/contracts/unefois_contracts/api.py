@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 
 import asyncpg
 from fastapi import APIRouter, Query, Request
@@ -87,8 +87,9 @@ async def notify_contract(
         row = await conn.fetchrow("SELECT * FROM contracts WHERE id = $1 FOR UPDATE", contract_id)
         if row is None:
             raise NotFound("marché introuvable", field="contract_id")
-        at = datetime.now(UTC)
-        notified_on = body.notified_on or at.date()
+        clock = runtime_of(request).clock
+        at = clock.now()
+        notified_on = body.notified_on or clock.today()  # the Paris date
         award = AwardDecided.model_validate(row["award"])
         sequence = await _next_sequence(conn, row["tenant"], notified_on.year)
         event = domain.notify(
@@ -109,7 +110,7 @@ async def notify_contract(
             event.notified_on,
             event.notified_at,
         )
-        await publish(conn, "contracts", event)
+        await publish(conn, "contracts", event, at=at)
         await audit.record(conn, tenant=row["tenant"], aggregate_type="contract", aggregate_id=str(contract_id),
                            actor=principal.actor, action="contract.notified",
                            change={"contract_number": event.contract_number, "notified_on": event.notified_on.isoformat(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 from fastapi import APIRouter, Query, Request
@@ -110,7 +110,8 @@ async def deposit_invoice(
         invoiced = await conn.fetchval(
             "SELECT coalesce(sum(amount_excl_vat), 0) FROM invoices WHERE commitment_id = $1", commitment_id
         )
-        at = datetime.now(UTC)
+        clock = runtime_of(request).clock
+        at = clock.now()
         domain.check_invoice(
             supplier_siret=body.supplier.siret,
             holders=[Organisation.model_validate(h) for h in commitment["holders"]],
@@ -118,7 +119,7 @@ async def deposit_invoice(
             already_invoiced=invoiced,
             ceiling=commitment["ceiling"],
             issued_on=body.issued_on,
-            today=at.date(),
+            today=clock.today(),  # the Paris date
         )
         invoice_id = uuid.uuid4()
         inserted = await conn.fetchval(
@@ -148,7 +149,7 @@ async def deposit_invoice(
             issued_on=body.issued_on,
             at=at,
         )
-        await publish(conn, "invoicing", event)
+        await publish(conn, "invoicing", event, at=at)
         await audit.record(conn, tenant=commitment["tenant"], aggregate_type="commitment", aggregate_id=str(commitment_id),
                            actor=principal.actor, action="invoice.received",
                            change={"invoice_id": str(invoice_id)} | body.model_dump(mode="json"))

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from functools import partial
 
 import asyncpg
 
 from unefois_kernel import audit
-from unefois_kernel.consumer import HandlerRejected
+from unefois_kernel.clock import Clock
+from unefois_kernel.consumer import EventHandler, HandlerRejected
 from unefois_kernel.events.catalogue import ContractNotified, InvoiceReceived
 from unefois_kernel.events.envelope import IncomingEvent
 from unefois_opendata import decp
 
 
-async def on_contract_notified(conn: asyncpg.Connection, incoming: IncomingEvent) -> None:
+async def on_contract_notified(conn: asyncpg.Connection, incoming: IncomingEvent, *, clock: Clock) -> None:
     contract: ContractNotified = incoming.payload
-    published_on = datetime.now(UTC).date()
+    published_on = clock.today()  # the Paris calendar date
     try:
         record = decp.decp_marche(contract, published_on=published_on)
     except decp.DecpRecordError as exc:
@@ -57,5 +58,8 @@ async def on_invoice_received(conn: asyncpg.Connection, incoming: IncomingEvent)
     )
 
 
-CONTRACT_HANDLERS = {ContractNotified.ce_type: on_contract_notified}
+def contract_handlers(clock: Clock) -> dict[str, EventHandler]:
+    return {ContractNotified.ce_type: partial(on_contract_notified, clock=clock)}
+
+
 INVOICE_HANDLERS = {InvoiceReceived.ce_type: on_invoice_received}

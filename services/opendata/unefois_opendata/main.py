@@ -4,7 +4,7 @@ from unefois_kernel import topics
 from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
 from unefois_opendata.api import router
 from unefois_opendata.web import router as web_router
-from unefois_opendata.handlers import CONTRACT_HANDLERS, INVOICE_HANDLERS
+from unefois_opendata.handlers import INVOICE_HANDLERS, contract_handlers
 
 definition = ServiceDefinition(
     name="opendata",
@@ -12,7 +12,7 @@ definition = ServiceDefinition(
     title="Données ouvertes (DECP)",
     routers=[router, web_router],
     consumers=[
-        ConsumerSpec("opendata", (topics.CONTRACT,), CONTRACT_HANDLERS, "Marchés notifiés -> DECP"),
+        ConsumerSpec("opendata", (topics.CONTRACT,), contract_handlers, "Marchés notifiés -> DECP"),
         ConsumerSpec("opendata-invoices", (topics.INVOICE,), INVOICE_HANDLERS, "Factures -> tableaux de bord"),
     ],
 )

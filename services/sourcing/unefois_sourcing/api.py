@@ -56,7 +56,7 @@ def _view(row) -> NeedView:
 @router.post("", status_code=201, response_model=NeedView, summary="Créer un besoin (brouillon)")
 async def create_need(draft: NeedDraft, request: Request, principal: Principal = allow(*BUYER_ROLES)) -> NeedView:
     async with scoped_for(runtime_of(request).pool, principal) as conn:
-        row, decision, warnings = await needs_service.create(conn, principal, draft)
+        row, decision, warnings = await needs_service.create(conn, principal, draft, today=runtime_of(request).clock.today())
     return _view(row).model_copy(update={"recommendation": decision.to_dict(), "warnings": warnings})
 
 
@@ -70,7 +70,7 @@ async def recommend(
 ) -> dict:
     async with scoped_for(runtime_of(request).pool, principal) as conn:
         buyer_kind = await needs_service.buyer_kind(conn)
-    return decide(nature, buyer_kind, estimated_value, launch_date or date.today()).to_dict()
+    return decide(nature, buyer_kind, estimated_value, launch_date or runtime_of(request).clock.today()).to_dict()
 
 
 @router.get("/{need_id}", response_model=NeedView, summary="Lire un besoin")
@@ -101,5 +101,6 @@ async def approve_need(
     need_id: uuid.UUID, approval: Approval, request: Request, principal: Principal = allow(Role.BUYER_APPROVER)
 ) -> NeedView:
     async with scoped_for(runtime_of(request).pool, principal) as conn:
-        row = await needs_service.approve(conn, principal, need_id, approval.invited_suppliers)
+        row = await needs_service.approve(conn, principal, need_id, approval.invited_suppliers,
+                                          at=runtime_of(request).clock.now())
     return _view(row)

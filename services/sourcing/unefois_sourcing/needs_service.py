@@ -7,13 +7,14 @@ Every function takes a connection already scoped to the principal's tenant
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
 from unefois_kernel import audit
 from unefois_kernel.auth.principal import Principal
+from unefois_kernel.clock import paris_date
 from unefois_kernel.events.catalogue import ClauseText, NeedContent, Organisation, PurchaseFacts
 from unefois_kernel.events.values import EnvironmentalConsideration, PurchaseNature, SocialConsideration
 from unefois_kernel.outbox import publish
@@ -55,7 +56,7 @@ def check_need(content: NeedContent, kind: BuyerKind, launch_date: date) -> Deci
     return decision
 
 
-async def splitting_warnings(conn, facts: PurchaseFacts, kind: BuyerKind, *, launch_date: date | None = None,
+async def splitting_warnings(conn, facts: PurchaseFacts, kind: BuyerKind, *, launch_date: date,
                              exclude: uuid.UUID | None = None) -> list[str]:
     """Splitting warnings against the tenant's needs of the same CPV division over 12 months
     (`exclude`: the need itself, when it is already stored)."""
@@ -68,12 +69,12 @@ async def splitting_warnings(conn, facts: PurchaseFacts, kind: BuyerKind, *, lau
     )
     others = [
         NeedSummary(reference=(row["facts"]["object"])[:60], cpv_code=row["facts"]["main_cpv"],
-                    estimated_value=Decimal(row["facts"]["estimated_value"]), launch_date=row["created_at"].date(),
+                    estimated_value=Decimal(row["facts"]["estimated_value"]), launch_date=paris_date(row["created_at"]),
                     nature=PurchaseNature(row["facts"]["nature"]))
         for row in rows
     ]
     new = NeedSummary(reference=facts.object[:60], cpv_code=facts.main_cpv, estimated_value=facts.estimated_value,
-                      launch_date=launch_date or date.today(), nature=facts.nature)
+                      launch_date=launch_date, nature=facts.nature)
     return [warning.message for warning in check_splitting(new, others, kind)]
 
 
@@ -87,9 +88,9 @@ async def picked_clauses(conn, clause_ids: list[uuid.UUID]) -> list:
     return rows
 
 
-async def create(conn, principal: Principal, draft: NeedDraft) -> tuple:
-    """Check and store a draft need: (row, decision, splitting warnings). Raises DomainError
-    (InvalidFields with every refused field)."""
+async def create(conn, principal: Principal, draft: NeedDraft, *, today: date) -> tuple:
+    """Check and store a draft need: (row, decision, splitting warnings), the rules as they stand `today`
+    (the Paris date, from the service's clock). Raises DomainError (InvalidFields with every refused field)."""
     need_id = domain.new_need_id()
     buyer = Organisation(siret=principal.tenant, name=principal.org_name or principal.tenant)
     picked = await picked_clauses(conn, draft.clause_ids)
@@ -108,8 +109,8 @@ async def create(conn, principal: Principal, draft: NeedDraft) -> tuple:
         **content,
     )
     kind = await buyer_kind(conn)
-    decision = check_need(draft.facts, kind, date.today())
-    warnings = await splitting_warnings(conn, facts, kind)
+    decision = check_need(draft.facts, kind, today)
+    warnings = await splitting_warnings(conn, facts, kind, launch_date=today)
     row = await conn.fetchrow(
         "INSERT INTO needs (id, tenant, status, facts) VALUES ($1, $2, 'draft', $3) RETURNING *",
         need_id,
@@ -162,9 +163,8 @@ async def return_for_changes(conn, principal: Principal, need_id: uuid.UUID, com
     return row
 
 
-async def approve(conn, principal: Principal, need_id: uuid.UUID, invited_suppliers: list[Organisation]):
+async def approve(conn, principal: Principal, need_id: uuid.UUID, invited_suppliers: list[Organisation], *, at: datetime):
     row = await locked(conn, need_id)
-    at = datetime.now(UTC)
     # The market research's shortlist is invited to tender, with anyone the approver adds.
     shortlist = [
         Organisation(siret=r["supplier_siret"], name=r["supplier_name"])
@@ -184,7 +184,7 @@ async def approve(conn, principal: Principal, need_id: uuid.UUID, invited_suppli
         principal.name,
         at,
     )
-    await publish(conn, "sourcing", event)
+    await publish(conn, "sourcing", event, at=at)
     await audit.record(conn, tenant=principal.tenant, aggregate_type="need", aggregate_id=str(need_id),
                        actor=principal.actor, action="need.approved",
                        change={"invited_suppliers": [s.model_dump(mode="json") for s in invited]})

@@ -19,6 +19,7 @@ from unefois_kernel.app import runtime_of
 from unefois_kernel.db import like_pattern
 from unefois_kernel.auth.access import allow, public
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal, Role
+from unefois_kernel.clock import paris_date
 from unefois_kernel.events.catalogue import PurchaseFacts
 from unefois_kernel.problems import DomainError
 from unefois_kernel.tenancy import scoped_for
@@ -190,10 +191,11 @@ async def _need_page(request: Request, principal: Principal, need_id: uuid.UUID,
         facts = PurchaseFacts.model_validate(row["facts"])
         research = await read_research(conn, need_id)
         kind = await needs_service.buyer_kind(conn)
-        warnings = await needs_service.splitting_warnings(conn, facts, kind, launch_date=row["created_at"].date(),
+        created_on = paris_date(row["created_at"])
+        warnings = await needs_service.splitting_warnings(conn, facts, kind, launch_date=created_on,
                                                           exclude=need_id)
     try:  # the rules as they stood when the need was created (what the approver checks)
-        decision = decide(facts.nature, kind, facts.estimated_value, row["created_at"].date()).to_dict()
+        decision = decide(facts.nature, kind, facts.estimated_value, created_on).to_dict()
     except DomainError:
         decision = None
     context = need_context(request, principal, row, facts, research, warnings, decision, error=error,
@@ -226,7 +228,7 @@ async def submit(need_id: uuid.UUID, request: Request, principal: Principal = al
 async def approve(need_id: uuid.UUID, request: Request, principal: Principal = allow(Role.BUYER_APPROVER)):
     try:
         async with scoped_for(runtime_of(request).pool, principal) as conn:
-            await needs_service.approve(conn, principal, need_id, [])
+            await needs_service.approve(conn, principal, need_id, [], at=runtime_of(request).clock.now())
     except DomainError as error:
         if error.status == 404:
             raise

@@ -6,7 +6,6 @@ field shown next to its control (HTTP 422, values kept)."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -225,7 +224,8 @@ async def create_need(request: Request, principal: Principal = allow(*BUYER_ROLE
     if draft is not None:
         try:
             async with scoped_for(runtime_of(request).pool, principal) as conn:
-                row, _decision, _warnings = await needs_service.create(conn, principal, draft)
+                row, _decision, _warnings = await needs_service.create(conn, principal, draft,
+                                                                       today=runtime_of(request).clock.today())
         except DomainError as error:
             errors = domain_errors(error, lot_rows)
         else:
@@ -266,7 +266,7 @@ async def recommendation(request: Request, nature: str = Query(default="", max_l
         async with scoped_for(runtime_of(request).pool, principal) as conn:
             kind = await needs_service.buyer_kind(conn)
         try:
-            decision = decide(kind_of_purchase, kind, value.quantize(Decimal("0.01")), date.today()).to_dict()
+            decision = decide(kind_of_purchase, kind, value.quantize(Decimal("0.01")), runtime_of(request).clock.today()).to_dict()
         except DomainError as error:
             problem = error.detail
     return render(request, "fragments/recommendation.html", {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
@@ -88,13 +88,14 @@ async def award_consultation(
         row = await conn.fetchrow("SELECT * FROM consultations WHERE id = $1 FOR UPDATE", consultation_id)
         if row is None:
             raise NotFound("consultation introuvable", field="consultation_id")
+        at = runtime_of(request).clock.now()
         event = domain.award(
             status=row["status"],
             consultation_id=consultation_id,
             reference=row["reference"],
             purchase=PurchaseFacts.model_validate(row["purchase"]),
             award_id=uuid.uuid4(),
-            at=datetime.now(UTC),
+            at=at,
             **body.model_dump(),
         )
         await conn.execute(
@@ -107,7 +108,7 @@ async def award_consultation(
             event.awarded_at,
         )
         await conn.execute("UPDATE consultations SET status = 'awarded' WHERE id = $1", consultation_id)
-        await publish(conn, "tendering", event)
+        await publish(conn, "tendering", event, at=at)
         await audit.record(conn, tenant=row["tenant"], aggregate_type="consultation", aggregate_id=str(consultation_id),
                            actor=principal.actor, action="award.decided",
                            change={"award_id": str(event.award_id)} | body.model_dump(mode="json"))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from functools import partial
 
 import asyncpg
 
 from unefois_kernel import audit
+from unefois_kernel.clock import Clock
+from unefois_kernel.consumer import EventHandler
 from unefois_kernel.events.catalogue import NeedApproved
 from unefois_kernel.events.envelope import IncomingEvent
 from unefois_kernel.outbox import publish
@@ -25,9 +27,9 @@ async def next_reference(conn: asyncpg.Connection, tenant: str, year: int) -> st
     return domain.consultation_reference(year, sequence)
 
 
-async def on_need_approved(conn: asyncpg.Connection, incoming: IncomingEvent) -> None:
+async def on_need_approved(conn: asyncpg.Connection, incoming: IncomingEvent, *, clock: Clock) -> None:
     need: NeedApproved = incoming.payload
-    at = datetime.now(UTC)
+    at = clock.now()
     reference = await next_reference(conn, need.tenant, at.year)
     event = domain.open_consultation(need, consultation_id=uuid.uuid4(), reference=reference, at=at)
     await conn.execute(
@@ -42,10 +44,11 @@ async def on_need_approved(conn: asyncpg.Connection, incoming: IncomingEvent) ->
         event.published_at,
         event.bid_deadline,
     )
-    await publish(conn, "tendering", event)
+    await publish(conn, "tendering", event, at=at)
     await audit.record(conn, tenant=need.tenant, aggregate_type="consultation", aggregate_id=str(event.consultation_id),
                        actor="system:tendering", action="consultation.published",
                        change={"need_id": str(need.purchase.need_id), "reference": reference})
 
 
-HANDLERS = {NeedApproved.ce_type: on_need_approved}
+def handlers(clock: Clock) -> dict[str, EventHandler]:
+    return {NeedApproved.ce_type: partial(on_need_approved, clock=clock)}

@@ -5,14 +5,14 @@ from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
 from unefois_kernel.events.catalogue import AwardDecided, ConsultationPublished
 from unefois_tendering.api import router
 from unefois_tendering.web import router as web_router
-from unefois_tendering.handlers import HANDLERS
+from unefois_tendering.handlers import handlers
 
 definition = ServiceDefinition(
     name="tendering",
     package="unefois_tendering",
     title="Consultations",
     routers=[router, web_router],
-    consumers=[ConsumerSpec("tendering", (topics.NEED,), HANDLERS, "Besoins approuvés -> consultations")],
+    consumers=[ConsumerSpec("tendering", (topics.NEED,), handlers, "Besoins approuvés -> consultations")],
     produces=[ConsultationPublished, AwardDecided],
 )
 app = create_service(definition)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import ValidationError
 
+from unefois_kernel.clock import SYSTEM_CLOCK
 from unefois_kernel.events.catalogue import CATALOGUE, Event
 from unefois_kernel.events.values import _check_siret
 
@@ -80,7 +81,7 @@ def wrap(payload: Event, *, source: str, event_id: uuid.UUID | None = None, at: 
         source=source,
         subject=payload.subject,
         tenant=payload.tenant,
-        time=at or datetime.now(UTC),
+        time=at or SYSTEM_CLOCK.now(),
     )
     return OutgoingEvent(
         topic=payload.topic, key=payload.subject, envelope=envelope, value=payload.model_dump_json().encode()
