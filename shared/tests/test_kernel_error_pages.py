@@ -12,7 +12,7 @@ from unefois_kernel.auth.access import SESSION_COOKIE, Forbidden, Unauthenticate
 from unefois_kernel.problems import DomainError, install_problem_handlers
 from unefois_kernel.settings import ServiceSettings
 from unefois_kernel.web import install_web
-from unefois_kernel.web_security import install_web_security
+from unefois_kernel.web.security import install_web_security
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 API = {"accept": "application/json"}

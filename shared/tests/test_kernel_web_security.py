@@ -15,7 +15,7 @@ from unefois_kernel.auth.access import SESSION_COOKIE, public
 from unefois_kernel.auth.login import pkce_pair, safe_next
 from unefois_kernel.problems import install_problem_handlers
 from unefois_kernel.settings import ServiceSettings
-from unefois_kernel.web_security import SessionKeys, csrf_token, install_web_security, load_session_secret
+from unefois_kernel.web.security import SessionKeys, csrf_token, install_web_security, load_session_secret
 
 SECRET = "a-test-session-secret-of-at-least-32-characters"
 

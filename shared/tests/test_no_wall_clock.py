@@ -18,7 +18,7 @@ ALLOWED: dict[Path, str] = {
     CLOCK: "the system clock itself",
     Path("shared/unefois_kernel/auth/tokens.py"): "time.time(): a verified token's cache entry expires with its JWT exp (epoch seconds)",
     Path("shared/unefois_kernel/auth/login.py"): "time.time(): the session cookie lives as long as the access token's JWT exp",
-    Path("shared/unefois_kernel/web_security.py"): "time.time(): signed form/flash tokens' exp and the rate limiter's epoch windows",
+    Path("shared/unefois_kernel/web/security.py"): "time.time(): signed form/flash tokens' exp and the rate limiter's epoch windows",
 }
 
 FORBIDDEN = {

@@ -263,7 +263,7 @@ def create_service(
 
     # --- Browser login and web hardening: security headers, CSRF, rate limits, /auth/* routes.
     from unefois_kernel.auth.login import router as login_router  # noqa: PLC0415
-    from unefois_kernel.web_security import install_web_security  # noqa: PLC0415
+    from unefois_kernel.web.security import install_web_security  # noqa: PLC0415
 
     install_web_security(app, settings)
     app.include_router(login_router)

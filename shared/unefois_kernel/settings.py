@@ -29,7 +29,7 @@ class ServiceSettings(BaseSettings):
     oidc_client_secret: SecretStr | None = None  # confidential clients only (or oidc_client_secret_file)
     oidc_client_secret_file: Path | None = None
     oidc_scope: str = "openid profile email"
-    # Web hardening (unefois_kernel.web_security). The session secret keys the CSRF tokens and
+    # Web hardening (unefois_kernel.web.security). The session secret keys the CSRF tokens and
     # the login-state cookie: set it (or a file holding it, >= 32 characters) identically on
     # every replica; without it each process draws a random one and logs a warning.
     session_secret: SecretStr | None = None

@@ -55,7 +55,7 @@ from unefois_kernel.auth.principal import OrgKind, Principal, Role
 from unefois_kernel.web import STAGE_LABELS, wants_html
 from unefois_kernel.web.assets import mount_assets
 from unefois_kernel.web.theme import Theme, deployment_theme
-from unefois_kernel.web_security import (
+from unefois_kernel.web.security import (
     RateLimiter,
     SecurityHeadersMiddleware,
     client_ip,
