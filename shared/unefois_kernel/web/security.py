@@ -54,7 +54,8 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from unefois_kernel.auth.access import PUBLIC, SESSION_COOKIE, declared_access
-from unefois_kernel.problems import problem
+from unefois_kernel.web.errors import CSRF_PAGE, refusal
+from unefois_kernel.web.templating import add_global
 
 log = logging.getLogger("unefois.web_security")
 
@@ -320,11 +321,8 @@ def csrf_refused(scope: Scope, reason: str):
 
 def _refusal(scope: Scope, status: int, title: str, detail: str, errors: list[dict] | None = None, *,
              headers: dict[str, str] | None = None, csrf: bool = False):
-    """A middleware's refusal: the themed French page for a browser, problem+json otherwise."""
-    try:
-        from unefois_kernel.web.errors import CSRF_PAGE, refusal  # noqa: PLC0415
-    except ImportError:  # the web layer is not part of this app (e.g. an API-only process)
-        return problem(status, title, detail, errors, headers=headers)
+    """A middleware's refusal: the themed French page for a browser, problem+json otherwise
+    (refusal() answers problem+json wherever the app has no pages installed)."""
     return refusal(scope, status, title, detail, errors, headers=headers, page=CSRF_PAGE if csrf else None)
 
 
@@ -449,9 +447,5 @@ def install_web_security(app: FastAPI, settings) -> WebSecurity:
 
 
 def _register_template_global() -> None:
-    """`csrf_token(request)` in every template of the shared web layer, when it is there."""
-    try:
-        from unefois_kernel.web.templating import add_global  # noqa: PLC0415
-    except ImportError:
-        return
+    """`csrf_token(request)` in every template of the shared web layer."""
     add_global("csrf_token", csrf_token)
