@@ -25,9 +25,9 @@ from benchmarks.support import (
 )
 from unefois_deploy.databases import Databases
 from unefois_kernel.consumer import BatchOutcome, DeadLetterProducer, InboxConsumer, subscribe
-from unefois_kernel.events.envelope import wrap
+from unefois_kernel.envelope import wrap
 from unefois_kernel.testing import contract_notified
-from unefois_kernel.topics import dlq_of
+from unefois_events.topics import dlq_of
 
 MAX_RECORDS = 500
 CONSUME_TIMEOUT_S = 120.0

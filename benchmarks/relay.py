@@ -21,7 +21,7 @@ from benchmarks.support import (
     wait_until,
 )
 from unefois_deploy.databases import Databases
-from unefois_kernel.events.envelope import wrap
+from unefois_kernel.envelope import wrap
 from unefois_kernel.outbox import publish
 from unefois_kernel.relay import OutboxRelay
 

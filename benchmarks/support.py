@@ -15,7 +15,7 @@ import asyncpg
 from unefois_deploy.databases import Databases
 from unefois_deploy.topics import delete_topics, ensure_topics
 from unefois_kernel import db, migrations
-from unefois_kernel.events.catalogue import CATALOGUE, ContractNotified, Event
+from unefois_events.catalogue import CATALOGUE, ContractNotified, Event
 from unefois_kernel.testing import ProbeEvent, event_type_on
 
 BUYER_SIRET = "21000003000010"  # Commune de Démoville, Luhn-valid

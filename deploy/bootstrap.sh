@@ -57,7 +57,7 @@ fi
 
 # Every editable package: shared kernel, the development identity provider, deploy, and each
 # service that has been written.
-packages=(shared deploy/dev_issuer deploy)
+packages=(shared/events shared shared/rules deploy/dev_issuer deploy)
 for pyproject in services/*/pyproject.toml; do
   [ -e "$pyproject" ] && packages+=("$(dirname "$pyproject")")
 done

@@ -55,7 +55,7 @@ COPY constraints.txt ./
 COPY shared/ shared/
 COPY services/${SERVICE}/ services/${SERVICE}/
 # Every dependency version comes from constraints.txt; nothing floats.
-RUN pip install --no-cache-dir -c constraints.txt ./shared "./services/${SERVICE}"
+RUN pip install --no-cache-dir -c constraints.txt ./shared/events ./shared ./shared/rules "./services/${SERVICE}"
 
 # ---------------------------------------------------------------- runtime
 

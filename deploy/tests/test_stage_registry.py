@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from unefois_deploy.config import STAGES, load_profile, repo_root
-from unefois_kernel import topics
+from unefois_events import topics
 from unefois_kernel.stages import PLATFORM_TOPICS, PRODUCED_TOPICS, STAGE_NAMES, STAGES as REGISTRY, stage
 from unefois_kernel.web import STAGE_LABELS
 

@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
-from unefois_kernel import topics
-from unefois_kernel.events.envelope import InvalidEvent, parse_record, wrap
+from unefois_events import topics
+from unefois_kernel.envelope import InvalidEvent, parse_record, wrap
 from unefois_kernel.testing import OTHER_BUYER, contract_notified
 
 

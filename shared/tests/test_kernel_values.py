@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from unefois_kernel.events.values import CpvCode, Money, Siret
+from unefois_events.values import CpvCode, Money, Siret
 
 siret = TypeAdapter(Siret)
 cpv = TypeAdapter(CpvCode)

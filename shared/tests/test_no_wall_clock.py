@@ -31,7 +31,8 @@ FORBIDDEN = {
 
 
 def scanned_files() -> list[Path]:
-    roots = [*sorted((REPO / "services").glob("*/unefois_*")), REPO / "shared" / "unefois_kernel"]
+    roots = [*sorted((REPO / "services").glob("*/unefois_*")), REPO / "shared" / "unefois_kernel",
+             REPO / "shared" / "events" / "unefois_events", REPO / "shared" / "rules" / "unefois_rules"]
     files = []
     for root in roots:
         for path in sorted(root.rglob("*.py")):

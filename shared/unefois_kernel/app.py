@@ -28,14 +28,14 @@ from unefois_kernel.auth.access import document_access, public, routes_without_a
 from unefois_kernel.auth.tokens import TokenVerifier
 from unefois_kernel.clock import Clock, SystemClock
 from unefois_kernel.consumer import DeadLetterProducer, EventHandler, InboxConsumer, subscribe
-from unefois_kernel.events.catalogue import Event
+from unefois_events.catalogue import Event
 from unefois_kernel.kafka_admin import topic_partitions
 from unefois_kernel.logging import configure_logging
 from unefois_kernel.problems import install_problem_handlers
 from unefois_kernel.relay import OutboxRelay
 from unefois_kernel.settings import ServiceSettings, load_settings
 from unefois_kernel.telemetry import configure_tracing, shutdown_tracing
-from unefois_kernel.topics import dlq_of
+from unefois_events.topics import dlq_of
 
 log = logging.getLogger("unefois.app")
 

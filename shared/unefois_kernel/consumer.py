@@ -32,10 +32,10 @@ from opentelemetry.trace import SpanKind
 from unefois_kernel import metrics
 from unefois_kernel.clock import SYSTEM_CLOCK, Clock
 from unefois_kernel.errors import backoff_delays, is_transient
-from unefois_kernel.events.envelope import IncomingEvent, InvalidEvent, parse_record
+from unefois_kernel.envelope import IncomingEvent, InvalidEvent, parse_record
 from unefois_kernel.telemetry import span_from_headers
 from unefois_kernel.tenancy import set_scope
-from unefois_kernel.topics import dlq_of
+from unefois_events.topics import dlq_of
 
 log = logging.getLogger("unefois.consumer")
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import asyncpg
 
-from unefois_kernel.events.envelope import OutgoingEvent, wrap
-from unefois_kernel.events.catalogue import Event
+from unefois_kernel.envelope import OutgoingEvent, wrap
+from unefois_events.catalogue import Event
 from unefois_kernel.telemetry import current_trace_headers
 
 _INSERT = """INSERT INTO outbox (event_id, topic, key, event_type, tenant, headers, payload)

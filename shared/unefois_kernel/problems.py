@@ -14,38 +14,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from unefois_kernel.domain_errors import DomainError, InvalidFields, NotFound  # noqa: F401 - re-exported for adapters
 from unefois_kernel.errors import is_transient
 from unefois_kernel.validation_messages import field_path, french_message
 
 log = logging.getLogger("unefois.http")
 
 PROBLEM_JSON = "application/problem+json"
-
-
-class DomainError(Exception):
-    """A request the domain refuses: 409/422 with the field concerned."""
-
-    status = 422
-
-    def __init__(self, detail: str, *, field: str | None = None, status: int | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.field = field
-        if status is not None:
-            self.status = status
-
-
-class NotFound(DomainError):
-    status = 404
-
-
-class InvalidFields(DomainError):
-    """Several fields refused at once (422), each with its reason, like a validation error.
-    `errors`: [{"field": ..., "reason": <French text>}] as the domain states them."""
-
-    def __init__(self, errors: list[dict[str, str]]) -> None:
-        super().__init__("; ".join(f"{e['field']}: {e['reason']}" for e in errors), field=errors[0]["field"])
-        self.errors = errors
 
 
 def field_errors(exc: Exception) -> list[dict[str, str]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from unefois_kernel import topics
+from unefois_events import topics
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from pydantic import create_model
 
-from unefois_kernel.events.catalogue import ContractNotified, Event, Organisation, PurchaseFacts
-from unefois_kernel.events.values import Siret
+from unefois_events.catalogue import ContractNotified, Event, Organisation, PurchaseFacts
+from unefois_events.values import Siret
 
 BUYER = Organisation(siret="21000003000010", name="Commune de Démoville")
 OTHER_BUYER = Organisation(siret="20000001600010", name="Région Démo-Alpes")

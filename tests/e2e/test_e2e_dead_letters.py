@@ -9,8 +9,8 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from unefois_kernel import topics
-from unefois_kernel.events.envelope import wrap
+from unefois_events import topics
+from unefois_kernel.envelope import wrap
 from unefois_kernel.testing import contract_notified
 
 pytestmark = pytest.mark.integration

@@ -1,4 +1,4 @@
-"""The wheel of each package (the shared kernel, the five services, the development issuer)
+"""The wheel of each package (the shared kernel, event contracts and rules, the five services, the development issuer)
 holds every file of its import package in the source tree: the templates (templates/fragments/
 of sourcing too), migrations, reference files, static files and themes that package data
 declares, and the modules. A file the globs of its pyproject.toml miss is absent from the
@@ -49,6 +49,8 @@ def _package(source: Path) -> Package:
 
 PACKAGES = [
     _package(ROOT / "shared"),
+    _package(ROOT / "shared" / "events"),
+    _package(ROOT / "shared" / "rules"),
     *(_package(pyproject.parent) for pyproject in sorted((ROOT / "services").glob("*/pyproject.toml"))),
     _package(ROOT / "deploy" / "dev_issuer"),
 ]

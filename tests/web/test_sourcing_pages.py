@@ -19,15 +19,15 @@ from starlette.datastructures import FormData
 
 from unefois_kernel.auth.access import public
 from unefois_kernel.auth.principal import OrgKind, Principal, Role
-from unefois_kernel.events.catalogue import PurchaseFacts
-from unefois_kernel.events.values import PurchaseNature
+from unefois_events.catalogue import PurchaseFacts
+from unefois_events.values import PurchaseNature
 from unefois_kernel.problems import InvalidFields, install_problem_handlers
 from unefois_kernel.web import install_web, render
 from unefois_kernel.web.listing import Page, Sort
 from unefois_sourcing import reference
 from unefois_sourcing.needs_service import NeedDraft
 from unefois_sourcing.research.api import QuoteView, ResearchView
-from unefois_sourcing.rules import BuyerKind, decide
+from unefois_rules import BuyerKind, decide
 from unefois_sourcing.web import (
     DEFAULT_SORT, LIST_COLUMNS, LIST_PAGE_SIZE, SORT_COLUMNS, need_context, needs_queries, status_badge,
 )

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from unefois_contracts import domain
-from unefois_kernel.events.catalogue import AwardDecided
-from unefois_kernel.problems import DomainError
+from unefois_events.catalogue import AwardDecided
+from unefois_kernel.domain_errors import DomainError
 from unefois_kernel.testing import SUPPLIER, purchase
 
 

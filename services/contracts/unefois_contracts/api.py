@@ -14,9 +14,9 @@ from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal, Role
 from unefois_kernel.tenancy import scoped_for
-from unefois_kernel.events.catalogue import AwardDecided
+from unefois_events.catalogue import AwardDecided
 from unefois_kernel.outbox import publish
-from unefois_kernel.problems import NotFound
+from unefois_kernel.domain_errors import NotFound
 from unefois_contracts import domain
 
 router = APIRouter(prefix="/api/contracts", tags=["marchés"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from unefois_kernel.events.catalogue import AwardDecided, ContractNotified
-from unefois_kernel.problems import DomainError
+from unefois_events.catalogue import AwardDecided, ContractNotified
+from unefois_kernel.domain_errors import DomainError
 
 
 def contract_number(year: int, sequence: int) -> str:

@@ -7,8 +7,8 @@ import uuid
 import asyncpg
 
 from unefois_kernel import audit
-from unefois_kernel.events.catalogue import AwardDecided
-from unefois_kernel.events.envelope import IncomingEvent
+from unefois_events.catalogue import AwardDecided
+from unefois_kernel.envelope import IncomingEvent
 
 
 async def on_award_decided(conn: asyncpg.Connection, incoming: IncomingEvent) -> None:

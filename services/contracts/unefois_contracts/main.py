@@ -1,8 +1,8 @@
 """ASGI entry point: `uvicorn unefois_contracts.main:app`."""
 
-from unefois_kernel import topics
+from unefois_events import topics
 from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
-from unefois_kernel.events.catalogue import ContractNotified
+from unefois_events.catalogue import ContractNotified
 from unefois_contracts.api import router
 from unefois_contracts.web import router as web_router
 from unefois_contracts.handlers import HANDLERS

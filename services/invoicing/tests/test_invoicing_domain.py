@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from unefois_invoicing.domain import check_invoice
-from unefois_kernel.problems import DomainError
+from unefois_kernel.domain_errors import DomainError
 from unefois_kernel.testing import SUPPLIER
 
 TODAY = date(2026, 11, 28)

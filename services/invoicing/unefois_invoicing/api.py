@@ -14,10 +14,10 @@ from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal, Role
 from unefois_kernel.tenancy import scoped_for, set_scope
-from unefois_kernel.events.catalogue import Organisation
-from unefois_kernel.events.values import Money
+from unefois_events.catalogue import Organisation
+from unefois_events.values import Money
 from unefois_kernel.outbox import publish
-from unefois_kernel.problems import DomainError, NotFound
+from unefois_kernel.domain_errors import DomainError, NotFound
 from unefois_invoicing import domain
 
 router = APIRouter(prefix="/api/commitments", tags=["engagements"])

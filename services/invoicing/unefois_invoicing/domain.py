@@ -6,8 +6,8 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from unefois_kernel.events.catalogue import InvoiceReceived, Organisation
-from unefois_kernel.problems import DomainError
+from unefois_events.catalogue import InvoiceReceived, Organisation
+from unefois_kernel.domain_errors import DomainError
 
 
 def check_invoice(

@@ -7,8 +7,8 @@ import uuid
 import asyncpg
 
 from unefois_kernel import audit
-from unefois_kernel.events.catalogue import ContractNotified
-from unefois_kernel.events.envelope import IncomingEvent
+from unefois_events.catalogue import ContractNotified
+from unefois_kernel.envelope import IncomingEvent
 
 
 async def on_contract_notified(conn: asyncpg.Connection, incoming: IncomingEvent) -> None:

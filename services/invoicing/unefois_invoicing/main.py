@@ -1,8 +1,8 @@
 """ASGI entry point: `uvicorn unefois_invoicing.main:app`."""
 
-from unefois_kernel import topics
+from unefois_events import topics
 from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
-from unefois_kernel.events.catalogue import InvoiceReceived
+from unefois_events.catalogue import InvoiceReceived
 from unefois_invoicing.api import router
 from unefois_invoicing.web import router as web_router
 from unefois_invoicing.handlers import HANDLERS

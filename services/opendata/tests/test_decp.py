@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 from stdnum import luhn
-from unefois_kernel.events.catalogue import ContractNotified, Organisation, PlaceOfExecution, PurchaseFacts
-from unefois_kernel.events.values import (
+from unefois_events.catalogue import ContractNotified, Organisation, PlaceOfExecution, PurchaseFacts
+from unefois_events.values import (
     Ccag,
     EnvironmentalConsideration,
     ExecutionMode,

@@ -14,7 +14,7 @@ import pytest
 from stdnum import luhn
 
 from unefois_kernel import db
-from unefois_kernel.events.catalogue import Organisation
+from unefois_events.catalogue import Organisation
 from unefois_kernel.outbox import publish
 from unefois_kernel.testing import contract_notified, purchase
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Request
 
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import public
-from unefois_kernel.events.values import Siret
-from unefois_kernel.problems import NotFound
+from unefois_events.values import Siret
+from unefois_kernel.domain_errors import NotFound
 from unefois_opendata import decp
 
 # Open data by law (R.2196-1): readable by anyone, no tenant filter.

@@ -27,8 +27,8 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 from stdnum.fr import siret as stdnum_siret
-from unefois_kernel.events.catalogue import ContractNotified
-from unefois_kernel.events.values import (
+from unefois_events.catalogue import ContractNotified
+from unefois_events.values import (
     EnvironmentalConsideration,
     ExecutionMode,
     PurchaseTechnique,

@@ -9,8 +9,8 @@ import asyncpg
 from unefois_kernel import audit
 from unefois_kernel.clock import Clock
 from unefois_kernel.consumer import EventHandler, HandlerRejected
-from unefois_kernel.events.catalogue import ContractNotified, InvoiceReceived
-from unefois_kernel.events.envelope import IncomingEvent
+from unefois_events.catalogue import ContractNotified, InvoiceReceived
+from unefois_kernel.envelope import IncomingEvent
 from unefois_opendata import decp
 
 

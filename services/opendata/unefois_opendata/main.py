@@ -1,6 +1,6 @@
 """ASGI entry point: `uvicorn unefois_opendata.main:app`."""
 
-from unefois_kernel import topics
+from unefois_events import topics
 from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
 from unefois_opendata.api import router
 from unefois_opendata.web import router as web_router

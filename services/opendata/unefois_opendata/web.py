@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import public
-from unefois_kernel.problems import NotFound
+from unefois_kernel.domain_errors import NotFound
 from unefois_kernel.web import buyer_brand, format_date, format_euros, render
 from unefois_kernel.web.listing import Page, Sort
 

@@ -1,7 +1,7 @@
 """Picked clauses decide the DECP considerations."""
 
-from unefois_kernel.events.values import EnvironmentalConsideration as Env
-from unefois_kernel.events.values import SocialConsideration as Social
+from unefois_events.values import EnvironmentalConsideration as Env
+from unefois_events.values import SocialConsideration as Social
 from unefois_sourcing.clauses.domain import ClausePick, considerations
 
 

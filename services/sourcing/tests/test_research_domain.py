@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from unefois_kernel.problems import DomainError
+from unefois_kernel.domain_errors import DomainError
 from unefois_sourcing.research.domain import Quote, check_choice, check_editable, comparison_note
 
 QUOTES = [Quote("80000004400019", Decimal("1200.00"), False), Quote("81000005900016", Decimal("990.00"), False)]

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from unefois_kernel.events.catalogue import Lot
-from unefois_kernel.problems import DomainError
+from unefois_events.catalogue import Lot
+from unefois_kernel.domain_errors import DomainError
 from unefois_kernel.testing import purchase
 from unefois_sourcing import domain
 

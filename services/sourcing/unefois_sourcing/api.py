@@ -11,12 +11,12 @@ from pydantic import BaseModel, Field
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal, Role
-from unefois_kernel.events.catalogue import Organisation, PurchaseFacts
-from unefois_kernel.events.values import Money, PurchaseNature
+from unefois_events.catalogue import Organisation, PurchaseFacts
+from unefois_events.values import Money, PurchaseNature
 from unefois_kernel.tenancy import scoped_for
 from unefois_sourcing import domain, needs_service
 from unefois_sourcing.needs_service import NeedDraft, NeedInput  # noqa: F401 (NeedInput: re-exported)
-from unefois_sourcing.rules import decide
+from unefois_rules import decide
 
 router = APIRouter(prefix="/api/needs", tags=["besoins"])
 

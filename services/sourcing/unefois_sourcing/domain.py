@@ -6,8 +6,8 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from unefois_kernel.events.catalogue import NeedApproved, Organisation, PurchaseFacts
-from unefois_kernel.problems import DomainError
+from unefois_events.catalogue import NeedApproved, Organisation, PurchaseFacts
+from unefois_kernel.domain_errors import DomainError
 
 
 class NeedStatus(StrEnum):

@@ -1,7 +1,7 @@
 """ASGI entry point: `uvicorn unefois_sourcing.main:app`."""
 
 from unefois_kernel.app import ServiceDefinition, create_service
-from unefois_kernel.events.catalogue import NeedApproved
+from unefois_events.catalogue import NeedApproved
 from unefois_sourcing.api import router
 from unefois_sourcing.clauses.api import router as clauses_router
 from unefois_sourcing.research.api import router as research_router

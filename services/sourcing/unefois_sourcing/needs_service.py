@@ -15,13 +15,13 @@ from pydantic import BaseModel, Field
 from unefois_kernel import audit
 from unefois_kernel.auth.principal import Principal
 from unefois_kernel.clock import paris_date
-from unefois_kernel.events.catalogue import ClauseText, NeedContent, Organisation, PurchaseFacts
-from unefois_kernel.events.values import EnvironmentalConsideration, PurchaseNature, SocialConsideration
+from unefois_events.catalogue import ClauseText, NeedContent, Organisation, PurchaseFacts
+from unefois_events.values import EnvironmentalConsideration, PurchaseNature, SocialConsideration
 from unefois_kernel.outbox import publish
-from unefois_kernel.problems import DomainError, InvalidFields, NotFound
+from unefois_kernel.domain_errors import DomainError, InvalidFields, NotFound
 from unefois_sourcing import domain
 from unefois_sourcing.clauses.domain import ClausePick, considerations
-from unefois_sourcing.rules import BuyerKind, Decision, NeedSummary, check_splitting, decide
+from unefois_rules import BuyerKind, Decision, NeedSummary, check_splitting, decide
 from unefois_sourcing.validation import reference_errors
 
 

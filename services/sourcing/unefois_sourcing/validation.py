@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from unefois_kernel.events.catalogue import NeedContent
-from unefois_kernel.events.values import PlaceCodeType
+from unefois_events.catalogue import NeedContent
+from unefois_events.values import PlaceCodeType
 from unefois_sourcing.reference import commune, cpv_entry, departement, region
 
 

@@ -20,16 +20,16 @@ from unefois_kernel.db import like_pattern
 from unefois_kernel.auth.access import allow, public
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal, Role
 from unefois_kernel.clock import paris_date
-from unefois_kernel.events.catalogue import PurchaseFacts
-from unefois_kernel.problems import DomainError
+from unefois_events.catalogue import PurchaseFacts
+from unefois_kernel.domain_errors import DomainError
 from unefois_kernel.tenancy import scoped_for
 from unefois_kernel.web import format_date, format_euros, render
 from unefois_kernel.web.listing import Page, Sort
 from unefois_kernel.web.templating import web_of
 from unefois_sourcing import needs_service, reference
 from unefois_sourcing.research.api import read_research
-from unefois_sourcing.rules import decide
-from unefois_sourcing.rules.engine import PUBLICITY_LABELS
+from unefois_rules import decide
+from unefois_rules.engine import PUBLICITY_LABELS
 from unefois_sourcing.web_form import BAND_LABELS, NATURE_LABELS, PLACE_TYPE_LABELS
 from unefois_sourcing.web_form import router as form_router
 from unefois_sourcing.web_suppliers import router as suppliers_router

@@ -16,15 +16,15 @@ from pydantic import ValidationError
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal
-from unefois_kernel.events.values import Ccag, ExecutionMode, Procedure, PurchaseNature, PurchaseTechnique
-from unefois_kernel.problems import DomainError, InvalidFields
+from unefois_events.values import Ccag, ExecutionMode, Procedure, PurchaseNature, PurchaseTechnique
+from unefois_kernel.domain_errors import DomainError, InvalidFields
 from unefois_kernel.tenancy import scoped_for
 from unefois_kernel.validation_messages import french_message
 from unefois_kernel.web import render
 from unefois_sourcing import needs_service, reference
 from unefois_sourcing.needs_service import NeedDraft
-from unefois_sourcing.rules import decide
-from unefois_sourcing.rules.engine import PUBLICITY_LABELS, Publicity
+from unefois_rules import decide
+from unefois_rules.engine import PUBLICITY_LABELS, Publicity
 
 router = APIRouter(tags=["interface"], include_in_schema=False)
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from unefois_kernel.events.catalogue import Lot, NeedApproved
-from unefois_kernel.events.values import OperatorGrouping
-from unefois_kernel.problems import DomainError
+from unefois_events.catalogue import Lot, NeedApproved
+from unefois_events.values import OperatorGrouping
+from unefois_kernel.domain_errors import DomainError
 from unefois_kernel.testing import SUPPLIER, purchase
 from unefois_tendering import domain
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from unefois_kernel.events.catalogue import (
+from unefois_events.catalogue import (
     AwardDecided,
     ConsultationPublished,
     NeedApproved,
     Organisation,
     PurchaseFacts,
 )
-from unefois_kernel.events.values import OperatorGrouping, PriceForm, PriceType
-from unefois_kernel.problems import DomainError
+from unefois_events.values import OperatorGrouping, PriceForm, PriceType
+from unefois_kernel.domain_errors import DomainError
 
 # Walking skeleton: a fixed 35-day answer period (the open procedure's minimum, art. R2161-2);
 # the procedure rules engine (sourcing) will supply the real minimum per procedure.

@@ -10,8 +10,8 @@ import asyncpg
 from unefois_kernel import audit
 from unefois_kernel.clock import Clock
 from unefois_kernel.consumer import EventHandler
-from unefois_kernel.events.catalogue import NeedApproved
-from unefois_kernel.events.envelope import IncomingEvent
+from unefois_events.catalogue import NeedApproved
+from unefois_kernel.envelope import IncomingEvent
 from unefois_kernel.outbox import publish
 from unefois_tendering import domain
 

@@ -1,8 +1,8 @@
 """ASGI entry point: `uvicorn unefois_tendering.main:app`."""
 
-from unefois_kernel import topics
+from unefois_events import topics
 from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
-from unefois_kernel.events.catalogue import AwardDecided, ConsultationPublished
+from unefois_events.catalogue import AwardDecided, ConsultationPublished
 from unefois_tendering.api import router
 from unefois_tendering.web import router as web_router
 from unefois_tendering.handlers import handlers

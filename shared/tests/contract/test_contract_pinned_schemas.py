@@ -1,7 +1,7 @@
 """Contract tests: the JSON schema of every event type is pinned.
 
 A change to a payload model fails here until the pinned file is regenerated on purpose
-(`python -m unefois_kernel.events.pin shared/tests/contract/pinned`) and reviewed: an
+(`python -m unefois_events.pin shared/tests/contract/pinned`) and reviewed: an
 additive change keeps the version, a breaking one needs a new `...v2` type.
 """
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from unefois_kernel.events.catalogue import CATALOGUE
-from unefois_kernel.events.pin import drifted, render
+from unefois_events.catalogue import CATALOGUE
+from unefois_events.pin import drifted, render
 
 PINNED = Path(__file__).parent / "pinned"
 

@@ -13,9 +13,9 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from unefois_kernel import db, migrations
-from unefois_kernel.events.catalogue import CATALOGUE
+from unefois_events.catalogue import CATALOGUE
 from unefois_kernel.testing import ProbeEvent, event_type_on
-from unefois_kernel.topics import dlq_of
+from unefois_events.topics import dlq_of
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ from faststream.kafka import KafkaBroker
 
 from unefois_kernel.consumer import DeadLetterProducer, HandlerRejected, InboxConsumer, subscribe
 from unefois_kernel.errors import TransientError
-from unefois_kernel.events.envelope import wrap
-from unefois_kernel.topics import dlq_of
+from unefois_kernel.envelope import wrap
+from unefois_events.topics import dlq_of
 
 from kafka_reading import read_topic
 

@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 
 from unefois_kernel.auth.principal import Principal, Role
 from unefois_kernel.auth.tokens import InvalidToken
-from unefois_kernel.problems import DomainError
+from unefois_kernel.domain_errors import DomainError
 
 SESSION_COOKIE = "unefois_session"
 PUBLIC = "public"

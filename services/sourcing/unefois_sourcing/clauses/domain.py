@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from unefois_kernel.events.values import EnvironmentalConsideration, SocialConsideration
+from unefois_events.values import EnvironmentalConsideration, SocialConsideration
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from unefois_kernel import audit
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal
-from unefois_kernel.events.catalogue import Organisation
-from unefois_kernel.events.values import Money
-from unefois_kernel.problems import NotFound
+from unefois_events.catalogue import Organisation
+from unefois_events.values import Money
+from unefois_kernel.domain_errors import NotFound
 from unefois_kernel.tenancy import scoped_for
 from unefois_sourcing.research import domain
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from unefois_kernel.problems import DomainError
+from unefois_kernel.domain_errors import DomainError
 
 # Below the no-competition threshold the buyer still "spends wisely, compares quotes and
 # does not always pick the same supplier" (R2122-8): the choice is recorded with its reason.

@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow
 from unefois_kernel.auth.principal import Principal, Role
-from unefois_kernel.events.values import CpvCode, Siret
-from unefois_kernel.problems import DomainError, NotFound
+from unefois_events.values import CpvCode, Siret
+from unefois_kernel.domain_errors import DomainError, NotFound
 from unefois_sourcing import reference
 from unefois_sourcing.suppliers import repository
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from unefois_kernel.problems import DomainError
+from unefois_kernel.domain_errors import DomainError
 
 
 class RulesError(DomainError):

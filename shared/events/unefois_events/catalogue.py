@@ -15,8 +15,8 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from unefois_kernel import topics
-from unefois_kernel.events.values import (
+from unefois_events import topics
+from unefois_events.values import (
     Ccag,
     CpvCode,
     EnvironmentalConsideration,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from unefois_kernel.events.values import PurchaseNature
+from unefois_events.values import PurchaseNature
 
 from .errors import RulesError
 from .explanation import THRESHOLD_LABELS, format_date, format_eur

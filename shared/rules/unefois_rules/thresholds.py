@@ -26,7 +26,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from unefois_kernel.events.values import PurchaseNature
+from unefois_events.values import PurchaseNature
 
 from .errors import UnknownThresholdError
 

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from unefois_kernel.events.values import PurchaseNature as N
-from unefois_sourcing.rules import BuyerKind, NeedSummary, RulesError, ThresholdKind, check_splitting
-from unefois_sourcing.rules.splitting import add_months
+from unefois_events.values import PurchaseNature as N
+from unefois_rules import BuyerKind, NeedSummary, RulesError, ThresholdKind, check_splitting
+from unefois_rules.splitting import add_months
 
 D = Decimal
 CLEANING = "90910000"  # division 90: cleaning services

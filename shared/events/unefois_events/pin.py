@@ -1,6 +1,6 @@
 """Write the pinned JSON schema of every event type (run on purpose, after a reviewed change).
 
-    python -m unefois_kernel.events.pin shared/tests/contract/pinned
+    python -m unefois_events.pin shared/tests/contract/pinned
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from unefois_kernel.events.catalogue import CATALOGUE
+from unefois_events.catalogue import CATALOGUE
 
 
 def schema_of(ce_type: str) -> dict:

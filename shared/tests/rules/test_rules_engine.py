@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from unefois_kernel.events.values import Procedure as P
-from unefois_kernel.events.values import PurchaseNature as N
-from unefois_sourcing.rules import (
+from unefois_events.values import Procedure as P
+from unefois_events.values import PurchaseNature as N
+from unefois_rules import (
     Band,
     BuyerKind,
     Publicity,
@@ -17,7 +17,7 @@ from unefois_sourcing.rules import (
     UnknownThresholdError,
     decide,
 )
-from unefois_sourcing.rules.explanation import format_eur
+from unefois_rules.explanation import format_eur
 
 B = BuyerKind
 CENT = Decimal("0.01")

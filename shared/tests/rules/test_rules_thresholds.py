@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from unefois_kernel.events.values import PurchaseNature as N
-from unefois_sourcing.rules import (
+from unefois_events.values import PurchaseNature as N
+from unefois_rules import (
     EARLIEST_KNOWN_DATE,
     THRESHOLDS,
     BuyerKind,

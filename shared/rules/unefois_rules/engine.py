@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from unefois_kernel.events.values import Procedure, PurchaseNature
+from unefois_events.values import Procedure, PurchaseNature
 
 from .errors import RulesError, UnknownThresholdError
 from .explanation import (

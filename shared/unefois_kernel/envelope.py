@@ -15,8 +15,8 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from unefois_kernel.clock import SYSTEM_CLOCK
-from unefois_kernel.events.catalogue import CATALOGUE, Event
-from unefois_kernel.events.values import _check_siret
+from unefois_events.catalogue import CATALOGUE, Event
+from unefois_events.values import _check_siret
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from unefois_kernel.events.values import Procedure, PurchaseNature
+from unefois_events.values import Procedure, PurchaseNature
 
 from .thresholds import BuyerKind, ThresholdKind, ThresholdRow
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from unefois_sourcing.rules import AmountBasis, LotEstimate, RulesError, estimate_value
+from unefois_rules import AmountBasis, LotEstimate, RulesError, estimate_value
 
 D = Decimal
 

@@ -1,1 +1,0 @@
-"""Event contracts shared by every service: the CloudEvents envelope and the payload models."""
