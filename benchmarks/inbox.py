@@ -24,7 +24,8 @@ from benchmarks.support import (
     wait_until,
 )
 from unefois_deploy.databases import Databases
-from unefois_kernel.consumer import BatchOutcome, DeadLetterProducer, InboxConsumer, subscribe
+from unefois_kernel.consumer import BatchOutcome, InboxConsumer, subscribe
+from unefois_kernel.dlq import DeadLetterProducer
 from unefois_kernel.envelope import wrap
 from unefois_kernel.testing import contract_notified
 from unefois_events.topics import dlq_of

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
+import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
@@ -176,6 +177,31 @@ async def scratch_database(runtime: TestRuntime, request: pytest.FixtureRequest)
     yield create
     for name in created:
         await runtime.databases.drop_scratch_database(name)
+
+
+@pytest_asyncio.fixture
+async def service_database(scratch_database) -> AsyncIterator[Callable[[str], Awaitable[asyncpg.Pool]]]:
+    """`pool = await service_database("tendering")`: a fresh database with the kernel's and that
+    service's migrations applied, as a (non-superuser) owning role, so row-level security
+    applies as in production; for repository and handler tests. Closed and dropped after."""
+    pools: list[asyncpg.Pool] = []
+
+    async def create(stage: str) -> asyncpg.Pool:
+        from unefois_kernel import db, migrations  # noqa: PLC0415 - the kernel is a test-only need here
+
+        dsn = await scratch_database()
+        conn = await db.connect(dsn)
+        try:
+            await migrations.apply(conn, migrations.kernel_migrations() + migrations.discover(stage, f"unefois_{stage}"))
+        finally:
+            await conn.close()
+        pool = await db.create_pool(dsn, min_size=1, max_size=4)
+        pools.append(pool)
+        return pool
+
+    yield create
+    for pool in pools:
+        await pool.close()
 
 
 @pytest_asyncio.fixture

@@ -78,6 +78,6 @@ def test_the_runtime_holds_the_injected_clock_and_gives_it_to_handler_factories(
     async def handler(conn, incoming) -> None: ...
 
     given = []
-    spec = ConsumerSpec("c", ("t",), lambda clock: given.append(clock) or {"type": handler})
-    assert spec.handlers_for(runtime.clock) == {"type": handler} and given == [settable]
-    assert ConsumerSpec("c", ("t",), {"type": handler}).handlers_for(runtime.clock) == {"type": handler}
+    spec = ConsumerSpec("c", ("t",), lambda uows: given.append(uows.clock) or {"type": handler})
+    assert spec.handlers_for(runtime.uow) == {"type": handler} and given == [settable]
+    assert ConsumerSpec("c", ("t",), {"type": handler}).handlers_for(runtime.uow) == {"type": handler}

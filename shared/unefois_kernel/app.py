@@ -7,7 +7,6 @@ HTTP for people and the Kafka consumers and outbox relay for other services, in 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -15,7 +14,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
@@ -27,15 +25,16 @@ from unefois_kernel import db, metrics, migrations
 from unefois_kernel.auth.access import document_access, public, routes_without_access
 from unefois_kernel.auth.tokens import TokenVerifier
 from unefois_kernel.clock import Clock, SystemClock
-from unefois_kernel.consumer import DeadLetterProducer, EventHandler, InboxConsumer, subscribe
+from unefois_kernel.consumer import EventHandler, InboxConsumer, subscribe
+from unefois_kernel.dlq import DeadLetterGauge, DeadLetterProducer
 from unefois_events.catalogue import Event
-from unefois_kernel.kafka_admin import topic_partitions
 from unefois_kernel.logging import configure_logging
 from unefois_kernel.problems import install_problem_handlers
 from unefois_kernel.relay import OutboxRelay
 from unefois_kernel.settings import ServiceSettings, load_settings
 from unefois_kernel.telemetry import configure_tracing, shutdown_tracing
 from unefois_events.topics import dlq_of
+from unefois_kernel.uow import RepositoryFactory, UnitsOfWork
 
 log = logging.getLogger("unefois.app")
 
@@ -46,12 +45,13 @@ class ConsumerSpec:
 
     name: str
     topics: tuple[str, ...]
-    # A mapping, or a factory given the runtime's clock for handlers that need the date or time.
-    handlers: dict[str, EventHandler] | Callable[[Clock], dict[str, EventHandler]]
+    # A mapping, or a factory given the service's units of work (and through them its clock):
+    # a handler opens `uows.joined(conn, tenant)` inside the inbox transaction.
+    handlers: dict[str, EventHandler] | Callable[[UnitsOfWork], dict[str, EventHandler]]
     description: str = ""
 
-    def handlers_for(self, clock: Clock) -> dict[str, EventHandler]:
-        return self.handlers(clock) if callable(self.handlers) else self.handlers
+    def handlers_for(self, uows: UnitsOfWork) -> dict[str, EventHandler]:
+        return self.handlers(uows) if callable(self.handlers) else self.handlers
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,10 @@ class ServiceDefinition:
     produces: Sequence[type[Event]] = ()
     on_startup: Sequence[Callable] = field(default_factory=tuple)
     clock: Clock | None = None  # None: the system clock; tests may pass a SettableClock
+    # The area repositories a unit of work gives (`uow.repos`), built on its connection.
+    repositories: RepositoryFactory | None = None
+    # The service's own settings class (a ServiceSettings subclass adding its fields).
+    settings: type[ServiceSettings] = ServiceSettings
 
 
 class ServiceRuntime:
@@ -78,6 +82,9 @@ class ServiceRuntime:
         self.broker = KafkaBroker(settings.kafka_bootstrap, logger=logging.getLogger(f"unefois.{definition.name}.broker"))
         self.dlq = DeadLetterProducer(settings.kafka_bootstrap, clock=self.clock)
         self.relay: OutboxRelay | None = None
+        # The units of work of the service's use cases; the pool is set once it is open.
+        self.uow: UnitsOfWork = UnitsOfWork(service=definition.name, clock=self.clock,
+                                            repositories=definition.repositories or _no_repositories)
         self.token_verifier = TokenVerifier(settings.oidc_issuer, settings.oidc_audience)
         self._stop = asyncio.Event()
         self._relay_task: asyncio.Task | None = None
@@ -93,6 +100,7 @@ class ServiceRuntime:
     async def start(self) -> None:
         s = self.settings
         self.pool = await _retry_until_ready(lambda: db.create_pool(s.database_url), what="PostgreSQL")
+        self.uow.pool = self.pool
         async with self.pool.acquire() as conn:
             applied = await migrations.apply(
                 conn, migrations.kernel_migrations() + migrations.discover(self.definition.name, self.definition.package)
@@ -103,7 +111,7 @@ class ServiceRuntime:
             consumer = InboxConsumer(
                 name=spec.name,
                 pool=self.pool,
-                handlers=spec.handlers_for(self.clock),
+                handlers=spec.handlers_for(self.uow),
                 dlq_producer=self.dlq,
                 initial_backoff_s=s.retry_initial_backoff_s,
                 max_backoff_s=s.retry_max_backoff_s,
@@ -176,49 +184,6 @@ class ServiceRuntime:
         return spec.to_specification().to_jsonable()
 
 
-class DeadLetterGauge:
-    """Counts the records held by dead-letter topics, for the DLQ size metric.
-
-    One long-lived, group-less consumer, assigned to the DLQ partitions and paused so it
-    never fetches records: it only asks for the first and last offsets.
-    """
-
-    def __init__(self, bootstrap: str, topics: list[str]) -> None:
-        self.bootstrap = bootstrap
-        self.topics = topics
-        self._consumer: AIOKafkaConsumer | None = None
-        self._partitions: list[TopicPartition] = []
-
-    async def _start(self) -> AIOKafkaConsumer:
-        self._partitions = await topic_partitions(self.bootstrap, self.topics)
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, request_timeout_ms=5000)
-        await consumer.start()
-        consumer.assign(self._partitions)
-        consumer.pause(*self._partitions)
-        return consumer
-
-    async def sizes(self) -> dict[str, int]:
-        if not self.topics:
-            return {}
-        try:
-            if self._consumer is None:
-                self._consumer = await self._start()
-            end = await self._consumer.end_offsets(self._partitions)
-            begin = await self._consumer.beginning_offsets(self._partitions)
-        except Exception:  # noqa: BLE001 - a scrape must not fail because the broker is away
-            return {}
-        sizes = dict.fromkeys(self.topics, 0)
-        for tp in self._partitions:
-            sizes[tp.topic] += end[tp] - begin[tp]
-        return sizes
-
-    async def stop(self) -> None:
-        if self._consumer is not None:
-            # aiokafka's stop() of a group-less consumer can raise a stray CancelledError.
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._consumer.stop()
-
-
 async def _retry_until_ready(start, *, what: str, timeout_s: float = 60.0):
     deadline = time.monotonic() + timeout_s
     delay = 0.2
@@ -233,6 +198,10 @@ async def _retry_until_ready(start, *, what: str, timeout_s: float = 60.0):
             delay = min(delay * 2, 3)
 
 
+def _no_repositories(_conn) -> None:
+    return None
+
+
 def runtime_of(request: Request) -> ServiceRuntime:
     return request.app.state.runtime
 
@@ -240,7 +209,7 @@ def runtime_of(request: Request) -> ServiceRuntime:
 def create_service(
     definition: ServiceDefinition, settings: ServiceSettings | None = None, clock: Clock | None = None
 ) -> FastAPI:
-    settings = settings or load_settings(definition.name)
+    settings = settings or load_settings(definition.name, settings_class=definition.settings)
     configure_logging(definition.name, settings.log_level)
     configure_tracing(definition.name)
     AsyncPGInstrumentor().instrument()

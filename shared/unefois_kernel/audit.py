@@ -320,7 +320,7 @@ _HEAD_AND_CLOCK = f"""SELECT clock_timestamp() AS clock, head.*
 
 # The change goes in as text and comes back as text: the entry must not depend on the
 # JSON codecs a caller's connection may or may not have.
-_INSERT = f"""INSERT INTO audit_trail (tenant, aggregate_type, aggregate_id, sequence, occurred_at, actor,
+_INSERT = """INSERT INTO audit_trail (tenant, aggregate_type, aggregate_id, sequence, occurred_at, actor,
                                        action, change_digest, change, previous_hash, entry_hash)
               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb, $10, $11)
               RETURNING id, change::text AS change"""

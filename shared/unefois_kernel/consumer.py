@@ -23,19 +23,18 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
-from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord, TopicPartition
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 from opentelemetry.trace import SpanKind
 
 from unefois_kernel import metrics
-from unefois_kernel.clock import SYSTEM_CLOCK, Clock
 from unefois_kernel.errors import backoff_delays, is_transient
 from unefois_kernel.envelope import IncomingEvent, InvalidEvent, parse_record
+from unefois_kernel.dlq import DeadLetter, DeadLetterProducer
 from unefois_kernel.telemetry import span_from_headers
 from unefois_kernel.tenancy import set_scope
-from unefois_events.topics import dlq_of
 
 log = logging.getLogger("unefois.consumer")
 
@@ -44,13 +43,6 @@ EventHandler = Callable[[asyncpg.Connection, IncomingEvent], Awaitable[None]]
 
 class HandlerRejected(Exception):
     """A handler's refusal of an event for a business reason: DLQ, never a retry."""
-
-
-@dataclass
-class DeadLetter:
-    record: ConsumerRecord
-    field: str
-    reason: str
 
 
 @dataclass
@@ -208,50 +200,6 @@ class InboxConsumer:
         metrics.EVENTS_PROCESSED.labels(self.name, topic, "applied").inc(outcome.applied)
         metrics.EVENTS_PROCESSED.labels(self.name, topic, "duplicate").inc(outcome.duplicates)
         metrics.EVENTS_PROCESSED.labels(self.name, topic, "dead_lettered").inc(len(outcome.dead_letters))
-
-
-class DeadLetterProducer:
-    """Sends poison records to `<topic>.dlq` with the original key, value and headers."""
-
-    def __init__(self, bootstrap: str, clock: Clock = SYSTEM_CLOCK) -> None:
-        self.bootstrap = bootstrap
-        self.clock = clock
-        self._producer: AIOKafkaProducer | None = None
-        self._lock = asyncio.Lock()
-
-    async def _get(self) -> AIOKafkaProducer:
-        async with self._lock:
-            if self._producer is None:
-                producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, enable_idempotence=True, acks="all")
-                await producer.start()
-                self._producer = producer
-            return self._producer
-
-    async def send_all(self, consumer: str, letters: list[DeadLetter]) -> None:
-        producer = await self._get()
-        failed_at = self.clock.now().isoformat()
-        pending = []
-        for letter in letters:
-            record = letter.record
-            headers = list(record.headers or ()) + [
-                (name, value.encode())
-                for name, value in (
-                    ("dlq_consumer", consumer),
-                    ("dlq_field", letter.field),
-                    ("dlq_reason", letter.reason[:2000]),
-                    ("dlq_original_topic", record.topic),
-                    ("dlq_original_partition", str(record.partition)),
-                    ("dlq_original_offset", str(record.offset)),
-                    ("dlq_failed_at", failed_at),
-                )
-            ]
-            pending.append(await producer.send(dlq_of(record.topic), record.value, key=record.key, headers=headers))
-        await asyncio.gather(*pending)
-
-    async def stop(self) -> None:
-        if self._producer is not None:
-            await self._producer.stop()
-            self._producer = None
 
 
 def subscribe(

@@ -1,4 +1,6 @@
-"""Operator tool for dead letters: list, inspect and replay what a consumer refused.
+"""Dead letters, all in one place: the record a consumer refused, the producer that sends it
+to `<topic>.dlq`, the gauge that counts what the DLQ topics hold, and the operator tool to
+list, inspect and replay them:
 
     python -m unefois_kernel.dlq list    --bootstrap HOST:PORT --topic contracts.contract.dlq
     python -m unefois_kernel.dlq show    --bootstrap HOST:PORT --topic contracts.contract.dlq --partition 0 --offset 3
@@ -13,14 +15,118 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
+from unefois_events.topics import dlq_of
+from unefois_kernel.clock import SYSTEM_CLOCK, Clock
 from unefois_kernel.kafka_admin import topic_partitions
 
 DLQ_HEADER_PREFIX = "dlq_"
+
+
+# --- Write side: what the inbox consumers send -----------------------------------------
+
+
+@dataclass
+class DeadLetter:
+    record: ConsumerRecord
+    field: str
+    reason: str
+
+
+class DeadLetterProducer:
+    """Sends poison records to `<topic>.dlq` with the original key, value and headers."""
+
+    def __init__(self, bootstrap: str, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.bootstrap = bootstrap
+        self.clock = clock
+        self._producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+
+    async def _get(self) -> AIOKafkaProducer:
+        async with self._lock:
+            if self._producer is None:
+                producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, enable_idempotence=True, acks="all")
+                await producer.start()
+                self._producer = producer
+            return self._producer
+
+    async def send_all(self, consumer: str, letters: list[DeadLetter]) -> None:
+        producer = await self._get()
+        failed_at = self.clock.now().isoformat()
+        pending = []
+        for letter in letters:
+            record = letter.record
+            headers = list(record.headers or ()) + [
+                (name, value.encode())
+                for name, value in (
+                    ("dlq_consumer", consumer),
+                    ("dlq_field", letter.field),
+                    ("dlq_reason", letter.reason[:2000]),
+                    ("dlq_original_topic", record.topic),
+                    ("dlq_original_partition", str(record.partition)),
+                    ("dlq_original_offset", str(record.offset)),
+                    ("dlq_failed_at", failed_at),
+                )
+            ]
+            pending.append(await producer.send(dlq_of(record.topic), record.value, key=record.key, headers=headers))
+        await asyncio.gather(*pending)
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+
+class DeadLetterGauge:
+    """Counts the records held by dead-letter topics, for the DLQ size metric.
+
+    One long-lived, group-less consumer, assigned to the DLQ partitions and paused so it
+    never fetches records: it only asks for the first and last offsets.
+    """
+
+    def __init__(self, bootstrap: str, topics: list[str]) -> None:
+        self.bootstrap = bootstrap
+        self.topics = topics
+        self._consumer: AIOKafkaConsumer | None = None
+        self._partitions: list[TopicPartition] = []
+
+    async def _start(self) -> AIOKafkaConsumer:
+        self._partitions = await topic_partitions(self.bootstrap, self.topics)
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, request_timeout_ms=5000)
+        await consumer.start()
+        consumer.assign(self._partitions)
+        consumer.pause(*self._partitions)
+        return consumer
+
+    async def sizes(self) -> dict[str, int]:
+        if not self.topics:
+            return {}
+        try:
+            if self._consumer is None:
+                self._consumer = await self._start()
+            end = await self._consumer.end_offsets(self._partitions)
+            begin = await self._consumer.beginning_offsets(self._partitions)
+        except Exception:  # noqa: BLE001 - a scrape must not fail because the broker is away
+            return {}
+        sizes = dict.fromkeys(self.topics, 0)
+        for tp in self._partitions:
+            sizes[tp.topic] += end[tp] - begin[tp]
+        return sizes
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            # aiokafka's stop() of a group-less consumer can raise a stray CancelledError.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._consumer.stop()
+
+
+
+# --- Operator tool -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

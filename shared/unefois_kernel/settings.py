@@ -60,5 +60,6 @@ class ServiceSettings(BaseSettings):
         return value
 
 
-def load_settings(service: str, **overrides) -> ServiceSettings:
-    return ServiceSettings(_env_prefix=f"UNEFOIS_{service.upper()}_", service_name=service, **overrides)
+def load_settings(service: str, settings_class: type[ServiceSettings] = ServiceSettings, **overrides) -> ServiceSettings:
+    """The service's settings from `UNEFOIS_<SERVICE>_*`; `settings_class` adds the service's own fields."""
+    return settings_class(_env_prefix=f"UNEFOIS_{service.upper()}_", service_name=service, **overrides)

@@ -8,6 +8,7 @@ import asyncpg
 
 from unefois_kernel import audit
 from unefois_kernel.clock import Clock
+from unefois_kernel.uow import UnitsOfWork
 from unefois_kernel.consumer import EventHandler, HandlerRejected
 from unefois_events.catalogue import ContractNotified, InvoiceReceived
 from unefois_kernel.envelope import IncomingEvent
@@ -58,8 +59,8 @@ async def on_invoice_received(conn: asyncpg.Connection, incoming: IncomingEvent)
     )
 
 
-def contract_handlers(clock: Clock) -> dict[str, EventHandler]:
-    return {ContractNotified.ce_type: partial(on_contract_notified, clock=clock)}
+def contract_handlers(uows: UnitsOfWork) -> dict[str, EventHandler]:
+    return {ContractNotified.ce_type: partial(on_contract_notified, clock=uows.clock)}
 
 
 INVOICE_HANDLERS = {InvoiceReceived.ce_type: on_invoice_received}

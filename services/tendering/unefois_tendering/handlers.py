@@ -10,6 +10,7 @@ import asyncpg
 from unefois_kernel import audit
 from unefois_kernel.clock import Clock
 from unefois_kernel.consumer import EventHandler
+from unefois_kernel.uow import UnitsOfWork
 from unefois_events.catalogue import NeedApproved
 from unefois_kernel.envelope import IncomingEvent
 from unefois_kernel.outbox import publish
@@ -50,5 +51,5 @@ async def on_need_approved(conn: asyncpg.Connection, incoming: IncomingEvent, *,
                        change={"need_id": str(need.purchase.need_id), "reference": reference})
 
 
-def handlers(clock: Clock) -> dict[str, EventHandler]:
-    return {NeedApproved.ce_type: partial(on_need_approved, clock=clock)}
+def handlers(uows: UnitsOfWork) -> dict[str, EventHandler]:
+    return {NeedApproved.ce_type: partial(on_need_approved, clock=uows.clock)}

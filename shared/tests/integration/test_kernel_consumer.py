@@ -9,7 +9,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from faststream.kafka import KafkaBroker
 
-from unefois_kernel.consumer import DeadLetterProducer, HandlerRejected, InboxConsumer, subscribe
+from unefois_kernel.consumer import HandlerRejected, InboxConsumer, subscribe
+from unefois_kernel.dlq import DeadLetterProducer
 from unefois_kernel.errors import TransientError
 from unefois_kernel.envelope import wrap
 from unefois_events.topics import dlq_of

@@ -8,7 +8,8 @@ from collections import defaultdict
 
 import pytest
 
-from unefois_kernel.consumer import DeadLetterProducer, InboxConsumer
+from unefois_kernel.consumer import InboxConsumer
+from unefois_kernel.dlq import DeadLetterProducer
 from unefois_kernel.outbox import publish
 from unefois_kernel.relay import OutboxRelay
 
