@@ -38,6 +38,16 @@ def test_service_environment(tmp_path, monkeypatch):
     assert stat.S_IMODE(profile.secrets_file.stat().st_mode) == 0o600
 
 
+def test_the_test_profile_runs_the_services_on_one_known_calendar(tmp_path):
+    """Dev runs on the system clock; the test profile starts every service at TEST_CLOCK_START."""
+    from unefois_deploy.config import TEST_CLOCK_START
+
+    dev = service_environment(dataclasses.replace(load_profile("dev"), runtime_dir=tmp_path), "tendering")
+    assert not any(name.endswith("CLOCK_START") for name in dev)
+    test = service_environment(dataclasses.replace(load_profile("test"), runtime_dir=tmp_path), "tendering")
+    assert test["UNEFOIS_TENDERING_CLOCK_START"] == TEST_CLOCK_START.isoformat() == "2026-11-30T08:00:00+00:00"
+
+
 def test_passwords_are_generated_once(tmp_path):
     profile = dataclasses.replace(load_profile("dev"), runtime_dir=tmp_path)
     first = service_environment(profile, "sourcing")["UNEFOIS_SOURCING_DATABASE_URL"]

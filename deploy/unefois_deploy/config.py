@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
 from collections.abc import Callable, Mapping
@@ -43,8 +44,14 @@ def default_kafka_libs() -> Path:
     return Path.home() / ".cache" / "unefois" / "kafka" / "libs"
 
 
+# The test profile's services start their clocks at this instant (see _TestSettings).
+TEST_CLOCK_START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
 class _ProfileSettings(BaseSettings):
     runtime_dir: Path | None = None
+    # None: the services run on the system clock.
+    clock_start: datetime | None = None
     kafka_port: int
     kafka_controller_port: int
     postgres_port: int
@@ -79,6 +86,10 @@ class _TestSettings(_ProfileSettings):
     # (the e2e tests poll public routes). The limit tests use their own client address.
     login_rate_limit: str = "600/minute"
     public_rate_limit: str = "60000/minute"
+    # One known calendar for every end-to-end run: the services' clocks start here and run at
+    # the real pace (unefois_kernel.clock.ShiftedClock), so thresholds, deadlines and yearly
+    # numbers do not depend on the day the suite runs. A Monday, 09:00 in Paris.
+    clock_start: datetime | None = TEST_CLOCK_START
 
 
 def _with_stage_ports(base: type[_ProfileSettings], port_of: Callable[[Stage], int]) -> type[_ProfileSettings]:
@@ -111,6 +122,7 @@ class RuntimeProfile:
     issuer_port: int = 8000
     login_rate_limit: str = "10/minute"
     public_rate_limit: str = "120/minute"
+    clock_start: datetime | None = None
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -168,4 +180,5 @@ def load_profile(name: str) -> RuntimeProfile:
         issuer_port=settings.issuer_http_port,
         login_rate_limit=settings.login_rate_limit,
         public_rate_limit=settings.public_rate_limit,
+        clock_start=settings.clock_start,
     )

@@ -44,6 +44,8 @@ def service_environment(profile: RuntimeProfile, stage: str) -> dict[str, str]:
         # Every stage's URL, for links from one service's pages to another's.
         "UNEFOIS_SERVICE_URLS": json.dumps(profile.service_urls()),
     }
+    if profile.clock_start is not None:
+        environment[prefix + "CLOCK_START"] = profile.clock_start.isoformat()
     environment.update({name: os.environ[name] for name in PASSTHROUGH_VARIABLES if name in os.environ})
     return environment
 

@@ -81,3 +81,31 @@ def test_the_runtime_holds_the_injected_clock_and_gives_it_to_handler_factories(
     spec = ConsumerSpec("c", ("t",), lambda uows: given.append(uows.clock) or {"type": handler})
     assert spec.handlers_for(runtime.uow) == {"type": handler} and given == [settable]
     assert ConsumerSpec("c", ("t",), {"type": handler}).handlers_for(runtime.uow) == {"type": handler}
+
+
+def test_a_shifted_clock_starts_where_told_and_runs_at_the_real_pace() -> None:
+    from unefois_kernel.clock import ShiftedClock
+
+    ticks = iter([100.0, 100.0, 190.5, 86_500.0])
+    clock = ShiftedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC), elapsed=lambda: next(ticks))
+    assert clock.now() == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    assert clock.now() == datetime(2026, 11, 30, 8, 1, 30, 500_000, tzinfo=UTC)
+    assert clock.today() == date(2026, 12, 1)  # 86,400 s later: the next Paris day
+    with pytest.raises(ValueError):
+        ShiftedClock(datetime(2026, 11, 30, 8, 0))
+
+
+def test_a_service_with_a_clock_start_runs_on_a_shifted_clock() -> None:
+    from unefois_kernel.app import ServiceDefinition, ServiceRuntime
+    from unefois_kernel.clock import ShiftedClock
+    from unefois_kernel.settings import ServiceSettings
+
+    definition = ServiceDefinition(name="tendering", package="unefois_tendering", title="t")
+    settings = ServiceSettings(service_name="tendering", database_url="postgresql://unused",
+                               clock_start="2026-11-30T09:00:00+01:00")
+    runtime = ServiceRuntime(definition, settings)
+    assert isinstance(runtime.clock, ShiftedClock)
+    assert runtime.clock.today() == date(2026, 11, 30)
+    assert abs(runtime.clock.now() - datetime(2026, 11, 30, 8, 0, tzinfo=UTC)) < timedelta(seconds=5)
+    with pytest.raises(ValueError, match="offset"):
+        ServiceSettings(service_name="tendering", database_url="postgresql://unused", clock_start="2026-11-30T09:00:00")

@@ -24,7 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from unefois_kernel import db, metrics, migrations
 from unefois_kernel.auth.access import document_access, public, routes_without_access
 from unefois_kernel.auth.tokens import TokenVerifier
-from unefois_kernel.clock import Clock, SystemClock
+from unefois_kernel.clock import Clock, ShiftedClock, SystemClock
 from unefois_kernel.consumer import EventHandler, InboxConsumer, subscribe
 from unefois_kernel.dlq import DeadLetterGauge, DeadLetterProducer
 from unefois_events.catalogue import Event
@@ -77,7 +77,8 @@ class ServiceRuntime:
         self.definition = definition
         self.settings = settings
         # The one clock of the service: routes, handlers and schedulers read the date and time here.
-        self.clock: Clock = clock or definition.clock or SystemClock()
+        self.clock: Clock = clock or definition.clock or (
+            ShiftedClock(settings.clock_start) if settings.clock_start else SystemClock())
         self.pool: asyncpg.Pool | None = None
         self.broker = KafkaBroker(settings.kafka_bootstrap, logger=logging.getLogger(f"unefois.{definition.name}.broker"))
         self.dlq = DeadLetterProducer(settings.kafka_bootstrap, clock=self.clock)

@@ -9,6 +9,8 @@ and `date.today()` out of the rest of the code.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
@@ -75,3 +77,27 @@ class SettableClock:
 
 
 SYSTEM_CLOCK: Clock = SystemClock()
+
+
+class ShiftedClock:
+    """A clock that starts at a chosen instant and runs at the real pace from there.
+
+    What the test profile's services run on (UNEFOIS_<SERVICE>_CLOCK_START, set by
+    unefois_deploy for that profile): every service of an end-to-end test shares one known
+    calendar (thresholds, deadlines and year-based numbers do not depend on the day the suite
+    runs) while time still passes for what waits on it."""
+
+    def __init__(self, start: datetime, *, elapsed: Callable[[], float] = time.monotonic) -> None:
+        self._start = _aware_utc(start)
+        self._elapsed = elapsed
+        self._origin = elapsed()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=self._elapsed() - self._origin)
+
+    def today(self) -> date:
+        return paris_date(self.now())
+
+    def __repr__(self) -> str:
+        return f"ShiftedClock(start={self._start.isoformat()})"
+

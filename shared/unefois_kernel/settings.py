@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from limits import parse as parse_rate_limit
@@ -21,6 +22,9 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     public_url: str = ""
     log_level: str = "INFO"
+    # Tests only: the service's clock starts at this instant (aware) and runs at the real pace
+    # (unefois_kernel.clock.ShiftedClock); unset, the service runs on the system clock.
+    clock_start: datetime | None = None
     # OpenID Connect: the issuer whose JWKS signs the tokens this service accepts.
     oidc_issuer: str = "http://127.0.0.1:8000"
     oidc_audience: str = "unefois"
@@ -49,6 +53,13 @@ class ServiceSettings(BaseSettings):
     consumer_batch_timeout_ms: int = Field(default=50, ge=0)
     retry_initial_backoff_s: float = Field(default=0.2, gt=0)
     retry_max_backoff_s: float = Field(default=10.0, gt=0)
+
+    @field_validator("clock_start")
+    @classmethod
+    def _aware_clock_start(cls, value: datetime | None) -> datetime | None:
+        if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+            raise ValueError("clock_start must name its offset, e.g. 2026-11-30T08:00:00+00:00")
+        return value
 
     @field_validator("rate_limit_login", "rate_limit_public")
     @classmethod
