@@ -1,4 +1,4 @@
-"""Audit trail, pure functions: canonical JSON, hashes, and the breaks verify_chain names."""
+"""Audit trail, pure functions: canonical JSON, hashes, and the breaks ChainVerifier names."""
 
 import dataclasses
 import hashlib
@@ -11,7 +11,7 @@ from enum import Enum
 import pytest
 
 from unefois_kernel import audit
-from unefois_kernel.audit import GENESIS_HASH, BreakKind, canonical_json, change_digest, entry_hash, verify_chain
+from unefois_kernel.audit import GENESIS_HASH, BreakKind, ChainVerifier, canonical_json, change_digest, entry_hash
 
 TENANT = "21750001600019"
 T0 = datetime(2025, 3, 1, 9, 15, 0, 123456, tzinfo=timezone.utc)
@@ -161,7 +161,15 @@ def test_next_entry_refuses_empty_fields_a_foreign_head_and_a_non_object_change(
                          actor="alice", action="need.approved", change=[1, 2])
 
 
-# --- verify_chain ----------------------------------------------------------------------------
+# --- ChainVerifier, fed a whole chain --------------------------------------------------------
+
+
+def verify_chain(entries):
+    """The first broken link of one chain, as the operator command finds it (entry by entry)."""
+    verifier = ChainVerifier()
+    for entry in entries:
+        verifier.feed(entry)
+    return verifier.broken
 
 
 def test_an_intact_chain_verifies():

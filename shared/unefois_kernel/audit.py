@@ -295,15 +295,6 @@ def _check_link(previous: AuditEntry | None, entry: AuditEntry) -> BrokenLink | 
     return None
 
 
-def verify_chain(entries: Iterable[AuditEntry]) -> BrokenLink | None:
-    """The first broken link of one aggregate's chain, entries given in sequence order."""
-    verifier = ChainVerifier()
-    for entry in entries:
-        if verifier.feed(entry) is not None:
-            return verifier.broken
-    return None
-
-
 # --- Database ----------------------------------------------------------------------------
 
 _COLUMNS = """id, tenant, aggregate_type, aggregate_id, sequence, occurred_at, actor, action,
@@ -403,16 +394,6 @@ async def record(
             "use Decimal or str for such numbers"
         )
     return dataclasses.replace(entry, id=stored["id"], change=stored_change)
-
-
-async def read_chain(conn: asyncpg.Connection, aggregate_type: str, aggregate_id: str) -> list[AuditEntry]:
-    """One aggregate's entries, in sequence order."""
-    rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM audit_trail WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence",
-        aggregate_type,
-        aggregate_id,
-    )
-    return [_entry_from_row(row) for row in rows]
 
 
 async def stream_entries(

@@ -90,10 +90,6 @@ class UnitOfWork(Generic[R]):
             raise ValueError("an audit entry belongs to a tenant: this unit of work has none, name it")
         self._audits.append(AuditNote(owner, aggregate_type, str(aggregate_id), action, dict(change or {}), self.actor))
 
-    @property
-    def pending_events(self) -> list[Event]:
-        return list(self._events)
-
     async def __aenter__(self) -> UnitOfWork[R]:
         raise NotImplementedError
 

@@ -253,7 +253,3 @@ CATALOGUE: dict[str, type[Event]] = {
     model.ce_type: model
     for model in (NeedApproved, ConsultationPublished, AwardDecided, ContractNotified, InvoiceReceived)
 }
-
-
-def types_on_topic(topic: str) -> dict[str, type[Event]]:
-    return {ce_type: model for ce_type, model in CATALOGUE.items() if model.topic == topic}

@@ -122,17 +122,6 @@ THRESHOLDS: tuple[ThresholdRow, ...] = (
 )
 
 
-def rows_in_force(day: date, *, nature: PurchaseNature | None = None, buyer_kind: BuyerKind | None = None,
-                  table: Iterable[ThresholdRow] = THRESHOLDS) -> tuple[ThresholdRow, ...]:
-    """Every row in force on `day`, optionally for one nature and/or buyer kind."""
-    return tuple(
-        row for row in table
-        if row.in_force_on(day)
-        and (nature is None or nature in row.natures)
-        and (buyer_kind is None or buyer_kind in row.buyer_kinds)
-    )
-
-
 def threshold_in_force(kind: ThresholdKind, nature: PurchaseNature, buyer_kind: BuyerKind, day: date,
                        *, table: Iterable[ThresholdRow] = THRESHOLDS) -> ThresholdRow | None:
     """The row of `kind` in force on `day` for this nature and buyer kind.
