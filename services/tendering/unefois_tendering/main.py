@@ -1,18 +1,21 @@
 """ASGI entry point: `uvicorn unefois_tendering.main:app`."""
 
 from unefois_events import topics
-from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
 from unefois_events.catalogue import AwardDecided, ConsultationPublished
-from unefois_tendering.api import router
-from unefois_tendering.web import router as web_router
-from unefois_tendering.handlers import handlers
+from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
+from unefois_tendering.awards.api import router as awards_api
+from unefois_tendering.consultations.api import router as consultations_api
+from unefois_tendering.consultations.handlers import handlers as consultation_handlers
+from unefois_tendering.consultations.web import router as consultations_web
+from unefois_tendering.repositories import Repositories
 
 definition = ServiceDefinition(
     name="tendering",
     package="unefois_tendering",
     title="Consultations",
-    routers=[router, web_router],
-    consumers=[ConsumerSpec("tendering", (topics.NEED,), handlers, "Besoins approuvés -> consultations")],
+    routers=[consultations_api, awards_api, consultations_web],
+    consumers=[ConsumerSpec("tendering", (topics.NEED,), consultation_handlers, "Besoins approuvés -> consultations")],
     produces=[ConsultationPublished, AwardDecided],
+    repositories=Repositories.on,
 )
 app = create_service(definition)

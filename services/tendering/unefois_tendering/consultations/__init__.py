@@ -1,0 +1,1 @@
+"""Consultations: opened from an approved need, read by the buyer's agents."""

@@ -1,0 +1,78 @@
+"""The consultations' SQL (tables consultations, and the kernel's yearly_sequences for references)."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from unefois_events.catalogue import Organisation, PurchaseFacts
+from unefois_kernel.sequences import next_in_year
+from unefois_tendering.consultations.domain import (
+    REFERENCE_SEQUENCE,
+    Consultation,
+    ConsultationStatus,
+    consultation_reference,
+)
+
+_COLUMNS = "id, tenant, reference, status, purchase, invited, published_at, bid_deadline"
+
+
+def _consultation(row: asyncpg.Record) -> Consultation:
+    return Consultation(
+        id=row["id"],
+        tenant=row["tenant"],
+        reference=row["reference"],
+        status=ConsultationStatus(row["status"]),
+        purchase=PurchaseFacts.model_validate(row["purchase"]),
+        published_at=row["published_at"],
+        bid_deadline=row["bid_deadline"],
+        invited=tuple(Organisation.model_validate(supplier) for supplier in row["invited"]),
+    )
+
+
+class ConsultationRepository:
+    """Row-level security scopes every query to the unit of work's tenant."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def next_reference(self, *, tenant: str, year: int) -> str:
+        """The tenant's next consultation reference of `year` (2026-0001, 2026-0002, ...); the
+        sequence row stays locked until the transaction ends, and a rollback gives the number back."""
+        sequence = await next_in_year(self.conn, name=REFERENCE_SEQUENCE, tenant=tenant, year=year)
+        return consultation_reference(year, sequence)
+
+    async def add(self, consultation: Consultation) -> None:
+        await self.conn.execute(
+            """INSERT INTO consultations (id, tenant, need_id, reference, status, purchase, invited, published_at, bid_deadline)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+            consultation.id,
+            consultation.tenant,
+            consultation.need_id,
+            consultation.reference,
+            str(consultation.status),
+            consultation.purchase.model_dump(mode="json"),
+            [supplier.model_dump(mode="json") for supplier in consultation.invited],
+            consultation.published_at,
+            consultation.bid_deadline,
+        )
+
+    async def get(self, consultation_id: uuid.UUID, *, for_update: bool = False) -> Consultation | None:
+        """`for_update`: lock the row until the transaction ends (a decision on it is coming)."""
+        lock = " FOR UPDATE" if for_update else ""
+        row = await self.conn.fetchrow(f"SELECT {_COLUMNS} FROM consultations WHERE id = $1{lock}", consultation_id)
+        return None if row is None else _consultation(row)
+
+    async def latest(self, *, need_id: uuid.UUID | None = None, limit: int = 100) -> list[Consultation]:
+        """The latest published first; only those opened from `need_id` when it is given."""
+        rows = await self.conn.fetch(
+            f"""SELECT {_COLUMNS} FROM consultations WHERE ($1::uuid IS NULL OR need_id = $1)
+                ORDER BY published_at DESC LIMIT $2""",
+            need_id,
+            limit,
+        )
+        return [_consultation(row) for row in rows]
+
+    async def set_status(self, consultation_id: uuid.UUID, status: ConsultationStatus) -> None:
+        await self.conn.execute("UPDATE consultations SET status = $2 WHERE id = $1", consultation_id, str(status))

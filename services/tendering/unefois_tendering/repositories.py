@@ -1,0 +1,20 @@
+"""The repositories a unit of work gives the use cases (`uow.repos`), on its one connection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from unefois_tendering.awards.repository import AwardRepository
+from unefois_tendering.consultations.repository import ConsultationRepository
+
+
+@dataclass
+class Repositories:
+    consultations: ConsultationRepository
+    awards: AwardRepository
+
+    @classmethod
+    def on(cls, conn: asyncpg.Connection) -> Repositories:
+        return cls(consultations=ConsultationRepository(conn), awards=AwardRepository(conn))
