@@ -1,18 +1,20 @@
 """ASGI entry point: `uvicorn unefois_contracts.main:app`."""
 
 from unefois_events import topics
-from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
 from unefois_events.catalogue import ContractNotified
-from unefois_contracts.api import router
-from unefois_contracts.web import router as web_router
-from unefois_contracts.handlers import HANDLERS
+from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
+from unefois_contracts.contracts import api as contracts_api
+from unefois_contracts.contracts import handlers as contracts_handlers
+from unefois_contracts.contracts import web as contracts_web
+from unefois_contracts.repositories import Repositories
 
 definition = ServiceDefinition(
     name="contracts",
     package="unefois_contracts",
     title="Marchés",
-    routers=[router, web_router],
-    consumers=[ConsumerSpec("contracts", (topics.AWARD,), HANDLERS, "Attributions -> marchés à notifier")],
+    routers=[contracts_api.router, contracts_web.router],
+    consumers=[ConsumerSpec("contracts", (topics.AWARD,), contracts_handlers.handlers, "Attributions -> marchés à notifier")],
     produces=[ContractNotified],
+    repositories=Repositories.on,
 )
 app = create_service(definition)
