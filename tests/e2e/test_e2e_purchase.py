@@ -8,7 +8,7 @@ import secrets
 import pytest
 
 from unefois_deploy.demo import SUPPLIERS, VILLAGE, need_facts, run_purchase, wait_for
-from unefois_opendata.decp import validate_decp_document
+from unefois_opendata.records.decp import validate_decp_document
 
 pytestmark = pytest.mark.integration
 

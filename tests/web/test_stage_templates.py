@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import uuid
 
 import pytest
 from fastapi import FastAPI, Request
@@ -141,19 +142,23 @@ def test_buyer_home_without_rows_points_to_the_stage_before(stage):
 # ---------------------------------------------------------------- opendata
 
 
-def _decp_row(number: str, buyer_name: str | None = "Région Démo-Alpes") -> dict:
-    return {
-        "buyer_siret": REGION, "buyer_name": buyer_name, "notified_on": None,
-        "record": {"id": number, "objet": "Travaux <école>", "montant": 98765.43,
-                   "titulaires": [{"titulaire": {"typeIdentifiant": "SIRET", "id": "80000004400019"}}]},
-    }
+def _decp_row(number: str, buyer_name: str | None = "Région Démo-Alpes"):
+    from unefois_opendata.records.decp import PublicationDuty
+    from unefois_opendata.records.domain import DecpRecord
+
+    return DecpRecord(
+        contract_id=uuid.uuid4(), buyer_siret=REGION, buyer_name=buyer_name, contract_number=number,
+        publication_duty=PublicationDuty.MANDATORY, notified_on=None, published_on=None,
+        record={"id": number, "objet": "Travaux <école>", "montant": 98765.43,
+                "titulaires": [{"titulaire": {"typeIdentifiant": "SIRET", "id": "80000004400019"}}]},
+    )
 
 
 def opendata_home(rows, url: str = "/", total: int | None = None):
-    from unefois_opendata import web
+    from unefois_opendata.records import views, web
 
     def context(request):
-        return {"title": "Accueil", "columns": web.COLUMNS, "rows": [web.record_row(row) for row in rows],
+        return {"title": "Accueil", "columns": views.COLUMNS, "rows": [views.record_row(row) for row in rows],
                 "sort": Sort.from_request(request, web.SORT_COLUMNS, default=web.DEFAULT_SORT),
                 "page": Page.from_request(request, total=len(rows) if total is None else total, size=web.PAGE_SIZE)}
 
@@ -188,17 +193,17 @@ def test_opendata_home_without_records_says_when_they_come():
 
 
 def _buyer_page(rows, name: str | None) -> str:
-    from unefois_opendata import web
+    from unefois_opendata.records import domain, views, web
 
     def context(request):
-        label = web.buyer_label(REGION, name)
+        label = domain.buyer_label(REGION, name)
         return {"title": label, "breadcrumbs": [(label, None)], "buyer_brand": buyer_brand(REGION, name),
                 "siret": REGION, "buyer_name": label, "contracts": len(rows), "amount": "98 765,43 €",
-                "columns": web.BUYER_COLUMNS, "rows": [web.record_row(row, with_buyer=False) for row in rows],
+                "columns": views.BUYER_COLUMNS, "rows": [views.record_row(row, with_buyer=False) for row in rows],
                 "sort": Sort.from_request(request, web.SORT_COLUMNS, default=web.DEFAULT_SORT),
                 "page": Page.from_request(request, total=len(rows), size=web.PAGE_SIZE)}
 
-    return page("opendata", None, context, template="buyer.html", url=f"/acheteurs/{REGION}")
+    return page("opendata", None, context, template="records/buyer.html", url=f"/acheteurs/{REGION}")
 
 
 def test_buyer_page_shows_the_buyer_name_logo_and_contracts():

@@ -29,7 +29,7 @@ from unefois_events.values import (
     SocialConsideration,
 )
 
-from unefois_opendata.decp import (
+from unefois_opendata.records.decp import (
     DecpRecordError,
     DuplicateContractIdError,
     PublicationDuty,
@@ -48,7 +48,7 @@ from unefois_opendata.decp import (
     validate_decp_document,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 OFFICIAL_EXAMPLE = FIXTURES / "marches_avec_modifications.json"
 PINNED_SCHEMA_SHA256 = "3210e4cbe965be416f4ba3d8ab3983c64be48a800dc8d594b730341f3de8765a"
 

@@ -1,0 +1,1 @@
+"""Invoices seen per contract (InvoiceReceived), kept for the spending dashboards to come."""
