@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import httpx
 
 from unefois_deploy.summary import DemoPurchase
-from unefois_kernel.clock import SystemClock
 
 REGION = {"siret": "20000001600010", "name": "Région Démo-Alpes"}
 DEPARTEMENT = {"siret": "22000002000010", "name": "Département du Val-Démo"}
@@ -148,7 +147,7 @@ async def run_purchase(
     )
     response = await client.post(
         f"{urls['contracts']}/api/contracts/{contract['id']}/notify",
-        json={"notified_on": SystemClock().today().isoformat()},  # the Paris date, as the law counts it
+        json={},  # notified today: the Paris date of the contracts service's own clock
         headers=actors.buyer,
     )
     response.raise_for_status()

@@ -15,16 +15,20 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 
+from unefois_deploy.config import TEST_CLOCK_START
 from unefois_deploy.demo import REGION, SUPPLIERS, need_facts, run_purchase
+from unefois_kernel.clock import paris_date
 from unefois_kernel.stages import STAGE_NAMES as STAGES
 
 pytestmark = pytest.mark.integration
 
 OWNER_SUPPLIER = SUPPLIERS[0]
+
+# The day the test profile's services start on (their clocks: unefois_deploy.config).
+PLATFORM_TODAY = paris_date(TEST_CLOCK_START)
 
 
 @dataclass(frozen=True)
@@ -61,10 +65,10 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
             "winners": [OWNER_SUPPLIER], "amount": "900.00", "price_form": "Forfaitaire",
             "price_types": ["Définitif ferme"], "offers_received": 1,
         },
-        "/api/contracts/{contract_id}/notify": {"notified_on": date.today().isoformat()},
+        "/api/contracts/{contract_id}/notify": {},  # notified on the contracts service's today
         "/api/commitments/{commitment_id}/invoices": {
             "invoice_number": f"M-{secrets.token_hex(4)}", "supplier": supplier, "amount_excl_vat": "1.00",
-            "vat_amount": "0.20", "issued_on": date.today().isoformat(),
+            "vat_amount": "0.20", "issued_on": PLATFORM_TODAY.isoformat(),
         },
         "/auth/logout": {},
         "/api/needs/{need_id}/research/notes": {"notes": "Sourcing : trois entreprises consultées."},

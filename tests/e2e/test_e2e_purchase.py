@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from datetime import date, datetime, timedelta
 
 import pytest
 
+from unefois_deploy.config import TEST_CLOCK_START
 from unefois_deploy.demo import SUPPLIERS, VILLAGE, need_facts, run_purchase, wait_for
+from unefois_kernel.clock import paris_date
 from unefois_opendata.records.decp import validate_decp_document
 
 pytestmark = pytest.mark.integration
+
+# The services of the test profile start their clocks on this day (unefois_deploy.config), so
+# the dates below are the same whatever day the suite runs.
+PLATFORM_TODAY = paris_date(TEST_CLOCK_START)
 
 
 async def test_a_purchase_flows_from_need_to_open_data_in_one_trace(urls, client, otlp_sink, actors):
@@ -31,6 +38,15 @@ async def test_a_purchase_flows_from_need_to_open_data_in_one_trace(urls, client
         assert stage_purchase["buyer"] == VILLAGE
     assert contract["status"] == "notified"
 
+    # Dates the law counts, on the platform's calendar: published, awarded and notified on the
+    # day the services' clocks say, the answer period 35 days from publication (art. R2161-2),
+    # the contract numbered in that year.
+    published_at = datetime.fromisoformat(consultation["published_at"])
+    assert paris_date(published_at) == PLATFORM_TODAY
+    assert datetime.fromisoformat(consultation["bid_deadline"]) - published_at == timedelta(days=35)
+    assert date.fromisoformat(contract["notified_on"]) == PLATFORM_TODAY
+    assert ids.contract_number.startswith(str(PLATFORM_TODAY.year))
+
     commitment = (await client.get(f"{urls['invoicing']}/api/commitments/{ids.commitment_id}", headers=who.buyer)).json()
     assert commitment["ceiling"] == "79990.00"
     assert commitment["contract_number"] == ids.contract_number
@@ -46,6 +62,8 @@ async def test_a_purchase_flows_from_need_to_open_data_in_one_trace(urls, client
     assert record["acheteur"] == {"id": VILLAGE["siret"]}
     assert record["objet"] == facts["object"]
     assert record["montant"] == 79990
+    assert record["dateNotification"] == PLATFORM_TODAY.isoformat()
+    assert record["datePublicationDonnees"] == PLATFORM_TODAY.isoformat()
     assert record["titulaires"] == [{"titulaire": {"typeIdentifiant": "SIRET", "id": SUPPLIERS[0]["siret"]}}]
 
     # One trace across the five services, through every Kafka hop.

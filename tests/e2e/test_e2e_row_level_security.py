@@ -65,8 +65,8 @@ async def test_a_tenant_cannot_write_a_row_for_another(platform, service_dsn):
     ("stage", "tables"),
     [
         ("sourcing", ["needs"]),
-        ("tendering", ["consultations", "awards", "reference_counters"]),
-        ("contracts", ["contracts", "contract_counters"]),
+        ("tendering", ["consultations", "awards", "yearly_sequences"]),
+        ("contracts", ["contracts", "yearly_sequences"]),
         ("invoicing", ["commitments", "invoices"]),
     ],
 )

@@ -68,12 +68,16 @@ def source_files(package: Package) -> set[str]:
 
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
-    """package label -> the names in its wheel; the seven wheels from one pip run."""
+    """package label -> the names in its wheel; every wheel from one pip run."""
     base = tmp_path_factory.mktemp("wheels")
     copies = []
     for package in PACKAGES:
+        # Its pyproject.toml and its import package only: shared/ also holds the folders of
+        # the events and rules packages, which are wheels of their own.
         copy = base / "src" / package.label
-        shutil.copytree(package.source, copy, ignore=_IGNORED)
+        copy.mkdir(parents=True)
+        shutil.copy2(package.source / "pyproject.toml", copy / "pyproject.toml")
+        shutil.copytree(package.source / package.name, copy / package.name, ignore=_IGNORED)
         copies.append(copy)
     out = base / "out"
     result = subprocess.run(
