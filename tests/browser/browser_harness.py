@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
+import pkgutil
 import re
 import time
 import uuid
@@ -177,7 +178,8 @@ class Route:
 
 
 def stage_routes(stage: str) -> list[Route]:
-    """The stage's page routes: GET routes of unefois_<stage>.web's router answering HTML,
+    """The stage's page routes: GET routes of its pages' routers (every `web` module of the
+    package: unefois_<stage>.web and the areas' <area>/web.py) answering HTML,
     except htmx fragments (their summary says "fragment"), plus the kernel's footer pages and
     /docs. Routes without parameters first, so /besoins/nouveau wins over /besoins/{need_id}."""
     from fastapi.responses import HTMLResponse
@@ -185,9 +187,12 @@ def stage_routes(stage: str) -> list[Route]:
 
     from unefois_kernel.web import docs, pages
 
-    web = importlib.import_module(f"{stage_named(stage).package}.web")
+    package = importlib.import_module(stage_named(stage).package)
+    page_routers = [importlib.import_module(module.name).router
+                    for module in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
+                    if module.name.rsplit(".", 1)[-1] == "web"]
     routes = []
-    for route in [*web.router.routes, *pages.router.routes, *docs.router.routes]:
+    for route in [*(r for router in page_routers for r in router.routes), *pages.router.routes, *docs.router.routes]:
         if not isinstance(route, APIRoute) or "GET" not in route.methods:
             continue
         if route.path != docs.DOCS_PATH and not issubclass(route.response_class, HTMLResponse):
