@@ -19,23 +19,24 @@ from starlette.datastructures import FormData
 
 from unefois_kernel.auth.access import public
 from unefois_kernel.auth.principal import OrgKind, Principal, Role
-from unefois_events.catalogue import PurchaseFacts
+from unefois_events.catalogue import Organisation, PurchaseFacts
 from unefois_events.values import PurchaseNature
 from unefois_kernel.problems import InvalidFields, install_problem_handlers
 from unefois_kernel.web import install_web, render
 from unefois_kernel.web.listing import Page, Sort
-from unefois_sourcing import reference
-from unefois_sourcing.needs_service import NeedDraft
-from unefois_sourcing.research.api import QuoteView, ResearchView
 from unefois_rules import BuyerKind, decide
-from unefois_sourcing.web import (
-    DEFAULT_SORT, LIST_COLUMNS, LIST_PAGE_SIZE, SORT_COLUMNS, need_context, needs_queries, status_badge,
+from unefois_sourcing import reference
+from unefois_sourcing.needs.domain import Need, NeedOrder, NeedStatus
+from unefois_sourcing.needs.form import (
+    EMPTY, FIELD_LABELS, choices, domain_errors, field_of, form_payload, in_form_order, money_text, validation_errors,
 )
-from unefois_sourcing.web_form import (
-    BAND_LABELS, EMPTY, FIELD_LABELS, _choices, domain_errors, field_of, form_payload, in_form_order, money_text,
-    validation_errors,
+from unefois_sourcing.needs.repository import ORDER_BY, needs_queries
+from unefois_sourcing.needs.views import (
+    BAND_LABELS, DEFAULT_SORT, LIST_COLUMNS, SORT_KEYS, NeedDraft, need_context, status_badge,
 )
-from unefois_sourcing.web_suppliers import COLUMNS as SUPPLIER_COLUMNS
+from unefois_sourcing.needs.web import LIST_PAGE_SIZE
+from unefois_sourcing.research.domain import Quote, Research
+from unefois_sourcing.suppliers.web import COLUMNS as SUPPLIER_COLUMNS
 
 VALID = {
     "object": "Nettoyage des locaux de la mairie", "nature": "services", "main_cpv": "90910000",
@@ -119,8 +120,8 @@ def test_reference_errors_land_on_the_form_fields():
 
 
 def _form_html(values: dict, errors: dict) -> str:
-    return _page("need_form.html", {"title": "Nouveau besoin", "values": values, "errors": errors, "labels": FIELD_LABELS,
-                                    "clauses": [], **_choices(), "main_cpv_label": None,
+    return _page("needs/form.html", {"title": "Nouveau besoin", "values": values, "errors": errors, "labels": FIELD_LABELS,
+                                     "clauses": [], **choices(), "main_cpv_label": None,
                                     "breadcrumbs": [("Liste des besoins", "/besoins"), ("Nouveau besoin", None)]})
 
 
@@ -189,8 +190,8 @@ def test_required_fields_are_marked_and_the_form_has_its_breadcrumbs():
 
 def test_recommendation_fragment_renders_the_decision():
     decision = decide(PurchaseNature.SERVICES, BuyerKind.LOCAL, Decimal("38000.00"), date(2026, 11, 28)).to_dict()
-    html = _page("fragments/recommendation.html", {"decision": decision, "problem": None, "band_labels": BAND_LABELS,
-                                                    "publicity_labels": {}, "none_publicity": "none"})
+    html = _page("needs/fragments/recommendation.html", {"decision": decision, "problem": None, "band_labels": BAND_LABELS,
+                                                          "publicity_labels": {}, "none_publicity": "none"})
     assert BAND_LABELS[decision["band"]] in html
     assert decision["recommended_procedure"].replace("'", "&#39;") in html
     assert "DECP" in html
@@ -198,16 +199,12 @@ def test_recommendation_fragment_renders_the_decision():
 
 def test_cpv_suggestions_are_buttons_picking_the_code():
     entries = reference.search_cpv("nettoyage", limit=3)
-    html = _page("fragments/cpv_suggestions.html", {"entries": entries, "q": "nettoyage"})
+    html = _page("needs/fragments/cpv_suggestions.html", {"entries": entries, "q": "nettoyage"})
     assert html.count('hx-target="#main_cpv-field"') == len(entries) > 0
     assert 'type="button"' in html
 
 
 def test_description_and_desired_start_date_reach_the_need():
-    from starlette.datastructures import FormData
-
-    from unefois_sourcing.web_form import form_payload
-
     form = FormData([("object", "Cantine"), ("description", "Repas de 120 élèves"), ("desired_start_date", "2027-01-04"),
                      ("nature", "services")])
     _, payload, _ = form_payload(form)
@@ -218,22 +215,31 @@ def test_description_and_desired_start_date_reach_the_need():
 # ---------------------------------------------------------------- the needs list: sort, pages
 
 
+def _queries(sort: Sort) -> tuple[str, str]:
+    """What the needs list page asks the repository for, given the order read from the URL."""
+    return needs_queries(NeedOrder(sort.key), sort.ascending)
+
+
 def test_needs_list_orders_only_by_the_mapping_never_by_the_request_text():
-    for key, column in SORT_COLUMNS.items():
-        for raw, direction in ((key, "ASC"), (f"-{key}", "DESC")):
-            _count, rows = needs_queries(Sort.from_request(_request(f"tri={raw}"), SORT_COLUMNS, default=DEFAULT_SORT))
+    assert set(SORT_KEYS) == {order.value for order in NeedOrder} == {key for _, key in
+                                                                        (c for c in LIST_COLUMNS if isinstance(c, tuple))}
+    for order, column in ORDER_BY.items():
+        for raw, direction in ((order.value, "ASC"), (f"-{order.value}", "DESC")):
+            _count, rows = _queries(Sort.from_request(_request(f"tri={raw}"), SORT_KEYS, default=DEFAULT_SORT))
             assert f"ORDER BY {column} {direction} NULLS LAST, created_at DESC, id LIMIT $5 OFFSET $6" in rows
+    assert ORDER_BY[NeedOrder.STATUS] == ("CASE status WHEN 'draft' THEN 0 WHEN 'submitted' THEN 1 "
+                                          "WHEN 'approved' THEN 2 ELSE 3 END")
     for hostile in ("created_at;DROP TABLE needs", "-facts", "id", "--date", "date desc", ""):
-        sort = Sort.from_request(_request(f"tri={hostile}"), SORT_COLUMNS, default=DEFAULT_SORT)
-        _count, rows = needs_queries(sort)
+        sort = Sort.from_request(_request(f"tri={hostile}"), SORT_KEYS, default=DEFAULT_SORT)
+        _count, rows = _queries(sort)
         assert (sort.key, sort.ascending) == ("date", False), hostile
         assert "ORDER BY created_at DESC NULLS LAST" in rows and "DROP" not in rows
-    count, rows = needs_queries(Sort.from_request(_request(), SORT_COLUMNS, default=DEFAULT_SORT))
+    count, rows = _queries(Sort.from_request(_request(), SORT_KEYS, default=DEFAULT_SORT))
     assert "ORDER BY" not in count and count.count("$") == rows.count("$") - 2  # same filters, then limit/offset
 
 
 def _list_context(request, total: int, filtered: bool = False) -> dict:
-    sort = Sort.from_request(request, SORT_COLUMNS, default=DEFAULT_SORT)
+    sort = Sort.from_request(request, SORT_KEYS, default=DEFAULT_SORT)
     page = Page.from_request(request, total=total, size=LIST_PAGE_SIZE)
     shown = range(page.offset, min(page.offset + page.size, total))
     rows = [[{"text": f"Besoin {n:02d}", "url": f"/besoins/{uuid.UUID(int=n)}"}, "90910000", f"{n} 000,00 €",
@@ -247,7 +253,7 @@ def _list_context(request, total: int, filtered: bool = False) -> dict:
 
 
 def test_needs_list_sortable_headers_and_pages_keep_the_filters():
-    html = _page("needs_list.html", lambda request: _list_context(request, 30, filtered=True),
+    html = _page("needs/list.html", lambda request: _list_context(request, 30, filtered=True),
                  url="/besoins?q=nettoyage&statut=draft&tri=valeur&page=2", principal=BUYER)
     assert len(re.findall(r"<tr>\s*<td>", html)) == 5  # 30 needs, 25 a page: page 2 holds 5
     assert "Besoins de Commune de Démoville (filtrés) : 30" in html
@@ -270,14 +276,14 @@ def test_needs_list_sortable_headers_and_pages_keep_the_filters():
 
 
 def test_needs_list_one_page_and_empty_states():
-    html = _page("needs_list.html", lambda request: _list_context(request, 3), url="/besoins", principal=BUYER)
+    html = _page("needs/list.html", lambda request: _list_context(request, 3), url="/besoins", principal=BUYER)
     assert 'aria-label="Pages de la liste des besoins"' not in html  # one page: no pagination
     assert 'name="tri"' not in html  # the default order is not carried
     assert re.search(r'<th scope="col" aria-sort="descending"[^>]*>\s*<a[^>]*href="/besoins\?tri=date">Créé le', html)
-    empty = _page("needs_list.html", lambda request: _list_context(request, 0), url="/besoins", principal=BUYER)
+    empty = _page("needs/list.html", lambda request: _list_context(request, 0), url="/besoins", principal=BUYER)
     assert 'id="besoins"' not in empty and "aucun besoin" in empty
     assert '<a class="btn btn-primary" href="/besoins/nouveau">Créer un besoin</a>' in empty
-    filtered = _page("needs_list.html", lambda request: _list_context(request, 0, filtered=True), url="/besoins?q=x",
+    filtered = _page("needs/list.html", lambda request: _list_context(request, 0, filtered=True), url="/besoins?q=x",
                      principal=BUYER)
     assert "Aucun besoin ne correspond à ces filtres." in filtered and "Effacer les filtres" in filtered
 
@@ -285,7 +291,7 @@ def test_needs_list_one_page_and_empty_states():
 # ---------------------------------------------------------------- the need page
 
 
-def _need(status: str, **row) -> tuple[dict, PurchaseFacts]:
+def _need(status: str, **stamps) -> Need:
     from unefois_deploy.demo import need_facts
 
     need_id = uuid.uuid4()
@@ -297,20 +303,19 @@ def _need(status: str, **row) -> tuple[dict, PurchaseFacts]:
         "lots": [{"number": 1, "title": "Stades du nord", "estimated_value": "18000.00"},
                  {"number": 2, "title": "Stades du sud", "estimated_value": "12000.00"}],
     })
-    created = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
-    return {"id": need_id, "status": status, "facts": facts.model_dump(mode="json"), "created_at": created,
-            "submitted_at": None, "approved_at": None, "approved_by": None, "return_comment": None, **row}, facts
+    return Need(id=need_id, tenant=BUYER.org_siret, status=NeedStatus(status), facts=facts,
+                created_at=datetime(2026, 11, 28, 9, 30, tzinfo=UTC), **stamps)
 
 
-def _need_html(status: str, principal: Principal, query: str = "", **row) -> str:
-    need, facts = _need(status, **row)
-    research = ResearchView(notes="Trois entreprises consultées.", quotes=[
-        QuoteView(id=uuid.uuid4(), supplier={"siret": "12345678200010", "name": "Espaces Verts SCOP"},
-                  amount=Decimal("28000.00"), received_on=date(2026, 11, 20), chosen=True, choice_reason="Mieux-disant"),
-    ], shortlist=[], comparison="")
-    decision = decide(facts.nature, BuyerKind.LOCAL, facts.estimated_value, date(2026, 11, 28)).to_dict()
-    return _page("need.html", lambda request: need_context(request, principal, need, facts, research, [], decision),
-                 url=f"/besoins/{need['id']}{query}", principal=principal)
+def _need_html(status: str, principal: Principal, query: str = "", **stamps) -> str:
+    need = _need(status, **stamps)
+    research = Research(need.id, notes="Trois entreprises consultées.", quotes=(
+        Quote(id=uuid.uuid4(), supplier=Organisation(siret="12345678200010", name="Espaces Verts SCOP"),
+              amount=Decimal("28000.00"), received_on=date(2026, 11, 20), chosen=True, choice_reason="Mieux-disant"),
+    ))
+    decision = decide(need.facts.nature, BuyerKind.LOCAL, need.facts.estimated_value, date(2026, 11, 28)).to_dict()
+    return _page("needs/need.html", lambda request: need_context(request, principal, need, research, [], decision),
+                 url=f"/besoins/{need.id}{query}", principal=principal)
 
 
 def test_need_page_shows_its_steps_facts_and_breadcrumbs():
@@ -346,21 +351,21 @@ def test_need_page_for_each_status():
     assert re.search(r'aria-current="step">\s*<span class="visually-hidden">En cours : </span>Approuvé', approved)
     assert '<a href="http://consultations.test/">voir les consultations</a>' in approved
     assert "01/12/2026 par Dominique Valide" in approved and "Renvoyer" not in approved and "Soumettre</button>" not in approved
-    refused = _page("need.html", lambda request: {**need_context(request, BUYER, *_need_parts("draft"), error="Refusé : lots."),
+    refused = _page("needs/need.html", lambda request: {**need_context(request, BUYER, *_need_parts("draft"), error="Refusé : lots."),
                                                   "title": "x"}, url="/besoins/x", principal=BUYER)
     assert '<div class="alert unefois-alert alert-danger" role="alert">' in refused and "Refusé : lots." in refused
 
 
 def _need_parts(status: str):
-    need, facts = _need(status)
-    return need, facts, ResearchView(notes="", quotes=[], shortlist=[], comparison=""), ["Fractionnement possible."], None
+    need = _need(status)
+    return need, Research(need.id), ["Fractionnement possible."], None
 
 
 # ---------------------------------------------------------------- the supplier directory
 
 
 def _suppliers_context(values: dict, errors: dict, rows: list, **more) -> dict:
-    from unefois_sourcing.web_suppliers import FIELD_LABELS as SUPPLIER_LABELS
+    from unefois_sourcing.suppliers.web import FIELD_LABELS as SUPPLIER_LABELS
 
     return {"title": "Annuaire des fournisseurs", "breadcrumbs": [("Annuaire des fournisseurs", None)],
             "values": {"q": "", "siret": "", "cpv": "", "commune": "", **values}, "errors": errors,
@@ -370,14 +375,14 @@ def _suppliers_context(values: dict, errors: dict, rows: list, **more) -> dict:
 
 def test_supplier_directory_names_the_wrong_fields_and_lists_the_results():
     errors = {"siret": "SIRET invalide : 14 chiffres attendus.", "commune": "Code commune INSEE inconnu du COG 2026."}
-    html = _page("suppliers.html", _suppliers_context({"siret": "12345678901234", "commune": "99999"}, errors, []))
+    html = _page("suppliers/directory.html", _suppliers_context({"siret": "12345678901234", "commune": "99999"}, errors, []))
     for field, message in errors.items():
         assert re.search(rf'id="{field}-messages"[^>]*>\s*<p class="invalid-feedback[^"]*"[^>]*>{re.escape(message)}', html)
         assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', html)
         assert f'<a href="#{field}">' in html
     assert "La recherche n’est pas lancée\u00a0: 2 critères à corriger" in html and 'id="fournisseurs"' not in html
     rows = [["Espaces Verts SCOP", "12345678200010", "1 rue des Prés 01000 Bourg", "PME", "77310000"]] * 25
-    listed = _page("suppliers.html", _suppliers_context({"q": "espaces"}, {}, rows, page_number=2, first=26,
+    listed = _page("suppliers/directory.html", _suppliers_context({"q": "espaces"}, {}, rows, page_number=2, first=26,
                                                         previous_url="/fournisseurs?q=espaces&page=1",
                                                         next_url="/fournisseurs?q=espaces&page=3"))
     assert '<caption>Établissements 26 à 50</caption>' in listed and listed.count("Espaces Verts SCOP</td>") == 25
@@ -385,5 +390,5 @@ def test_supplier_directory_names_the_wrong_fields_and_lists_the_results():
     # Scrolling sideways on a narrow screen, the table can take the keyboard focus (it holds no link).
     assert '<div class="table-responsive unefois-table position-relative" id="fournisseurs-table" tabindex="0"' \
            ' role="region" aria-label="Établissements 26 à 50">' in listed
-    none = _page("suppliers.html", _suppliers_context({"q": "zzzz"}, {}, []))
+    none = _page("suppliers/directory.html", _suppliers_context({"q": "zzzz"}, {}, []))
     assert "Aucun établissement ne correspond à cette recherche." in none

@@ -1,18 +1,24 @@
-"""ASGI entry point: `uvicorn unefois_sourcing.main:app`."""
+"""ASGI entry point: `uvicorn unefois_sourcing.main:app` (composition only).
 
-from unefois_kernel.app import ServiceDefinition, create_service
+Areas: needs/ (the need, its form, list, page and approval), research/ (market research of a
+need), clauses/ (the clause library), suppliers/ (the SIRENE directory); reference/ holds the
+CPV and COG lists the need is checked against."""
+
 from unefois_events.catalogue import NeedApproved
-from unefois_sourcing.api import router
-from unefois_sourcing.clauses.api import router as clauses_router
-from unefois_sourcing.research.api import router as research_router
-from unefois_sourcing.suppliers.api import router as suppliers_router
-from unefois_sourcing.web import router as web_router
+from unefois_kernel.app import ServiceDefinition, create_service
+from unefois_sourcing import web
+from unefois_sourcing.clauses.api import router as clauses_api
+from unefois_sourcing.needs.api import router as needs_api
+from unefois_sourcing.repositories import Repositories
+from unefois_sourcing.research.api import router as research_api
+from unefois_sourcing.suppliers.api import router as suppliers_api
 
 definition = ServiceDefinition(
     name="sourcing",
     package="unefois_sourcing",
     title="Sourcing (besoins)",
-    routers=[router, clauses_router, research_router, suppliers_router, web_router],
+    routers=[needs_api, clauses_api, research_api, suppliers_api, web.router],
     produces=[NeedApproved],
+    repositories=Repositories.on,
 )
 app = create_service(definition)

@@ -2,51 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field, model_validator
 
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal
-from unefois_kernel.tenancy import scoped_for
+from unefois_sourcing.clauses import service
+from unefois_sourcing.clauses.domain import ClauseKind
+from unefois_sourcing.clauses.views import ClauseDraft, ClauseView
 
 router = APIRouter(prefix="/api/clauses", tags=["clauses"])
-
-_BY_KIND = {
-    "social": {"Clause sociale", "Critère social", "Marché réservé"},
-    "environmental": {"Clause environnementale", "Critère environnemental"},
-}
-
-
-class ClauseView(BaseModel):
-    id: uuid.UUID
-    kind: Literal["social", "environmental"]
-    consideration: str
-    title: str
-    body: str
-    shared: bool = Field(description="Vrai pour la bibliothèque commune de la plateforme")
-
-
-class ClauseDraft(BaseModel):
-    kind: Literal["social", "environmental"]
-    consideration: str
-    title: str = Field(min_length=3, max_length=200)
-    body: str = Field(min_length=10, max_length=5000)
-
-    @model_validator(mode="after")
-    def _consideration_matches_kind(self) -> "ClauseDraft":
-        if self.consideration not in _BY_KIND[self.kind]:
-            allowed = ", ".join(sorted(_BY_KIND[self.kind]))
-            raise ValueError(f"consideration: pour une clause {self.kind}, choisir parmi {allowed}")
-        return self
-
-
-def _view(row) -> ClauseView:
-    return ClauseView(id=row["id"], kind=row["kind"], consideration=row["consideration"], title=row["title"],
-                      body=row["body"], shared=row["tenant"] is None)
 
 
 @router.get("", response_model=list[ClauseView], summary="Bibliothèque de clauses sociales et environnementales")
@@ -55,18 +22,12 @@ async def list_clauses(
     kind: Literal["social", "environmental"] | None = Query(default=None),
     principal: Principal = allow(*BUYER_ROLES),
 ) -> list[ClauseView]:
-    async with scoped_for(runtime_of(request).pool, principal) as conn:
-        rows = await conn.fetch(
-            "SELECT * FROM clauses WHERE ($1::text IS NULL OR kind = $1) ORDER BY tenant NULLS FIRST, kind, title", kind
-        )
-    return [_view(row) for row in rows]
+    clauses = await service.library(runtime_of(request).uow(principal), kind=ClauseKind(kind) if kind else None)
+    return [ClauseView.of(clause) for clause in clauses]
 
 
 @router.post("", status_code=201, response_model=ClauseView, summary="Ajouter une clause à la bibliothèque de l'organisation")
 async def create_clause(body: ClauseDraft, request: Request, principal: Principal = allow(*BUYER_ROLES)) -> ClauseView:
-    async with scoped_for(runtime_of(request).pool, principal) as conn:
-        row = await conn.fetchrow(
-            "INSERT INTO clauses (id, tenant, kind, consideration, title, body) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
-            uuid.uuid4(), principal.tenant, body.kind, body.consideration, body.title, body.body,
-        )
-    return _view(row)
+    clause = await service.create(runtime_of(request).uow(principal), kind=body.kind, consideration=body.consideration,
+                                  title=body.title, body=body.body)
+    return ClauseView.of(clause)

@@ -1,37 +1,65 @@
-"""Market research rules (pure)."""
+"""Market research of a need (pure): notes, compared quotes, a shortlist of suppliers to invite.
+
+Below the no-competition threshold the buyer still "spends wisely, compares quotes and does
+not always pick the same supplier" (R2122-8): the choice of a quote is recorded with its
+reason. Quotes have no status of their own: one of them, at most, is the chosen one. The
+research follows its need: once the need is approved it is frozen.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
+from unefois_events.catalogue import Organisation
 from unefois_kernel.domain_errors import DomainError
+from unefois_sourcing.needs.domain import NeedStatus
 
-# Below the no-competition threshold the buyer still "spends wisely, compares quotes and
-# does not always pick the same supplier" (R2122-8): the choice is recorded with its reason.
 MINIMUM_REASON_LENGTH = 10
 
 
 @dataclass(frozen=True)
 class Quote:
-    supplier_siret: str
+    id: uuid.UUID
+    supplier: Organisation
     amount: Decimal
-    chosen: bool
+    received_on: date
+    chosen: bool = False
+    choice_reason: str | None = None
 
 
-def check_editable(status: str) -> None:
-    if status == "approved":
+@dataclass(frozen=True)
+class Research:
+    need_id: uuid.UUID
+    notes: str = ""
+    quotes: Sequence[Quote] = field(default_factory=tuple)  # the cheapest first
+    shortlist: Sequence[Organisation] = field(default_factory=tuple)  # by name
+
+    @property
+    def comparison(self) -> str:
+        return comparison_note(self.quotes)
+
+
+def check_editable(status: NeedStatus) -> None:
+    """The research of an approved need is what the approval saw: it changes no more (409)."""
+    if status is NeedStatus.APPROVED:
         raise DomainError("l'étude de marché d'un besoin approuvé ne se modifie plus", field="status", status=409)
 
 
-def check_choice(quotes: list[Quote], supplier_siret: str, reason: str) -> None:
-    if supplier_siret not in {q.supplier_siret for q in quotes}:
+def choose(quotes: Sequence[Quote], quote_id: uuid.UUID, reason: str) -> Quote:
+    """The quote retained among the need's, with the reason why (404 unknown quote, 422 no reason)."""
+    chosen = next((quote for quote in quotes if quote.id == quote_id), None)
+    if chosen is None:
         raise DomainError("ce devis n'existe pas pour ce besoin", field="quote_id", status=404)
     if len(reason.strip()) < MINIMUM_REASON_LENGTH:
         raise DomainError("expliquez pourquoi ce devis est retenu (au moins 10 caractères)", field="reason")
+    return chosen
 
 
-def comparison_note(quotes: list[Quote]) -> str:
+def comparison_note(quotes: Sequence[Quote]) -> str:
     """What the file says about the quotes compared, in French."""
     if not quotes:
         return "Aucun devis enregistré."

@@ -1,6 +1,8 @@
-"""Supplier directory: what a SIRENE establishment row becomes, and why a row is refused.
+"""Supplier directory: what a SIRENE establishment row becomes, why a row is refused, and what
+a search of the directory may ask.
 
-Pure code (no I/O): the import (import_sirene.py) streams a file through `RowParser`.
+Pure code (no I/O): the import (import_sirene.py) streams a file through `RowParser`; the
+directory's pages and API read `Establishment`s found by a `SupplierSearch`.
 
 Size category (PME / ETI / GE). The legal definition (loi 2008-776 art. 51, décret
 2008-1354) is about the *company* (unité légale, or even the group): headcount, turnover
@@ -29,6 +31,8 @@ from enum import StrEnum
 
 from stdnum.fr import siret as stdnum_siret
 
+from unefois_kernel.auth.principal import Role
+from unefois_sourcing import reference
 from unefois_sourcing.reference import normalise
 
 
@@ -257,3 +261,58 @@ class RowParser:
             active=get(row, "etatAdministratifEtablissement") != "F",
             sirene_updated_at=_timestamp(get(row, "dateDernierTraitementEtablissement")),
         )
+
+
+# ---------------------------------------------------------------- reading the directory
+
+# Who reads the directory: the buyers, for their market research.
+READERS = frozenset({Role.BUYER, Role.BUYER_APPROVER})
+
+
+@dataclass(frozen=True)
+class Establishment:
+    """One establishment of the directory, as buyers read it."""
+
+    siret: str
+    siren: str
+    name: str
+    address_line: str | None
+    address_complement: str | None
+    postal_code: str | None
+    city: str | None
+    commune_code: str | None
+    country: str | None
+    size_category: str | None
+    size_basis: str | None
+    naf_code: str | None
+    head_office: bool
+    active: bool
+    cpv_interests: list[str]
+    source: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SupplierSearch:
+    """What a buyer looks for; every criterion given must hold."""
+
+    name: str | None = None  # each word occurs in the name (accents and case ignored)
+    siret: str | None = None
+    cpv: str | None = None  # a CPV code (with or without its check digit): interests in it or below it
+    commune: str | None = None  # INSEE commune code
+    include_closed: bool = False
+    limit: int = 20
+    offset: int = 0
+
+
+def criteria_errors(*, siret: str | None = None, cpv: str | None = None,
+                    commune: str | None = None) -> list[dict[str, str]]:
+    """Every search criterion that cannot match anything, as {field, reason}, in the form's order."""
+    errors = []
+    if siret and not is_valid_siret(siret):
+        errors.append({"field": "siret", "reason": "SIRET invalide : 14 chiffres attendus, clé de contrôle (Luhn) incorrecte"})
+    if cpv and reference.cpv_entry(cpv) is None:
+        errors.append({"field": "cpv", "reason": "code CPV inconnu de la nomenclature CPV 2008 (ou clé de contrôle erronée)"})
+    if commune and reference.commune(commune) is None:
+        errors.append({"field": "commune", "reason": "code commune INSEE inconnu du COG 2026"})
+    return errors

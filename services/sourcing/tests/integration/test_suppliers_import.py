@@ -11,10 +11,11 @@ import asyncpg
 import pytest
 
 from unefois_kernel import db, migrations
-from unefois_sourcing.suppliers import repository, synthetic
+from unefois_sourcing.suppliers import synthetic
 from unefois_sourcing.suppliers.import_sirene import import_file
+from unefois_sourcing.suppliers.repository import SuppliersRepository
 
-HEADER_FILE = Path(__file__).parent / "fixtures" / "sirene" / "stock_etablissement_header.csv"
+HEADER_FILE = Path(__file__).parents[1] / "fixtures" / "sirene" / "stock_etablissement_header.csv"
 HEADER = synthetic.read_header(HEADER_FILE)
 ROWS = 3_000
 BATCH = 400  # several COPY batches
@@ -176,13 +177,13 @@ async def test_name_search_with_and_without_trigrams(directory, tmp_path):
                                           for n, name in enumerate(names)))
     await import_file(directory, source, rejects_path=tmp_path / "r.csv")
     await directory.execute("UPDATE suppliers SET cpv_interests = '{45212000}' WHERE name LIKE 'Menuiserie%'")
-    trigram = await repository.has_trigram(directory)
+    trigram = await SuppliersRepository(directory).has_trigram()
     assert trigram  # the test cluster ships contrib and the owner may create trusted extensions
 
     for use_trigram in (True, False):
         async def names_for(**criteria):
-            rows = await repository.search(directory, trigram=use_trigram, **criteria)
-            return [r["name"] for r in rows]
+            rows = await SuppliersRepository(directory).search(trigram=use_trigram, **criteria)
+            return [r.name for r in rows]
 
         assert set(await names_for(name="société générale")) == {names[0], names[1]}
         assert set(await names_for(name="generale societe")) == {names[0], names[1]}
@@ -196,9 +197,30 @@ async def test_name_search_with_and_without_trigrams(directory, tmp_path):
         siret = synthetic.make_siret(20_000_002, 1 + 20_000_002 % 37)
         assert await names_for(siret=siret) == ["Menuiserie Lefèvre"]
     # Only trigrams forgive a typo.
-    assert [r["name"] for r in await repository.search(directory, name="plomberie du rhonne", trigram=True)] == [
+    assert [r.name for r in await SuppliersRepository(directory).search(name="plomberie du rhonne", trigram=True)] == [
         "Plomberie du Rhône"]
-    assert await repository.search(directory, name="plomberie du rhonne", trigram=False) == []
+    assert await SuppliersRepository(directory).search(name="plomberie du rhonne", trigram=False) == []
+    # Without saying, the repository asks the database whether it has pg_trgm (it has: typos forgiven).
+    assert [r.name for r in await SuppliersRepository(directory).search(name="plomberie du rhonne")] == [
+        "Plomberie du Rhône"]
+
+
+async def test_an_establishment_reads_back_whole(directory, tmp_path):
+    source = tmp_path / "StockEtablissement.csv"
+    maker = synthetic.RowMaker(HEADER, seed=11)
+    synthetic.write_file(source, HEADER, [maker.row(60_000_000, enseigne1Etablissement="Atelier Mécanique",
+                                                    etatAdministratifEtablissement="F")])
+    await import_file(directory, source, rejects_path=tmp_path / "r.csv")
+    siret = await directory.fetchval("SELECT siret FROM suppliers")
+    await directory.execute("UPDATE suppliers SET cpv_interests = '{45212000,50000000}' WHERE siret = $1", siret)
+    repository = SuppliersRepository(directory)
+    found = await repository.get(siret)
+    assert (found.siret, found.siren, found.name, found.active, found.cpv_interests, found.source) == (
+        siret, siret[:9], "Atelier Mécanique", False, ["45212000", "50000000"], "sirene")
+    assert found.updated_at is not None
+    assert await repository.get(synthetic.make_siret(1, 99)) is None
+    assert await repository.search(name="atelier mecanique") == []  # closed
+    assert await repository.search(name="atelier mecanique", include_closed=True) == [found]
 
 
 async def test_the_command_line(scratch_database, tmp_path):
@@ -243,7 +265,7 @@ async def test_without_pg_trgm_the_migration_falls_back_to_a_plain_index(scratch
     conn = await db.connect(dsn)
     try:
         await migrations.apply(conn, _suppliers_migration())
-        assert not await repository.has_trigram(conn)
+        assert not await SuppliersRepository(conn).has_trigram()
         indexes = {r["indexname"] for r in await conn.fetch("SELECT indexname FROM pg_indexes WHERE tablename = 'suppliers'")}
         assert "suppliers_search_name_prefix" in indexes and "suppliers_search_name_trgm" not in indexes
         source = tmp_path / "StockEtablissement.csv"
@@ -251,7 +273,8 @@ async def test_without_pg_trgm_the_migration_falls_back_to_a_plain_index(scratch
         synthetic.write_file(source, HEADER, [maker.row(50_000_000, enseigne1Etablissement="Électricité Générale",
                                                         etatAdministratifEtablissement="A")])
         await import_file(conn, source, rejects_path=tmp_path / "r.csv")
-        rows = await repository.search(conn, name="electricite gen", trigram=False)
-        assert [r["name"] for r in rows] == ["Électricité Générale"]
+        rows = await SuppliersRepository(conn).search(name="electricite gen")  # the database says: no pg_trgm
+        assert [r.name for r in rows] == ["Électricité Générale"]
+        assert await SuppliersRepository(conn).search(name="electricite generalle") == []
     finally:
         await conn.close()

@@ -1,8 +1,8 @@
 """Supplier directory page (/fournisseurs): search by name, SIRET, CPV, commune through the
-same repository as GET /api/suppliers (platform-wide SIRENE data, no tenant scope).
+same use case as GET /api/suppliers (platform-wide SIRENE data, no tenant scope).
 
 Results come 25 a page in the repository's order (by similarity of the name when pg_trgm is
-there, else by name). The repository counts nothing (a count over a million SIRENE rows for
+there, else by name). The directory counts nothing (a count over a million SIRENE rows for
 every page would cost more than the page), so the page asks for one row more than it shows
 to know whether a next page exists, and links to the previous and the next page only."""
 
@@ -15,12 +15,12 @@ from fastapi.responses import HTMLResponse
 
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow
-from unefois_kernel.auth.principal import Principal, Role
+from unefois_kernel.auth.principal import Principal
 from unefois_kernel.web import render
 from unefois_sourcing import reference
-from unefois_sourcing.suppliers import repository
-from unefois_sourcing.suppliers.api import _trigram
-from unefois_sourcing.suppliers.domain import is_valid_siret
+from unefois_sourcing.suppliers import service
+from unefois_sourcing.suppliers.domain import READERS, SupplierSearch, criteria_errors
+from unefois_sourcing.suppliers.views import directory_row
 
 router = APIRouter(tags=["interface"], include_in_schema=False)
 
@@ -37,15 +37,9 @@ def page_number(raw: str | None) -> int:
         return 1
 
 
-def supplier_row(row) -> list[str]:
-    address = " ".join(part for part in (row["address_line"], row["postal_code"], row["city"]) if part)
-    return [
-        row["name"] + ("" if row["active"] else " (fermé)"),
-        row["siret"],
-        address or "—",
-        row["size_category"] or "—",
-        ", ".join(row["cpv_interests"] or []) or "—",
-    ]
+def sentence(reason: str) -> str:
+    """A domain's reason ("code commune INSEE inconnu ...") as the page says it: a sentence."""
+    return reason[:1].upper() + reason[1:] + ("" if reason.endswith(".") else ".")
 
 
 @router.get("/fournisseurs", response_class=HTMLResponse, summary="Annuaire des fournisseurs")
@@ -55,34 +49,28 @@ async def suppliers_page(
     siret: str = Query(default="", max_length=20),
     cpv: str = Query(default="", max_length=12),
     commune: str = Query(default="", max_length=10),
-    principal: Principal = allow(Role.BUYER, Role.BUYER_APPROVER),
+    principal: Principal = allow(*READERS),
 ) -> HTMLResponse:
     values = {"q": q.strip(), "siret": siret.replace(" ", ""), "cpv": cpv.strip(), "commune": commune.strip().upper()}
-    errors: dict[str, str] = {}
-    if values["siret"] and not is_valid_siret(values["siret"]):
-        errors["siret"] = "SIRET invalide : 14 chiffres attendus, clé de contrôle (Luhn) incorrecte."
-    cpv_entry = reference.cpv_entry(values["cpv"]) if values["cpv"] else None
-    if values["cpv"] and cpv_entry is None:
-        errors["cpv"] = "Code CPV inconnu de la nomenclature CPV 2008 (ou clé de contrôle erronée)."
-    if values["commune"] and reference.commune(values["commune"]) is None:
-        errors["commune"] = "Code commune INSEE inconnu du COG 2026."
+    # Every criterion that can match nothing is named at once, next to its field.
+    errors = {error["field"]: sentence(error["reason"])
+              for error in criteria_errors(siret=values["siret"], cpv=values["cpv"], commune=values["commune"])}
     searched = any(values.values())
     number = page_number(request.query_params.get("page"))
     rows, more = [], False
     if searched and not errors:
-        async with runtime_of(request).pool.acquire() as conn:
-            found = await repository.search(
-                conn, name=values["q"] or None, siret=values["siret"] or None,
-                cpv=cpv_entry.code8 if cpv_entry else None, commune=values["commune"] or None,
-                trigram=await _trigram(request, conn), limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE,
-            )
-        rows, more = [supplier_row(row) for row in found[:PAGE_SIZE]], len(found) > PAGE_SIZE
-    criteria = {key: value for key, value in values.items() if value}
+        cpv_entry = reference.cpv_entry(values["cpv"]) if values["cpv"] else None
+        criteria = SupplierSearch(name=values["q"] or None, siret=values["siret"] or None,
+                                  cpv=cpv_entry.code8 if cpv_entry else None, commune=values["commune"] or None,
+                                  limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE)
+        found = await service.search(runtime_of(request).uow(principal), criteria)
+        rows, more = [directory_row(establishment) for establishment in found[:PAGE_SIZE]], len(found) > PAGE_SIZE
+    kept = {key: value for key, value in values.items() if value}
 
     def page_url(n: int) -> str:
-        return "/fournisseurs?" + urlencode({**criteria, "page": n})
+        return "/fournisseurs?" + urlencode({**kept, "page": n})
 
-    return render(request, "suppliers.html", {
+    return render(request, "suppliers/directory.html", {
         "title": "Annuaire des fournisseurs", "breadcrumbs": [("Annuaire des fournisseurs", None)],
         "values": values, "errors": errors, "labels": FIELD_LABELS, "searched": searched,
         "columns": COLUMNS, "rows": rows, "page_number": number, "first": (number - 1) * PAGE_SIZE + 1,

@@ -1,41 +1,22 @@
-"""The need form (/besoins/nouveau) and its htmx fragments: CPV suggestions, live procedure
-recommendation. The form builds the same NeedDraft as the JSON API and goes through
-needs_service.create: the same pydantic, reference-data and procedure checks, each refused
-field shown next to its control (HTTP 422, values kept)."""
+"""The need form (/besoins/nouveau) as data: the form's fields -> the NeedDraft the JSON API takes,
+and every refusal (pydantic's, the domain's) -> a French message next to its control.
+
+The pages (web.py) go through needs.service.create with the draft built here: the same
+pydantic, reference-data and procedure checks as the API, each refused field shown next to
+its control (HTTP 422, values kept)."""
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
-from unefois_kernel.app import runtime_of
-from unefois_kernel.auth.access import allow
-from unefois_kernel.auth.principal import BUYER_ROLES, Principal
-from unefois_events.values import Ccag, ExecutionMode, Procedure, PurchaseNature, PurchaseTechnique
+from unefois_events.values import Ccag, ExecutionMode, Procedure, PurchaseTechnique
 from unefois_kernel.domain_errors import DomainError, InvalidFields
-from unefois_kernel.tenancy import scoped_for
 from unefois_kernel.validation_messages import french_message
-from unefois_kernel.web import render
-from unefois_sourcing import needs_service, reference
-from unefois_sourcing.needs_service import NeedDraft
-from unefois_rules import decide
-from unefois_rules.engine import PUBLICITY_LABELS, Publicity
+from unefois_sourcing.needs.views import NATURE_LABELS, PLACE_TYPE_LABELS
 
-router = APIRouter(tags=["interface"], include_in_schema=False)
-
-NATURE_LABELS = {"works": "Travaux", "supplies": "Fournitures", "services": "Services"}
-PLACE_TYPE_LABELS = {"Code commune": "Commune (code INSEE)", "Code département": "Département",
-                     "Code région": "Région"}
-BAND_LABELS = {
-    "no_competition": "Sous le seuil de dispense de publicité et de mise en concurrence",
-    "adapted": "Procédure adaptée (MAPA)",
-    "formal": "Au-dessus des seuils européens : procédure formalisée",
-}
 LOT_ROWS = 3
 FIELDS = {
     "object", "description", "desired_start_date", "nature", "main_cpv", "additional_cpvs", "estimated_value", "duration_months", "place_code",
@@ -173,12 +154,7 @@ def domain_errors(error: DomainError, lot_rows: list[int]) -> dict[str, str]:
     return errors
 
 
-async def _clauses(conn) -> list:
-    # The clause library as GET /api/clauses lists it (platform templates, then the buyer's own).
-    return await conn.fetch("SELECT * FROM clauses ORDER BY tenant NULLS FIRST, kind, title")
-
-
-def _choices() -> dict[str, Any]:
+def choices() -> dict[str, Any]:
     return {
         "natures": list(NATURE_LABELS.items()),
         "procedures": [(p.value, p.value) for p in Procedure],
@@ -190,87 +166,5 @@ def _choices() -> dict[str, Any]:
     }
 
 
-def _form_page(request: Request, clauses, values: dict, errors: dict, *, status_code: int = 200) -> HTMLResponse:
-    return render(request, "need_form.html", {
-        "title": "Nouveau besoin", "breadcrumbs": [("Liste des besoins", "/besoins"), ("Nouveau besoin", None)],
-        "values": values, "errors": in_form_order(errors), "labels": FIELD_LABELS, "clauses": clauses, **_choices(),
-        "main_cpv_label": reference.cpv_label(values.get("main_cpv", "")) if values.get("main_cpv") else None,
-    }, status_code=status_code)
-
-
 EMPTY = {"technique": PurchaseTechnique.NONE.value, "execution_mode": ExecutionMode.NONE.value, "place_type": "Code commune",
          "clause_ids": [], "innovative": False}
-
-
-@router.get("/besoins/nouveau", response_class=HTMLResponse, summary="Formulaire d'un nouveau besoin")
-async def new_need(request: Request, principal: Principal = allow(*BUYER_ROLES)) -> HTMLResponse:
-    async with scoped_for(runtime_of(request).pool, principal) as conn:
-        clauses = await _clauses(conn)
-    return _form_page(request, clauses, dict(EMPTY), {})
-
-
-@router.post("/besoins/nouveau", response_class=HTMLResponse, summary="Créer un besoin depuis le formulaire")
-async def create_need(request: Request, principal: Principal = allow(*BUYER_ROLES)):
-    form = await request.form()
-    values, payload, lot_rows = form_payload(form)
-    errors: dict[str, str] = {}
-    draft = None
-    try:
-        draft = NeedDraft.model_validate(payload)
-    except ValidationError as error:
-        errors = validation_errors(error, lot_rows)
-    async with scoped_for(runtime_of(request).pool, principal) as conn:
-        clauses = await _clauses(conn)
-    if draft is not None:
-        try:
-            async with scoped_for(runtime_of(request).pool, principal) as conn:
-                row, _decision, _warnings = await needs_service.create(conn, principal, draft,
-                                                                       today=runtime_of(request).clock.today())
-        except DomainError as error:
-            errors = domain_errors(error, lot_rows)
-        else:
-            return RedirectResponse(f"/besoins/{row['id']}?message=cree", status_code=303)
-    return _form_page(request, clauses, values, errors, status_code=422)
-
-
-@router.get("/besoins/cpv", response_class=HTMLResponse, summary="Suggestions de codes CPV (fragment)")
-async def cpv_suggestions(request: Request, q: str = Query(default="", max_length=200),
-                          principal: Principal = allow(*BUYER_ROLES)) -> HTMLResponse:
-    entries = reference.search_cpv(q, limit=10) if len(q.strip()) >= 2 else []
-    return render(request, "fragments/cpv_suggestions.html", {"entries": entries, "q": q.strip()})
-
-
-@router.get("/besoins/cpv/choisir", response_class=HTMLResponse, summary="Choisir un code CPV (fragment)")
-async def cpv_pick(request: Request, code: str = Query(default="", max_length=12),
-                   principal: Principal = allow(*BUYER_ROLES)) -> HTMLResponse:
-    entry = reference.cpv_entry(code)
-    return render(request, "fragments/main_cpv.html", {
-        "values": {"main_cpv": entry.code if entry else code}, "errors": {},
-        "main_cpv_label": entry.label_fr if entry else None, "picked": entry is not None,
-    })
-
-
-@router.get("/besoins/recommandation", response_class=HTMLResponse, summary="Procédure recommandée (fragment)")
-async def recommendation(request: Request, nature: str = Query(default="", max_length=20),
-                         estimated_value: str = Query(default="", max_length=40),
-                         principal: Principal = allow(*BUYER_ROLES)) -> HTMLResponse:
-    decision, problem = None, None
-    try:
-        value = Decimal(money_text(estimated_value))
-        if not value.is_finite() or value < 0:
-            raise InvalidOperation
-        kind_of_purchase = PurchaseNature(nature)
-    except (InvalidOperation, ValueError):
-        problem = "Renseignez la nature du besoin et sa valeur estimée pour connaître la procédure à suivre."
-    else:
-        async with scoped_for(runtime_of(request).pool, principal) as conn:
-            kind = await needs_service.buyer_kind(conn)
-        try:
-            decision = decide(kind_of_purchase, kind, value.quantize(Decimal("0.01")), runtime_of(request).clock.today()).to_dict()
-        except DomainError as error:
-            problem = error.detail
-    return render(request, "fragments/recommendation.html", {
-        "decision": decision, "problem": problem, "band_labels": BAND_LABELS,
-        "publicity_labels": {p.value: label for p, label in PUBLICITY_LABELS.items()},
-        "none_publicity": Publicity.NONE.value,
-    })

@@ -8,7 +8,7 @@ import pytest
 from unefois_sourcing.suppliers import domain, synthetic
 from unefois_sourcing.suppliers.domain import RejectCode, Rejected, RowParser, SizeCategory, Supplier
 
-HEADER_FILE = Path(__file__).parent / "fixtures" / "sirene" / "stock_etablissement_header.csv"
+HEADER_FILE = Path(__file__).parents[1] / "fixtures" / "sirene" / "stock_etablissement_header.csv"
 HEADER = synthetic.read_header(HEADER_FILE)
 SIRET = "73282932000074"  # Luhn-valid
 

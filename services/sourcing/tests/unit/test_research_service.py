@@ -1,0 +1,90 @@
+"""Market research use cases on a FakeUnitOfWork: they follow the need (404 without it, frozen
+once approved), upsert quotes per supplier, record a choice with its reason in the audit trail."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from unefois_events.catalogue import Organisation
+from unefois_kernel.domain_errors import DomainError, NotFound
+from unefois_sourcing.research import service
+
+TPR = Organisation(siret="80000004400019", name="Travaux Publics Rhodaniens SAS")
+FDC = Organisation(siret="81000005900016", name="Fournitures du Centre")
+
+
+async def test_research_needs_its_need(buyer):
+    for take in (lambda: service.read(buyer, uuid.uuid4()), lambda: service.write_notes(buyer, uuid.uuid4(), "x"),
+                 lambda: service.shortlist_supplier(buyer, uuid.uuid4(), TPR)):
+        with pytest.raises(NotFound) as missing:
+            await take()
+        assert missing.value.field == "need_id"
+
+
+async def test_notes_are_stamped_by_the_clock_and_the_need_locked(buyer, repos, add_need, clock):
+    need = add_need()
+    research = await service.write_notes(buyer, need.id, "Trois entreprises consultées.")
+    assert research.notes == "Trois entreprises consultées."
+    assert repos.research.notes[need.id] == ("Trois entreprises consultées.", clock.now())
+    assert repos.needs.locked == [need.id]
+    assert (await service.read(buyer, need.id)).notes == "Trois entreprises consultées."
+
+
+async def test_a_suppliers_new_quote_replaces_its_figures(buyer, add_need):
+    need = add_need()
+    await service.record_quote(buyer, need.id, supplier=TPR, amount=Decimal("1200.00"), received_on=date(2026, 10, 20))
+    await service.record_quote(buyer, need.id, supplier=FDC, amount=Decimal("990.00"), received_on=date(2026, 10, 21))
+    research = await service.record_quote(buyer, need.id, supplier=TPR, amount=Decimal("980.00"),
+                                          received_on=date(2026, 10, 25))
+    assert [(q.supplier.siret, q.amount) for q in research.quotes] == [(TPR.siret, Decimal("980.00")),
+                                                                       (FDC.siret, Decimal("990.00"))]
+    assert research.comparison == "2 devis comparés ; le moins-disant : 980.00 € HT."
+    assert buyer.committed.audits == []
+
+
+async def test_choosing_a_quote_is_explained_and_audited(buyer, add_need):
+    need = add_need()
+    await service.record_quote(buyer, need.id, supplier=TPR, amount=Decimal("1200.00"), received_on=date(2026, 10, 20))
+    research = await service.record_quote(buyer, need.id, supplier=FDC, amount=Decimal("990.00"),
+                                          received_on=date(2026, 10, 21))
+    cheap, dear = research.quotes
+    with pytest.raises(DomainError) as vague:
+        await service.choose_quote(buyer, need.id, dear.id, "mieux")
+    assert vague.value.field == "reason"
+    with pytest.raises(DomainError) as unknown:
+        await service.choose_quote(buyer, need.id, uuid.uuid4(), "Une raison suffisante")
+    assert unknown.value.status == 404
+    assert buyer.committed.audits == []
+    await service.choose_quote(buyer, need.id, cheap.id, "Le moins-disant, délai correct")
+    research = await service.choose_quote(buyer, need.id, dear.id, "Seule entreprise équipée pour les terrains")
+    assert [(q.supplier.siret, q.chosen) for q in research.quotes] == [(FDC.siret, False), (TPR.siret, True)]
+    assert "n'est pas le moins-disant" in research.comparison
+    assert buyer.committed.actions() == ["quote.chosen", "quote.chosen"]
+    note = buyer.committed.audits[-1]
+    assert (note.aggregate_type, note.aggregate_id, note.change) == (
+        "need", str(need.id), {"quote_id": str(dear.id), "reason": "Seule entreprise équipée pour les terrains"})
+
+
+async def test_the_shortlist_is_kept_once_per_supplier(buyer, add_need):
+    need = add_need()
+    await service.shortlist_supplier(buyer, need.id, TPR)
+    research = await service.shortlist_supplier(buyer, need.id, Organisation(siret=TPR.siret, name="TPR"))
+    assert list(research.shortlist) == [Organisation(siret=TPR.siret, name="TPR")]
+
+
+async def test_the_research_of_an_approved_need_is_frozen(buyer, repos, add_need):
+    need = add_need("approved")
+    for take in (lambda: service.write_notes(buyer, need.id, "trop tard"),
+                 lambda: service.record_quote(buyer, need.id, supplier=TPR, amount=Decimal("1.00"),
+                                              received_on=date(2026, 10, 20)),
+                 lambda: service.choose_quote(buyer, need.id, uuid.uuid4(), "Une raison suffisante"),
+                 lambda: service.shortlist_supplier(buyer, need.id, TPR)):
+        with pytest.raises(DomainError) as frozen:
+            await take()
+        assert frozen.value.status == 409
+    assert repos.research.notes == {} and repos.research.received == {} and repos.research.shortlists == {}
+    assert (await service.read(buyer, need.id)).notes == ""  # still readable

@@ -1,0 +1,282 @@
+"""The life of a need (pure): what a need must satisfy, its statuses, who may move it where.
+
+    draft --submit--> submitted --approve--> approved   (NeedApproved: the purchase goes to tendering)
+                          \\--return, with a comment--> draft
+
+Transitions take the need as stored and return it changed, with the events to publish
+(`(need, events)`); they refuse an illegal step with DomainError: 409 on the status, 422 on
+the input, 403 on the role. `allowed_actions` answers from the same table what a page may
+offer, so no page re-derives a guard.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from unefois_events.catalogue import Event, NeedApproved, NeedContent, Organisation, PurchaseFacts
+from unefois_events.values import PlaceCodeType, PurchaseNature
+from unefois_kernel.auth.principal import BUYER_ROLES, Role
+from unefois_kernel.clock import paris_date
+from unefois_kernel.domain_errors import DomainError, InvalidFields
+from unefois_rules import BuyerKind, Decision, NeedSummary, check_splitting, decide
+from unefois_sourcing import reference
+from unefois_sourcing.clauses.domain import Clause, considerations
+
+
+# In the order a need goes through them (the needs list sorts by it). No docstring: the API's
+# schema would show it.
+class NeedStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+
+
+class NeedAction(StrEnum):
+    SUBMIT = "submit"
+    RETURN = "return"
+    APPROVE = "approve"
+
+
+@dataclass(frozen=True)
+class _Transition:
+    sources: frozenset[NeedStatus]
+    target: NeedStatus
+    roles: frozenset[Role]  # who may take it (any one of them)
+
+
+APPROVER_ROLES = frozenset({Role.BUYER_APPROVER})
+TRANSITIONS: Mapping[NeedAction, _Transition] = {
+    # A buyer sends a draft for approval (a buyer-approver may too: the role includes buying).
+    NeedAction.SUBMIT: _Transition(frozenset({NeedStatus.DRAFT}), NeedStatus.SUBMITTED, BUYER_ROLES),
+    # An approver sends a submitted need back to its author, saying why.
+    NeedAction.RETURN: _Transition(frozenset({NeedStatus.SUBMITTED}), NeedStatus.DRAFT, APPROVER_ROLES),
+    # An approver approves a submitted need: it goes out to tender.
+    NeedAction.APPROVE: _Transition(frozenset({NeedStatus.SUBMITTED}), NeedStatus.APPROVED, APPROVER_ROLES),
+}
+
+
+def roles_for(action: NeedAction) -> frozenset[Role]:
+    """Who may take `action` at all (the routes' access declarations)."""
+    return TRANSITIONS[action].roles
+
+
+def allowed_actions(status: NeedStatus, roles: Collection[Role]) -> frozenset[NeedAction]:
+    """What someone with `roles` may do to a need in `status` (what the need page offers)."""
+    held = set(roles)
+    return frozenset(action for action, step in TRANSITIONS.items() if status in step.sources and held & step.roles)
+
+
+def _wrong_status(action: NeedAction, status: NeedStatus) -> str:
+    if action is NeedAction.SUBMIT:
+        return f"seul un brouillon peut être soumis (statut actuel : {status.value})"
+    if action is NeedAction.RETURN:
+        return "seul un besoin soumis peut être renvoyé"
+    if status is NeedStatus.APPROVED:
+        return "ce besoin est déjà approuvé"
+    return "un besoin doit être soumis avant d'être approuvé"
+
+
+_WRONG_ROLE = {
+    NeedAction.SUBMIT: "seul un acheteur de l'organisation peut soumettre un besoin",
+    NeedAction.RETURN: "seul un valideur de l'organisation peut renvoyer un besoin",
+    NeedAction.APPROVE: "seul un valideur de l'organisation peut approuver un besoin",
+}
+
+
+def _step(action: NeedAction, status: NeedStatus, roles: Collection[Role]) -> NeedStatus:
+    """The status `action` leads to from `status`, or the refusal (409 status, 403 role)."""
+    step = TRANSITIONS[action]
+    if status not in step.sources:
+        raise DomainError(_wrong_status(action, status), field="status", status=409)
+    if not set(roles) & step.roles:
+        raise DomainError(_WRONG_ROLE[action], status=403)
+    return step.target
+
+
+# ---------------------------------------------------------------- the need
+
+
+@dataclass(frozen=True)
+class Need:
+    """A need as stored: the facts entered once, and where it stands."""
+
+    id: uuid.UUID
+    tenant: str
+    status: NeedStatus
+    facts: PurchaseFacts
+    created_at: datetime
+    submitted_at: datetime | None = None
+    returned_at: datetime | None = None
+    return_comment: str | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+
+    @property
+    def created_on(self) -> date:
+        """The Paris date it was created: the rules in force that day are the need's."""
+        return paris_date(self.created_at)
+
+
+@dataclass(frozen=True)
+class NeedListItem:
+    """A need as lists show it (and as the splitting check compares it)."""
+
+    id: uuid.UUID
+    status: NeedStatus
+    object: str
+    main_cpv: str
+    estimated_value: Decimal
+    nature: PurchaseNature
+    created_at: datetime
+
+
+class NeedOrder(StrEnum):
+    """The orders a buyer may ask of the needs list (their values are the page's `?tri=` keys)."""
+
+    OBJECT = "objet"
+    VALUE = "valeur"
+    STATUS = "statut"
+    CREATED = "date"
+
+
+@dataclass(frozen=True)
+class NeedFilters:
+    status: NeedStatus | None = None
+    text: str | None = None  # the object contains it
+    division: str | None = None  # the main CPV code's division (2 digits)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.status or self.text or self.division)
+
+
+def compose_facts(need_id: uuid.UUID, buyer: Organisation, content: NeedContent, clauses: Sequence[Clause]) -> PurchaseFacts:
+    """The need's facts: what was typed, the buyer of the session, and the picked clauses, which
+    set the DECP considerations (with any the buyer ticked) so nobody types them again."""
+    social, environmental = considerations([clause.pick for clause in clauses], content.social_considerations,
+                                           content.environmental_considerations)
+    typed = content.model_dump(include=set(NeedContent.model_fields) - {"social_considerations",
+                                                                         "environmental_considerations"})
+    return PurchaseFacts(need_id=need_id, buyer=buyer, social_considerations=social,
+                         environmental_considerations=environmental, clauses=[clause.text() for clause in clauses],
+                         **typed)
+
+
+def new_need(facts: PurchaseFacts, *, tenant: str, at: datetime) -> Need:
+    return Need(id=facts.need_id, tenant=tenant, status=NeedStatus.DRAFT, facts=facts, created_at=at)
+
+
+# ---------------------------------------------------------------- what a need must satisfy
+
+LOTS_REASON = "la somme des estimations des lots diffère de la valeur estimée du besoin"
+
+
+def lots_add_up(content: NeedContent) -> bool:
+    """When a need is split into lots, their estimates add up to the need's estimate."""
+    return not content.lots or sum(lot.estimated_value for lot in content.lots) == content.estimated_value
+
+
+def reference_errors(content: NeedContent, prefix: str = "facts") -> list[dict[str, str]]:
+    """Every problem with the need's codes (CPV 2008, COG 2026) and lots, as {field, reason}, in French."""
+    errors = []
+    if reference.cpv_entry(content.main_cpv) is None:
+        errors.append({"field": f"{prefix}.main_cpv", "reason": f"code CPV inconnu de la nomenclature 2008 : {content.main_cpv}"})
+    for index, code in enumerate(content.additional_cpvs):
+        if reference.cpv_entry(code) is None:
+            errors.append({"field": f"{prefix}.additional_cpvs.{index}", "reason": f"code CPV inconnu : {code}"})
+    place = content.place_of_execution
+    lookups = {
+        PlaceCodeType.COMMUNE: (reference.commune, "commune inconnue du COG 2026"),
+        PlaceCodeType.DEPARTEMENT: (reference.departement, "département inconnu du COG 2026"),
+        PlaceCodeType.REGION: (reference.region, "région inconnue du COG 2026"),
+    }
+    if place.code_type in lookups:
+        lookup, reason = lookups[place.code_type]
+        if lookup(place.code) is None:
+            errors.append({"field": f"{prefix}.place_of_execution.code", "reason": f"{reason} : {place.code}"})
+    if not lots_add_up(content):
+        errors.append({"field": f"{prefix}.lots", "reason": LOTS_REASON})
+    return errors
+
+
+def check_need(content: NeedContent, kind: BuyerKind, launch_date: date) -> Decision:
+    """Reference data and the procedure rules in force on `launch_date`: every refused field at
+    once (InvalidFields, 422), else the rules' decision."""
+    errors = reference_errors(content)
+    decision = decide(content.nature, kind, content.estimated_value, launch_date)
+    if content.procedure not in decision.allowed_procedures:
+        errors.append({"field": "facts.procedure", "reason": "procédure non permise : " + decision.explanation_text})
+    if errors:
+        raise InvalidFields(errors)
+    return decision
+
+
+def rules_on(facts: PurchaseFacts, kind: BuyerKind, launch_date: date) -> Decision | None:
+    """The procedure rules as they stood on `launch_date` (None when the table does not cover it)."""
+    try:
+        return decide(facts.nature, kind, facts.estimated_value, launch_date)
+    except DomainError:
+        return None
+
+
+def splitting_window_start(now: datetime) -> datetime:
+    """Since when the buyer's other needs count for the splitting check: 12 months before `now`
+    (as PostgreSQL's `now() - interval '12 months'`: the same day a year earlier, the 28th for a 29 February)."""
+    try:
+        return now.replace(year=now.year - 1)
+    except ValueError:
+        return now.replace(year=now.year - 1, day=28)
+
+
+def splitting_warnings(facts: PurchaseFacts, launch_date: date, others: Sequence[NeedListItem],
+                       kind: BuyerKind) -> list[str]:
+    """Warnings of a possibly split need against the buyer's needs of the same CPV division."""
+    summaries = [NeedSummary(reference=other.object[:60], cpv_code=other.main_cpv, estimated_value=other.estimated_value,
+                             launch_date=paris_date(other.created_at), nature=other.nature) for other in others]
+    new = NeedSummary(reference=facts.object[:60], cpv_code=facts.main_cpv, estimated_value=facts.estimated_value,
+                      launch_date=launch_date, nature=facts.nature)
+    return [warning.message for warning in check_splitting(new, summaries, kind)]
+
+
+# ---------------------------------------------------------------- transitions
+
+RETURN_COMMENT_MAX_LENGTH = 2000
+
+
+def check_return_comment(comment: str) -> None:
+    """Why a need is returned is said, in 2,000 characters at most (the one place of this rule)."""
+    if not comment.strip():
+        raise DomainError("indiquez pourquoi le besoin est renvoyé", field="comment")
+    if len(comment) > RETURN_COMMENT_MAX_LENGTH:
+        raise DomainError("2 000 caractères au plus", field="comment")
+
+
+def submit(need: Need, *, roles: Collection[Role], at: datetime) -> tuple[Need, list[Event]]:
+    """The buyer sends the draft for approval (a comment of an earlier return is cleared)."""
+    status = _step(NeedAction.SUBMIT, need.status, roles)
+    return replace(need, status=status, submitted_at=at, return_comment=None), []
+
+
+def return_for_changes(need: Need, comment: str, *, roles: Collection[Role], at: datetime) -> tuple[Need, list[Event]]:
+    """The approver sends a submitted need back to its author, saying why."""
+    check_return_comment(comment)
+    status = _step(NeedAction.RETURN, need.status, roles)
+    return replace(need, status=status, returned_at=at, return_comment=comment), []
+
+
+def invitations(shortlist: Sequence[Organisation], added: Sequence[Organisation]) -> list[Organisation]:
+    """Who is invited to tender: the market research's shortlist and whoever the approver adds, once each."""
+    return list({supplier.siret: supplier for supplier in [*shortlist, *added]}.values())
+
+
+def approve(need: Need, *, roles: Collection[Role], approver: str, at: datetime,
+            invited: Sequence[Organisation]) -> tuple[Need, list[Event]]:
+    """The approver approves a submitted need: NeedApproved carries everything tendering needs."""
+    status = _step(NeedAction.APPROVE, need.status, roles)
+    event = NeedApproved(purchase=need.facts, approved_by=approver, approved_at=at, invited_suppliers=list(invited))
+    return replace(need, status=status, approved_by=approver, approved_at=at), [event]

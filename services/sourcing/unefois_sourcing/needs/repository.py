@@ -1,0 +1,122 @@
+"""SQL of needs (table needs, migrations 0001 and 0004) and of the buyer's profile
+(tenant_profiles, migration 0007): the only module that reads or writes them. Row-level
+security keeps each query to the unit of work's tenant; the list queries filter by it too."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import asyncpg
+
+from unefois_events.catalogue import PurchaseFacts
+from unefois_events.values import PurchaseNature
+from unefois_kernel.db import like_pattern
+from unefois_rules import BuyerKind
+from unefois_sourcing.needs.domain import Need, NeedFilters, NeedListItem, NeedOrder, NeedStatus
+
+_COLUMNS = "id, tenant, status, facts, created_at, submitted_at, returned_at, return_comment, approved_by, approved_at"
+_LIST_COLUMNS = ("id, status, facts->>'object' AS object, facts->>'main_cpv' AS main_cpv, "
+                 "(facts->>'estimated_value')::numeric AS estimated_value, facts->>'nature' AS nature, created_at")
+
+# What each order of the list sorts by: these expressions are the only text that reaches
+# ORDER BY, never anything from the request. Statuses sort in the order a need goes through them.
+_STATUS_RANK = "CASE status " + " ".join(f"WHEN '{s.value}' THEN {n}" for n, s in enumerate(NeedStatus)) + \
+    f" ELSE {len(NeedStatus)} END"
+ORDER_BY: dict[NeedOrder, str] = {
+    NeedOrder.OBJECT: "lower(facts->>'object')",
+    NeedOrder.VALUE: "(facts->>'estimated_value')::numeric",
+    NeedOrder.STATUS: _STATUS_RANK,
+    NeedOrder.CREATED: "created_at",
+}
+_FILTER = """tenant = $1 AND ($2::text IS NULL OR status = $2)
+             AND ($3::text IS NULL OR facts->>'object' ILIKE $3)
+             AND ($4::text IS NULL OR left(facts->>'main_cpv', 2) = $4)"""
+
+
+def needs_queries(order: NeedOrder, ascending: bool) -> tuple[str, str]:
+    """(count query, page query) of the needs list, both taking (tenant, status, like, division);
+    the page query also takes (limit, offset)."""
+    direction = "ASC" if ascending else "DESC"
+    count = f"SELECT count(*) FROM needs WHERE {_FILTER}"
+    rows = (f"SELECT {_LIST_COLUMNS} FROM needs WHERE {_FILTER} "
+            f"ORDER BY {ORDER_BY[order]} {direction} NULLS LAST, created_at DESC, id LIMIT $5 OFFSET $6")
+    return count, rows
+
+
+def _need(row: asyncpg.Record) -> Need:
+    return Need(id=row["id"], tenant=row["tenant"], status=NeedStatus(row["status"]),
+                facts=PurchaseFacts.model_validate(row["facts"]), created_at=row["created_at"],
+                submitted_at=row["submitted_at"], returned_at=row["returned_at"], return_comment=row["return_comment"],
+                approved_by=row["approved_by"], approved_at=row["approved_at"])
+
+
+def _item(row: asyncpg.Record) -> NeedListItem:
+    return NeedListItem(id=row["id"], status=NeedStatus(row["status"]), object=row["object"] or "",
+                        main_cpv=row["main_cpv"] or "", estimated_value=row["estimated_value"],
+                        nature=PurchaseNature(row["nature"]), created_at=row["created_at"])
+
+
+class NeedsRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def add(self, need: Need) -> None:
+        await self._conn.execute(
+            "INSERT INTO needs (id, tenant, status, facts, created_at) VALUES ($1, $2, $3, $4, $5)",
+            need.id, need.tenant, need.status.value, need.facts.model_dump(mode="json"), need.created_at,
+        )
+
+    async def get(self, need_id: uuid.UUID, *, lock: bool = False) -> Need | None:
+        """The need, or None; `lock`: held until the transaction ends (a use case about to change it)."""
+        row = await self._conn.fetchrow(
+            f"SELECT {_COLUMNS} FROM needs WHERE id = $1" + (" FOR UPDATE" if lock else ""), need_id)
+        return _need(row) if row else None
+
+    async def status(self, need_id: uuid.UUID, *, lock: bool = False) -> NeedStatus | None:
+        """Where the need stands, or None when there is no such need (for the areas that follow it)."""
+        status = await self._conn.fetchval(
+            "SELECT status FROM needs WHERE id = $1" + (" FOR UPDATE" if lock else ""), need_id)
+        return NeedStatus(status) if status else None
+
+    async def save(self, need: Need) -> None:
+        """Write where the need stands (its facts do not change once entered)."""
+        await self._conn.execute(
+            """UPDATE needs SET status = $2, submitted_at = $3, returned_at = $4, return_comment = $5,
+                                approved_by = $6, approved_at = $7
+               WHERE id = $1""",
+            need.id, need.status.value, need.submitted_at, need.returned_at, need.return_comment, need.approved_by,
+            need.approved_at,
+        )
+
+    async def count(self, tenant: str, filters: NeedFilters = NeedFilters()) -> int:
+        count, _rows = needs_queries(NeedOrder.CREATED, False)
+        return await self._conn.fetchval(count, *self._filter_args(tenant, filters))
+
+    async def page(self, tenant: str, filters: NeedFilters = NeedFilters(), *, order: NeedOrder = NeedOrder.CREATED,
+                   ascending: bool = False, limit: int, offset: int = 0) -> list[NeedListItem]:
+        _count, rows = needs_queries(order, ascending)
+        return [_item(row) for row in await self._conn.fetch(rows, *self._filter_args(tenant, filters), limit, offset)]
+
+    @staticmethod
+    def _filter_args(tenant: str, filters: NeedFilters) -> tuple:
+        status = filters.status.value if filters.status else None
+        return tenant, status, like_pattern(filters.text) if filters.text else None, filters.division
+
+    async def same_division_since(self, division: str, since: datetime, *,
+                                  exclude: uuid.UUID | None = None) -> list[NeedListItem]:
+        """The tenant's needs whose main CPV code is in `division`, created after `since`
+        (`exclude`: the need itself, when it is already stored)."""
+        rows = await self._conn.fetch(
+            f"""SELECT {_LIST_COLUMNS} FROM needs
+                WHERE created_at > $1 AND facts->>'main_cpv' LIKE $2 || '%'
+                  AND ($3::uuid IS NULL OR id <> $3::uuid)""",
+            since, division, exclude,
+        )
+        return [_item(row) for row in rows]
+
+    async def buyer_kind(self) -> BuyerKind:
+        """The tenant's kind of buyer, from its profile; one without a profile is a local authority
+        (most of them)."""
+        kind = await self._conn.fetchval("SELECT buyer_kind FROM tenant_profiles WHERE tenant = unefois_tenant()")
+        return BuyerKind(kind) if kind else BuyerKind.LOCAL

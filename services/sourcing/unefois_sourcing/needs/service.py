@@ -1,0 +1,183 @@
+"""Use cases of needs, for the JSON API (api.py) and the pages (web.py) alike.
+
+Each opens its unit of work, loads through `uow.repos`, asks the domain, persists, and
+leaves the events and audit entries to the commit. What a need page shows of other areas
+(its market research, the clause library of the form, the shortlist invited at approval)
+is read here through those areas' repositories. Dates and times come from the unit of
+work's clock: the rules in force "today" are those of the Paris date.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Protocol, TypeVar
+
+from unefois_events.catalogue import Organisation, PurchaseFacts
+from unefois_events.values import PurchaseNature
+from unefois_kernel.domain_errors import NotFound
+from unefois_kernel.uow import UnitOfWork
+from unefois_rules import BuyerKind, Decision, decide
+from unefois_sourcing.clauses.domain import Clause, check_all_found
+from unefois_sourcing.needs import domain
+from unefois_sourcing.needs.domain import Need, NeedFilters, NeedListItem, NeedOrder
+from unefois_sourcing.needs.views import NeedDraft
+from unefois_sourcing.repositories import Repositories
+from unefois_sourcing.research.domain import Research
+
+Uow = UnitOfWork[Repositories]
+
+
+@dataclass(frozen=True)
+class Created:
+    need: Need
+    decision: Decision  # the procedure rules in force on the day it was created
+    warnings: list[str]  # a possible splitting of the purchase
+
+
+@dataclass(frozen=True)
+class NeedFile:
+    """What the need page shows: the need, its market research, the rules and warnings of its day."""
+
+    need: Need
+    research: Research
+    warnings: list[str]
+    decision: Decision | None
+
+
+class Window(Protocol):
+    """A page of a list (unefois_kernel.web.listing.Page): how many rows, from which one."""
+
+    size: int
+
+    @property
+    def offset(self) -> int: ...
+
+
+W = TypeVar("W", bound=Window)
+
+
+def _roles(uow: Uow) -> frozenset:
+    return uow.principal.roles if uow.principal else frozenset()
+
+
+def _buyer(uow: Uow) -> Organisation:
+    principal = uow.principal
+    name = principal.org_name if principal and principal.org_name else uow.tenant
+    return Organisation(siret=uow.tenant, name=name)
+
+
+async def _need(uow: Uow, need_id: uuid.UUID, *, lock: bool = False) -> Need:
+    need = await uow.repos.needs.get(need_id, lock=lock)
+    if need is None:
+        raise NotFound("besoin introuvable", field="need_id")
+    return need
+
+
+async def _splitting_warnings(uow: Uow, facts: PurchaseFacts, kind: BuyerKind, *, launch_date: date,
+                              exclude: uuid.UUID | None = None) -> list[str]:
+    since = domain.splitting_window_start(uow.clock.now())
+    others = await uow.repos.needs.same_division_since(facts.main_cpv[:2], since, exclude=exclude)
+    return domain.splitting_warnings(facts, launch_date, others, kind)
+
+
+async def create(uow: Uow, draft: NeedDraft) -> Created:
+    """Check and store a draft need, against the rules as they stand today. Raises DomainError
+    (InvalidFields with every refused field)."""
+    async with uow:
+        picked = await uow.repos.clauses.with_ids(draft.clause_ids)
+        check_all_found(draft.clause_ids, picked)
+        facts = domain.compose_facts(uuid.uuid4(), _buyer(uow), draft.facts, picked)
+        today = uow.clock.today()
+        kind = await uow.repos.needs.buyer_kind()
+        decision = domain.check_need(draft.facts, kind, today)
+        warnings = await _splitting_warnings(uow, facts, kind, launch_date=today)
+        need = domain.new_need(facts, tenant=uow.tenant, at=uow.clock.now())
+        await uow.repos.needs.add(need)
+        uow.audit("need", need.id, "need.created", {"facts": facts.model_dump(mode="json")})
+    return Created(need, decision, warnings)
+
+
+async def recommend(uow: Uow, nature: PurchaseNature, estimated_value: Decimal,
+                    launch_date: date | None = None) -> Decision:
+    """The procedure rules for such a need of this buyer, launched on `launch_date` (default:
+    today), without storing anything. Raises DomainError when the rules cannot decide."""
+    async with uow:
+        kind = await uow.repos.needs.buyer_kind()
+    return decide(nature, kind, estimated_value, launch_date or uow.clock.today())
+
+
+async def get(uow: Uow, need_id: uuid.UUID) -> Need:
+    async with uow:
+        return await _need(uow, need_id)
+
+
+async def need_file(uow: Uow, need_id: uuid.UUID) -> NeedFile:
+    """The need with its market research, and the rules and splitting warnings as they stood
+    the day it was created (what the approver checks)."""
+    async with uow:
+        need = await _need(uow, need_id)
+        research = await uow.repos.research.of(need_id)
+        kind = await uow.repos.needs.buyer_kind()
+        warnings = await _splitting_warnings(uow, need.facts, kind, launch_date=need.created_on, exclude=need.id)
+    return NeedFile(need, research, warnings, domain.rules_on(need.facts, kind, need.created_on))
+
+
+async def latest(uow: Uow, limit: int) -> tuple[list[NeedListItem], int]:
+    """The buyer's `limit` latest needs, and how many it has."""
+    async with uow:
+        items = await uow.repos.needs.page(uow.tenant, limit=limit)
+        return items, await uow.repos.needs.count(uow.tenant)
+
+
+async def list_needs(uow: Uow, filters: NeedFilters, *, order: NeedOrder, ascending: bool,
+                     window: Callable[[int], W]) -> tuple[W, list[NeedListItem]]:
+    """One page of the buyer's needs matching `filters`: `window(total)` says which."""
+    async with uow:
+        page = window(await uow.repos.needs.count(uow.tenant, filters))
+        items = await uow.repos.needs.page(uow.tenant, filters, order=order, ascending=ascending, limit=page.size,
+                                           offset=page.offset)
+    return page, items
+
+
+async def clause_library(uow: Uow) -> list[Clause]:
+    """The clauses the need form offers (the platform's, then the buyer's own)."""
+    async with uow:
+        return await uow.repos.clauses.library()
+
+
+async def submit(uow: Uow, need_id: uuid.UUID) -> Need:
+    async with uow:
+        need, events = domain.submit(await _need(uow, need_id, lock=True), roles=_roles(uow), at=uow.clock.now())
+        await uow.repos.needs.save(need)
+        uow.emit(*events)
+        uow.audit("need", need.id, "need.submitted", {})
+    return need
+
+
+async def return_for_changes(uow: Uow, need_id: uuid.UUID, comment: str) -> Need:
+    async with uow:
+        need, events = domain.return_for_changes(await _need(uow, need_id, lock=True), comment, roles=_roles(uow),
+                                                 at=uow.clock.now())
+        await uow.repos.needs.save(need)
+        uow.emit(*events)
+        uow.audit("need", need.id, "need.returned", {"comment": comment})
+    return need
+
+
+async def approve(uow: Uow, need_id: uuid.UUID, invited_suppliers: Sequence[Organisation] = ()) -> Need:
+    """Approve the need: NeedApproved goes out with the market research's shortlist invited,
+    and anyone the approver adds."""
+    async with uow:
+        need = await _need(uow, need_id, lock=True)
+        invited = domain.invitations(await uow.repos.research.shortlist(need_id), invited_suppliers)
+        approver = uow.principal.name if uow.principal else uow.actor
+        need, events = domain.approve(need, roles=_roles(uow), approver=approver, at=uow.clock.now(), invited=invited)
+        await uow.repos.needs.save(need)
+        uow.emit(*events)
+        uow.audit("need", need.id, "need.approved",
+                  {"invited_suppliers": [supplier.model_dump(mode="json") for supplier in invited]})
+    return need

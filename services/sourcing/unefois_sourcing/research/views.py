@@ -1,0 +1,53 @@
+"""Request and response models of the market research API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from unefois_events.catalogue import Organisation
+from unefois_events.values import Money
+from unefois_sourcing.research.domain import Quote, Research
+
+
+class Notes(BaseModel):
+    notes: str = Field(max_length=20000)
+
+
+class QuoteInput(BaseModel):
+    supplier: Organisation
+    amount: Money = Field(gt=0)
+    received_on: date
+
+
+class Choice(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class QuoteView(BaseModel):
+    id: uuid.UUID
+    supplier: Organisation
+    amount: Decimal
+    received_on: date
+    chosen: bool
+    choice_reason: str | None
+
+    @classmethod
+    def of(cls, quote: Quote) -> QuoteView:
+        return cls(id=quote.id, supplier=quote.supplier, amount=quote.amount, received_on=quote.received_on,
+                   chosen=quote.chosen, choice_reason=quote.choice_reason)
+
+
+class ResearchView(BaseModel):
+    notes: str
+    quotes: list[QuoteView]
+    shortlist: list[Organisation]
+    comparison: str
+
+    @classmethod
+    def of(cls, research: Research) -> ResearchView:
+        return cls(notes=research.notes, quotes=[QuoteView.of(quote) for quote in research.quotes],
+                   shortlist=list(research.shortlist), comparison=research.comparison)
