@@ -62,7 +62,8 @@ def page(stage: str, principal: Principal | None, context, *, template: str = "h
 
 
 # The module whose home page a stage's web.py is, where it moved into an area (issue 8).
-HOME_WEB = {"tendering": "unefois_tendering.consultations.web", "contracts": "unefois_contracts.contracts.web"}
+HOME_WEB = {"tendering": "unefois_tendering.consultations.web", "contracts": "unefois_contracts.contracts.web",
+            "invoicing": "unefois_invoicing.commitments.web"}
 
 
 def columns_of(stage: str) -> list:
