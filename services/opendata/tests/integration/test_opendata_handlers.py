@@ -20,7 +20,7 @@ from unefois_kernel.tenancy import set_scope
 from unefois_kernel.testing import BUYER, SUPPLIER, contract_notified, purchase
 from unefois_kernel.uow import UnitsOfWork
 from unefois_opendata.invoices.handlers import handlers as invoice_handlers
-from unefois_opendata.records import service
+from unefois_opendata.records import domain, service
 from unefois_opendata.records.decp import decp_marche
 from unefois_opendata.records.handlers import handlers as record_handlers
 from unefois_opendata.repositories import Repositories
@@ -95,8 +95,6 @@ async def test_a_contract_the_decp_format_refuses_is_rejected_and_leaves_nothing
 
 async def test_a_record_the_schema_refuses_is_rejected_naming_the_schema_errors(uows, monkeypatch) -> None:
     # Every valid ContractNotified maps to a schema-valid record; a mapping gone wrong must not be published.
-    from unefois_opendata.records import domain  # noqa: PLC0415
-
     def broken_mapping(contract, published_on):
         return {**decp_marche(contract, published_on=published_on), "offresRecues": 0}
 

@@ -17,7 +17,7 @@ from unefois_kernel.domain_errors import NotFound
 from unefois_kernel.testing import BUYER, OTHER_BUYER, contract_notified, purchase
 from unefois_kernel.uow import FakeUnitOfWork
 from unefois_kernel.web.listing import Page
-from unefois_opendata.records import decp, domain, service
+from unefois_opendata.records import decp, domain, service, views, web
 from unefois_opendata.records.decp import PublicationDuty
 from unefois_opendata.records.domain import BuyerSummary, DecpRecord, RecordOrder, RecordRefused
 
@@ -120,6 +120,13 @@ def test_a_buyer_page_exists_for_a_siret_only(siret) -> None:
     assert domain.check_siret(OTHER_BUYER.siret) == OTHER_BUYER.siret
 
 
+def test_every_sortable_column_of_the_pages_has_an_order_of_the_repository() -> None:
+    sortable = [column[1] for column in views.COLUMNS if isinstance(column, tuple)]
+    assert sortable == list(web.SORT_COLUMNS) and web.DEFAULT_SORT.lstrip("-") in web.SORT_COLUMNS
+    assert sorted(web.SORT_COLUMNS.values()) == sorted(RecordOrder)
+    assert ("Acheteur", "acheteur") not in views.BUYER_COLUMNS and len(views.BUYER_COLUMNS) == len(views.COLUMNS) - 1
+
+
 # ---------------------------------------------------------------- publish (the ContractNotified use case)
 
 
@@ -183,7 +190,10 @@ async def test_the_document_lists_the_latest_published_first_then_by_number_of_o
     other = a_record("B1", buyer=OTHER_BUYER, published_on=date(2026, 11, 4))
     kept = a_record("K1", value="1000.00", published_on=date(2026, 12, 1))
     uow = uow_over(older, newer_b, newer_a, other, kept)
-    ids = lambda document: [(m["acheteur"]["id"], m["id"]) for m in document["marches"]["marche"]]  # noqa: E731
+
+    def ids(document: dict) -> list[tuple[str, str]]:
+        return [(marche["acheteur"]["id"], marche["id"]) for marche in document["marches"]["marche"]]
+
     assert ids(await service.document(uow, limit=100)) == [
         (BUYER.siret, "C1"), (BUYER.siret, "C2"), (OTHER_BUYER.siret, "B1"), (BUYER.siret, "B1")]
     assert ids(await service.document(uow, buyer_siret=OTHER_BUYER.siret, limit=100)) == [(OTHER_BUYER.siret, "B1")]

@@ -1,7 +1,7 @@
 """DECP 2024 (données essentielles de la commande publique), marchés: pure domain code.
 
 Maps a `ContractNotified` event to one `marche` record of the official JSON schema
-v2.0.3 (GitHub 139bercy/format-commande-publique, copied in `reference/`), wraps records
+v2.0.3 (GitHub 139bercy/format-commande-publique, copied in `unefois_opendata/reference/`), wraps records
 in the official document, validates documents against that schema, and states the
 publication rules of CCP R.2196-1 as pure functions.
 
