@@ -64,3 +64,33 @@ def test_the_factory_names_the_actor_and_scope_from_the_principal_or_the_service
     assert (anonymous.actor, anonymous.tenant) == ("anonymous", None)
     system = uows.system("21000003000010")
     assert (system.actor, system.tenant) == (system_actor("contracts"), "21000003000010") == ("system:contracts", "21000003000010")
+
+
+async def test_fake_units_of_work_share_repositories_and_name_each_actor() -> None:
+    from unefois_kernel.uow import FakeUnitsOfWork
+
+    clock = SettableClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    shared = {"rows": []}
+    uows = FakeUnitsOfWork(shared, clock=clock, service="tendering")
+    route, system, joined, anonymous = uows(BUYER), uows.system("21000003000010"), uows.joined(object(), "21000003000010"), uows(None)
+    assert route.repos is system.repos is shared and route.clock is clock
+    assert [(u.actor, u.tenant) for u in (route, system, joined, anonymous)] == [
+        ("Camille Martin <u-1>", "20000001600010"), ("system:tendering", "21000003000010"),
+        ("system:tendering", "21000003000010"), ("anonymous", None)]
+    event = contract_notified()
+    async with route:
+        route.emit(event)
+    with pytest.raises(RuntimeError):
+        async with system:
+            system.emit(contract_notified())
+            raise RuntimeError
+    assert uows.committed_events() == [event]
+
+
+def test_a_test_person_is_built_like_the_token_check_builds_one() -> None:
+    from unefois_kernel.testing import BUYER as BUYER_ORG, SUPPLIER, person
+
+    approver = person(Role.BUYER_APPROVER, BUYER_ORG)
+    assert (approver.tenant, approver.supplier_siret, approver.name) == (BUYER_ORG.siret, None, "Dominique Valide")
+    supplier = person(Role.SUPPLIER, SUPPLIER, name="Léa Roux")
+    assert (supplier.tenant, supplier.supplier_siret, supplier.name) == (None, SUPPLIER.siret, "Léa Roux")

@@ -230,3 +230,35 @@ class FakeUnitOfWork(UnitOfWork[R]):
             self.rollbacks += 1
         self._events.clear()
         self._audits.clear()
+
+
+class FakeUnitsOfWork(Generic[R]):
+    """UnitsOfWork's stand-in for unit tests: every unit of work it hands out is a FakeUnitOfWork
+    over the same in-memory repositories and clock, named like the real one's (the principal's
+    actor and scope; `system:<service>` for system and joined ones). `handed_out` keeps them, so
+    a test can look at what each committed; `committed_events()` gathers them all."""
+
+    def __init__(self, repos: R, *, clock: Clock, service: str) -> None:
+        self.repos = repos
+        self.clock = clock
+        self.service = service
+        self.handed_out: list[FakeUnitOfWork[R]] = []
+
+    def _hand_out(self, uow: FakeUnitOfWork[R]) -> FakeUnitOfWork[R]:
+        self.handed_out.append(uow)
+        return uow
+
+    def __call__(self, principal: Principal | None) -> FakeUnitOfWork[R]:
+        if principal is None:
+            return self._hand_out(FakeUnitOfWork(self.repos, tenant=None, actor="anonymous", clock=self.clock,
+                                                 service=self.service))
+        return self._hand_out(FakeUnitOfWork(self.repos, principal=principal, clock=self.clock, service=self.service))
+
+    def system(self, tenant: str | None) -> FakeUnitOfWork[R]:
+        return self._hand_out(FakeUnitOfWork(self.repos, tenant=tenant, clock=self.clock, service=self.service))
+
+    def joined(self, _conn: Any, tenant: str | None) -> FakeUnitOfWork[R]:
+        return self.system(tenant)
+
+    def committed_events(self) -> list[Event]:
+        return [event for uow in self.handed_out for event in uow.committed.events]

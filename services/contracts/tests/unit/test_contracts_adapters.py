@@ -4,46 +4,21 @@ services and the end-to-end tests read) and the home page's rows."""
 from __future__ import annotations
 
 from datetime import date
-from types import SimpleNamespace
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from unefois_contracts.contracts import api, service, web
 from unefois_contracts.contracts.domain import ContractStatus
-from unefois_kernel.problems import install_problem_handlers
-from unefois_kernel.uow import FakeUnitOfWork
-from unefois_kernel.web import install_web
-
-
-class _SetPrincipal:
-    def __init__(self, app, principal):
-        self.app, self.principal = app, principal
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and self.principal is not None:
-            scope.setdefault("state", {})["principal"] = self.principal
-        await self.app(scope, receive, send)
+from unefois_kernel.testing import adapter_client
+from unefois_kernel.uow import FakeUnitsOfWork
 
 
 @pytest.fixture
 def client_as(repos, clock):
     def make(principal) -> TestClient:
-        app = FastAPI()
-        install_problem_handlers(app)
-        install_web(app, stage="contracts", package="unefois_contracts")
-        app.include_router(api.router)
-        app.include_router(web.router)
-
-        def uow(who):
-            if who is None:
-                return FakeUnitOfWork(repos, tenant=None, actor="anonymous", clock=clock, service="contracts")
-            return FakeUnitOfWork(repos, principal=who, clock=clock, service="contracts")
-
-        app.state.runtime = SimpleNamespace(uow=uow, clock=clock)
-        app.add_middleware(_SetPrincipal, principal=principal)
-        return TestClient(app)
+        return adapter_client([api.router, web.router], FakeUnitsOfWork(repos, clock=clock, service="contracts"), stage="contracts",
+                              principal=principal)
 
     return make
 

@@ -5,32 +5,19 @@ fakes.py is loaded under a name of its own: every service has a tests/unit/fakes
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from unefois_invoicing.commitments.domain import Commitment, open_commitment
 from unefois_kernel.auth.principal import OrgKind, Principal, Role
 from unefois_kernel.clock import SettableClock
-from unefois_kernel.testing import BUYER, SUPPLIER, contract_notified
+from unefois_kernel.testing import BUYER, SUPPLIER, contract_notified, load_beside
 from unefois_kernel.uow import FakeUnitOfWork
 
 
-def _load_fakes():
-    name = "unefois_invoicing_test_fakes"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("fakes.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fakes = _load_fakes()
+fakes = load_beside(__file__, name="unefois_invoicing_test_fakes")
 
 # Monday 30 November 2026, 10:00 in Paris.
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

@@ -4,11 +4,6 @@ collected in the same session."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from unefois_kernel.testing import load_beside
 
-_spec = importlib.util.spec_from_file_location("opendata_fakes", Path(__file__).with_name("fakes.py"))
-_fakes = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = _fakes
-_spec.loader.exec_module(_fakes)
+load_beside(__file__, name="opendata_fakes")

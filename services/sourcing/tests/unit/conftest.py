@@ -6,33 +6,20 @@ and a plain `import fakes` would share the first one imported in a session."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from unefois_kernel.auth.principal import OrgKind, Principal, Role
 from unefois_kernel.clock import SettableClock
 from unefois_kernel.testing import BUYER as BUYER_ORG
-from unefois_kernel.testing import purchase
+from unefois_kernel.testing import load_beside, purchase
 from unefois_kernel.uow import FakeUnitOfWork
 from unefois_sourcing.needs.domain import Need, NeedStatus
 from unefois_sourcing.needs.views import NeedDraft
 
 
-def _load_fakes():
-    name = "unefois_sourcing_unit_fakes"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("fakes.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fakes = _load_fakes()
+fakes = load_beside(__file__, name="unefois_sourcing_unit_fakes")
 
 # A Monday morning in Paris (10:00), on which the 2026 thresholds apply.
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -6,20 +6,16 @@ fakes.py is loaded under a name of its own: with pytest's default import mode a 
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from unefois_kernel.auth.principal import OrgKind, Principal, Role
 from unefois_kernel.clock import SettableClock
-from unefois_kernel.testing import BUYER
-from unefois_kernel.uow import FakeUnitOfWork
+from unefois_kernel.testing import BUYER, load_beside
+from unefois_kernel.uow import FakeUnitsOfWork
 
-_spec = importlib.util.spec_from_file_location("unefois_tendering_unit_fakes", Path(__file__).with_name("fakes.py"))
-fakes_module = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fakes_module)
+fakes_module = load_beside(__file__, name="unefois_tendering_unit_fakes")
 
 APPROVER = Principal(subject="u-9", name="Claire Valideuse", roles=frozenset({Role.BUYER_APPROVER}),
                      org_siret=BUYER.siret, org_name=BUYER.name, org_kind=OrgKind.BUYER)
@@ -47,13 +43,12 @@ def repos():
 
 
 @pytest.fixture
-def uow_for(repos, clock):
+def uows(repos, clock) -> FakeUnitsOfWork:
+    return FakeUnitsOfWork(repos, clock=clock, service="tendering")
+
+
+@pytest.fixture
+def uow_for(uows):
     """`uow_for(principal)` / `uow_for(tenant=...)` (a handler's, acting as the service): a
     FakeUnitOfWork over the same in-memory repositories and clock."""
-
-    def make(principal: Principal | None = None, *, tenant: str | None = None) -> FakeUnitOfWork:
-        if principal is not None:
-            return FakeUnitOfWork(repos, principal=principal, clock=clock, service="tendering")
-        return FakeUnitOfWork(repos, tenant=tenant, clock=clock, service="tendering")
-
-    return make
+    return lambda principal=None, *, tenant=None: uows(principal) if principal is not None else uows.system(tenant)

@@ -5,18 +5,14 @@ home page's rows."""
 from __future__ import annotations
 
 import uuid
-from types import SimpleNamespace
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from unefois_events.catalogue import Lot
 from unefois_kernel.auth.principal import OrgKind, Principal, Role
-from unefois_kernel.problems import install_problem_handlers
-from unefois_kernel.testing import BUYER, SUPPLIER
-from unefois_kernel.uow import FakeUnitOfWork
-from unefois_kernel.web import install_web
+from unefois_kernel.testing import BUYER, SUPPLIER, adapter_client
+from unefois_kernel.uow import FakeUnitsOfWork
 from unefois_tendering.awards import api as awards_api
 from unefois_tendering.consultations import api, service, views, web
 from unefois_tendering.consultations.domain import ConsultationStatus
@@ -29,33 +25,11 @@ DECISION = {"winners": [SUPPLIER.model_dump(mode="json")], "amount": "900.00", "
             "price_types": ["Définitif ferme"], "offers_received": 1}
 
 
-class _SetPrincipal:
-    def __init__(self, app, principal):
-        self.app, self.principal = app, principal
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and self.principal is not None:
-            scope.setdefault("state", {})["principal"] = self.principal
-        await self.app(scope, receive, send)
-
-
 @pytest.fixture
 def client_as(repos, clock):
     def make(principal) -> TestClient:
-        app = FastAPI()
-        install_problem_handlers(app)
-        install_web(app, stage="tendering", package="unefois_tendering")
-        for router in (api.router, awards_api.router, web.router):
-            app.include_router(router)
-
-        def uow(who):
-            if who is None:
-                return FakeUnitOfWork(repos, tenant=None, actor="anonymous", clock=clock, service="tendering")
-            return FakeUnitOfWork(repos, principal=who, clock=clock, service="tendering")
-
-        app.state.runtime = SimpleNamespace(uow=uow, clock=clock)
-        app.add_middleware(_SetPrincipal, principal=principal)
-        return TestClient(app)
+        return adapter_client([api.router, awards_api.router, web.router], FakeUnitsOfWork(repos, clock=clock, service="tendering"), stage="tendering",
+                              principal=principal)
 
     return make
 
