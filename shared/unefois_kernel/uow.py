@@ -75,6 +75,19 @@ class UnitOfWork(Generic[R]):
         self.repos: R
         self._events: list[Event] = []
         self._audits: list[AuditNote] = []
+        self.acted_for: list[str] = []
+
+    async def act_for_buyer(self, tenant: str) -> None:
+        """Go on in `tenant`'s row-level-security scope (a supplier's own scope kept), once the
+        use case has checked that this supplier may act on that buyer's record: a holder
+        depositing an invoice into its commitment's ledger, a bidder its bid. Audit entries
+        then default to that buyer's trail."""
+        self.tenant = tenant
+        self.acted_for.append(tenant)
+        await self._apply_scope()
+
+    async def _apply_scope(self) -> None:
+        """Nothing to scope in memory; the PostgreSQL unit of work sets the transaction's."""
 
     def emit(self, *events: Event) -> None:
         """Publish these events if, and only if, the unit of work commits."""
@@ -107,6 +120,9 @@ class PostgresUnitOfWork(UnitOfWork[R]):
         self._supplier = supplier
         self._conn: asyncpg.Connection | None = None
         self._transaction = None
+
+    async def _apply_scope(self) -> None:
+        await set_scope(self.connection, tenant=self.tenant, supplier=self._supplier)
 
     @property
     def connection(self) -> asyncpg.Connection:

@@ -120,3 +120,20 @@ async def test_yearly_sequences_count_per_tenant_and_year_without_duplicates(uow
     with pytest.raises(asyncpg.PostgresError):  # the policy: a tenant cannot draw another's numbers
         async with uows.system(BUYER.siret) as uow:
             await sequences.next_in_year(uow.connection, name="consultation", tenant=OTHER_BUYER.siret, year=2026)
+
+
+async def test_a_supplier_acts_for_a_buyer_only_once_the_use_case_says_so(uows) -> None:
+    async with uows(CAMILLE) as uow:
+        await uow.repos.add("the buyer's ledger")
+    holder = Principal(subject="u-3", name="Jean", roles=frozenset({Role.SUPPLIER}), org_siret="80000004400019",
+                       org_name="TP Rhodaniens", org_kind=OrgKind.SUPPLIER)
+    async with uows(holder) as uow:
+        assert await uow.repos.all() == []  # a supplier's own scope sees no buyer's rows
+        await uow.act_for_buyer(BUYER.siret)
+        assert await uow.repos.all() == ["the buyer's ledger"]
+        scope = await uow.connection.fetchrow(
+            "SELECT current_setting('unefois.tenant') AS tenant, current_setting('unefois.supplier') AS supplier")
+        assert dict(scope) == {"tenant": BUYER.siret, "supplier": "80000004400019"}  # the supplier's kept
+        uow.audit("commitment", "c-1", "invoice.received")  # now defaults to the buyer's trail
+    async with uows.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT tenant FROM audit_trail WHERE action = 'invoice.received'") == BUYER.siret

@@ -60,7 +60,8 @@ async def test_a_holder_writes_in_the_buyers_ledger_only_once_entered(uows, hold
     async with uows(holder_user) as uow:
         # Before: the supplier sees its own invoices only; after: the buyer's whole ledger.
         assert await uow.repos.invoices.totals([commitment.id]) == {}
-        await uow.repos.invoices.enter_ledger(commitment, supplier_siret=SUPPLIER.siret)
+        await uow.act_for_buyer(commitment.tenant)
+        await uow.repos.invoices.lock_ledger(commitment.id)
         assert await uow.repos.invoices.totals([commitment.id]) == {commitment.id: Invoiced(Decimal("300.00"), 1)}
         assert await uow.repos.invoices.add(_invoice(commitment, "F-1", "100.00"))
     async with uows(holder_user) as uow:
@@ -74,13 +75,15 @@ async def test_deposits_on_one_commitment_wait_for_each_other(uows, holder_user)
 
     async def first() -> None:
         async with uows(holder_user) as uow:
-            await uow.repos.invoices.enter_ledger(commitment, supplier_siret=SUPPLIER.siret)
+            await uow.act_for_buyer(commitment.tenant)
+            await uow.repos.invoices.lock_ledger(commitment.id)
             entered.set()
             await release.wait()
 
     async def enter(target: Commitment) -> None:
         async with uows(holder_user) as uow:
-            await uow.repos.invoices.enter_ledger(target, supplier_siret=SUPPLIER.siret)
+            await uow.act_for_buyer(target.tenant)
+            await uow.repos.invoices.lock_ledger(target.id)
 
     holding = asyncio.create_task(first())
     try:

@@ -38,10 +38,10 @@ class FakeCommitments:
 class FakeInvoices:
     def __init__(self, *invoices: Invoice) -> None:
         self.rows: list[Invoice] = list(invoices)
-        self.entered: list[tuple[uuid.UUID, str, str | None]] = []  # (commitment, scope tenant, scope supplier)
+        self.locked: list[uuid.UUID] = []  # the commitments whose ledger a deposit locked
 
-    async def enter_ledger(self, commitment: Commitment, *, supplier_siret: str | None) -> None:
-        self.entered.append((commitment.id, commitment.tenant, supplier_siret))
+    async def lock_ledger(self, commitment_id: uuid.UUID) -> None:
+        self.locked.append(commitment_id)
 
     async def totals(self, commitment_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Invoiced]:
         wanted = set(commitment_ids)

@@ -33,8 +33,8 @@ async def test_a_holder_deposits_an_invoice_into_the_buyers_ledger(repos, uow_of
     invoice = await service.deposit_invoice(uow, commitment.id, _deposit())
     assert repos.invoices.rows == [invoice]
     assert (invoice.tenant, invoice.commitment_id, invoice.received_at) == (BUYER.siret, commitment.id, clock.now())
-    # The ledger was entered in the buyer's scope, as the depositing supplier.
-    assert repos.invoices.entered == [(commitment.id, BUYER.siret, SUPPLIER.siret)]
+    # The ledger is the buyer's: the deposit went on in its scope, the ledger locked.
+    assert uow.acted_for == [BUYER.siret] and repos.invoices.locked == [commitment.id]
     (event,) = uow.committed.events
     assert isinstance(event, InvoiceReceived)
     assert (event.invoice_id, event.contract_number, event.buyer, event.received_at) == (
@@ -50,7 +50,7 @@ async def test_nobody_deposits_anothers_invoice_and_nothing_is_read(repos, uow_o
     with pytest.raises(DomainError) as refused:
         await service.deposit_invoice(uow, commitment.id, _deposit())
     assert (refused.value.status, refused.value.field) == (403, "supplier.siret")
-    assert repos.invoices.entered == [] and uow.commits == uow.rollbacks == 0
+    assert uow.acted_for == [] and repos.invoices.locked == [] and uow.commits == uow.rollbacks == 0
 
 
 async def test_an_invisible_or_unknown_commitment_is_not_found(repos, uow_of, holder_user):

@@ -6,9 +6,7 @@ import uuid
 from collections.abc import Iterable
 
 import asyncpg
-from unefois_kernel.tenancy import set_scope
 
-from unefois_invoicing.commitments.domain import Commitment
 from unefois_invoicing.invoices.domain import Invoice, Invoiced
 
 
@@ -16,12 +14,10 @@ class InvoiceRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
 
-    async def enter_ledger(self, commitment: Commitment, *, supplier_siret: str | None) -> None:
-        """Work on the ledger of a commitment the depositing holder can see: the ledger is the buyer's, so the
-        rest of the transaction is scoped to the buyer (and the supplier), and deposits on this commitment are
-        serialised until the transaction ends (two deposits cannot both pass the ceiling)."""
-        await set_scope(self.conn, tenant=commitment.tenant, supplier=supplier_siret)
-        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"commitment:{commitment.id}")
+    async def lock_ledger(self, commitment_id: uuid.UUID) -> None:
+        """Deposits on this commitment wait for each other until the transaction ends (two deposits
+        cannot both pass the ceiling)."""
+        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"commitment:{commitment_id}")
 
     async def totals(self, commitment_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Invoiced]:
         """What the invoices the transaction sees add up to, per commitment (absent: none)."""

@@ -23,7 +23,8 @@ async def deposit_invoice(uow: UnitOfWork[Repositories], commitment_id: uuid.UUI
         if commitment is None:
             raise commitments.not_found()
         # The holder saw it: the ledger is the buyer's, read and written in its scope, one deposit at a time.
-        await uow.repos.invoices.enter_ledger(commitment, supplier_siret=depositor)
+        await uow.act_for_buyer(commitment.tenant)
+        await uow.repos.invoices.lock_ledger(commitment.id)
         invoiced = (await uow.repos.invoices.totals([commitment.id])).get(commitment.id, NOTHING_INVOICED)
         received = domain.receive(Ledger(commitment, *invoiced), deposit, invoice_id=uuid.uuid4(),
                                   today=uow.clock.today(), at=uow.clock.now())
