@@ -7,16 +7,21 @@ import asyncio
 import os
 
 from rich.console import Console
-from rich.table import Table
 from unefois_dev_issuer import DEFAULT_DEV_PASSWORD
 from unefois_dev_issuer.users import seeded_users
 
-from unefois_deploy.config import STAGES, PROFILE_NAMES, RuntimeProfile, load_profile
-from unefois_deploy.databases import ADMIN_ROLE, service_role
+from unefois_deploy.config import PROFILE_NAMES, STAGES, RuntimeProfile, load_profile
 from unefois_deploy.demo_loader import load_demo_once
 from unefois_deploy.runtime import Runtime, StartReport
 from unefois_deploy.services import ISSUER, ServiceSupervisor, existing_stages
+from unefois_deploy.status import status_tables
 from unefois_deploy.summary import demo_lines, login_lines, service_lines, wrap_words
+from unefois_deploy.watcher import (
+    BackoffPolicy,
+    run_daemon,
+    start_watcher,
+    stop_watcher,
+)
 
 console = Console()
 
@@ -53,6 +58,8 @@ async def _up(profile: RuntimeProfile) -> None:
     started = await ServiceSupervisor(profile).start_all([ISSUER, *stages])
     for line in wrap_words(f"services started: {', '.join(started) or 'none (all were running)'}", indent=2, first_indent=0):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
+    watching = "started" if start_watcher(profile, [ISSUER, *stages]) else "already running"
+    console.print(f"watcher (restarts a crashed service): {watching}", markup=False, highlight=False)
     urls = {stage: profile.service_url(stage) for stage in stages}
     message, purchases = await load_demo_once(profile, urls)
     for line in wrap_words(message, indent=2, first_indent=0):
@@ -71,36 +78,26 @@ async def _up(profile: RuntimeProfile) -> None:
 
 
 async def _down(profile: RuntimeProfile) -> None:
+    # The watcher first: it would otherwise take the stops below for crashes.
+    console.print(f"watcher: {'stopped' if stop_watcher(profile) else 'was not running'}")
     stopped = ServiceSupervisor(profile).stop_all((*STAGES, ISSUER))
     console.print(f"services stopped: {', '.join(stopped) or 'none were running'}")
     await _runtime_down(profile)
 
 
 async def _status(profile: RuntimeProfile) -> None:
-    runtime, supervisor = Runtime(profile), ServiceSupervisor(profile)
-    table = Table(title=f"unefois ({profile.name}) in {profile.runtime_dir}")
-    for column in ("component", "state", "address"):
-        table.add_column(column, overflow="fold")
+    console.print(await status_tables(profile))
 
-    def running(flag: bool) -> str:
-        return "[green]running[/]" if flag else "[red]stopped[/]"
 
-    # Addresses without passwords: those stay in secrets.json.
-    table.add_row("PostgreSQL", running(await runtime.postgres.is_running()),
-                  f"postgresql://{ADMIN_ROLE}@{profile.host}:{profile.postgres_port}/postgres")
-    table.add_row("Kafka", running(runtime.kafka.is_running()), profile.kafka_bootstrap)
-    table.add_row("identity (dev issuer)", running(supervisor.is_running(ISSUER)), profile.issuer_url)
-    written = set(existing_stages(profile))
-    for stage in STAGES:
-        state = running(supervisor.is_running(stage)) if stage in written else "[dim]not written yet[/]"
-        table.add_row(f"service {stage}", state, f"{profile.service_url(stage)}  db {service_role(stage)}")
-    console.print(table)
+async def _watch(profile: RuntimeProfile) -> None:
+    raise AssertionError("main() runs the watcher itself, in the main thread (its signal handlers)")
 
 
 COMMANDS = {
     "up": (_up, "start PostgreSQL, Kafka, topics and the written services; load the demo once"),
     "down": (_down, "stop the services, then Kafka, then PostgreSQL (only what this runtime started)"),
-    "status": (_status, "show what is running"),
+    "status": (_status, "show what is running, readiness, restarts and dead letters"),
+    "watch": (_watch, "the watcher `up` starts: restart crashed services with back-off"),
     "runtime-up": (_runtime_up, "start only PostgreSQL, Kafka and the topics"),
     "runtime-down": (_runtime_down, "stop only Kafka and PostgreSQL"),
 }
@@ -112,8 +109,20 @@ def main(argv: list[str] | None = None) -> int:
     for name, (_, help_text) in COMMANDS.items():
         command = commands.add_parser(name, help=help_text)
         command.add_argument("--profile", choices=PROFILE_NAMES, default="dev")
+        if name == "watch":
+            defaults = BackoffPolicy()
+            command.add_argument("--services", required=True, help="comma-separated, e.g. issuer,sourcing")
+            command.add_argument("--initial-delay", type=float, default=defaults.initial_s)
+            command.add_argument("--max-delay", type=float, default=defaults.cap_s)
+            command.add_argument("--max-crashes", type=int, default=defaults.max_crashes)
+            command.add_argument("--window", type=float, default=defaults.window_s)
     args = parser.parse_args(argv)
     action, _ = COMMANDS[args.command]
+    if args.command == "watch":
+        policy = BackoffPolicy(initial_s=args.initial_delay, cap_s=args.max_delay,
+                               max_crashes=args.max_crashes, window_s=args.window)
+        run_daemon(load_profile(args.profile), [name for name in args.services.split(",") if name], policy)
+        return 0
     try:
         asyncio.run(action(load_profile(args.profile)))
     except (RuntimeError, OSError) as error:  # our errors carry the explanation (and log tails)

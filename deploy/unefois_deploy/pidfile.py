@@ -20,20 +20,37 @@ class PidFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps({"pid": pid, "create_time": process.create_time()}))
 
-    def process(self) -> psutil.Process | None:
-        """The live process this file names, or None (and the stale file is removed)."""
+    def recorded(self) -> dict | None:
+        """What the file says ({"pid", "create_time"}), alive or not; None without a readable file."""
         try:
             recorded = json.loads(self.path.read_text())
-            process = psutil.Process(recorded["pid"])
-            if process.create_time() == recorded["create_time"] and process.status() != psutil.STATUS_ZOMBIE:
-                return process
-        except (FileNotFoundError, ValueError, KeyError, psutil.NoSuchProcess):
-            pass
-        self.path.unlink(missing_ok=True)
-        return None
+            return {"pid": int(recorded["pid"]), "create_time": float(recorded["create_time"])}
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            return None
+
+    def process(self, *, forget_stale: bool = True) -> psutil.Process | None:
+        """The live process this file names, or None (and, with forget_stale, the stale file is
+        removed; without, a crashed process's file stays for the watcher to find)."""
+        process = live_process(self.recorded())
+        if process is None and forget_stale:
+            self.path.unlink(missing_ok=True)
+        return process
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def live_process(recorded: dict | None) -> psutil.Process | None:
+    """The live (not zombie) process of a pid file's record, or None: a recycled pid is not it."""
+    if recorded is None:
+        return None
+    try:
+        process = psutil.Process(recorded["pid"])
+        if process.create_time() == recorded["create_time"] and process.status() != psutil.STATUS_ZOMBIE:
+            return process
+    except psutil.NoSuchProcess:
+        pass
+    return None
 
 
 def terminate(process: psutil.Process, timeout: float) -> None:

@@ -4,16 +4,24 @@ which start_all() starts and waits for before the services it is asked for with.
 
 Each started process gets a pid file (<runtime>/pids/<name>.pid) and a log
 (<runtime>/logs/<name>.log); stop() only ever signals a process whose pid file we wrote.
+
+The pid file is also the statement of intent the watcher (unefois_deploy.watcher) reads: a
+process that is gone while its pid file still names it crashed, and is restarted; stop() and
+kill() remove the file *before* signalling, so an intended stop is never "repaired". Every
+spawn, stop and kill, and the watcher's check-and-restart, hold one file lock
+(<runtime>/pids/.lock), so the watcher and a caller never both start the same service.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -67,17 +75,34 @@ class ServiceSupervisor:
     def log_file(self, stage: str) -> Path:
         return self._profile.logs_dir / f"{stage}.log"
 
-    def _pid_file(self, stage: str) -> PidFile:
+    def pid_file(self, stage: str) -> PidFile:
         return PidFile(self._profile.pids_dir / f"{stage}.pid")
 
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """The lock every spawn, stop and kill (and the watcher's restart) holds; held briefly."""
+        self._profile.pids_dir.mkdir(parents=True, exist_ok=True)
+        with (self._profile.pids_dir / ".lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def is_running(self, stage: str) -> bool:
-        return self._pid_file(stage).process() is not None
+        # A crashed process's pid file is left for the watcher (it means "should be running").
+        return self.pid_file(stage).process(forget_stale=False) is not None
+
+    def pid(self, stage: str) -> int | None:
+        process = self.pid_file(stage).process(forget_stale=False)
+        return None if process is None else process.pid
 
     async def start(self, stage: str, timeout: float = READY_TIMEOUT_S) -> bool:
         """Start the service and wait until GET /readyz answers 200. False if ours was already running."""
         return bool(await self.start_all([stage], timeout))
 
-    def _spawn(self, stage: str) -> None:
+    def spawn(self, stage: str) -> subprocess.Popen:
+        """Start the process (no wait) and record its pid file; the caller holds locked()."""
         port = self._port(stage)
         what = "development identity provider (issuer)" if stage == ISSUER else f"service {stage}"
         ensure_port_free(self._profile.host, port, what)
@@ -94,7 +119,8 @@ class ServiceSupervisor:
                 # Own session: `up` can exit and leave it running; Ctrl-C in that shell does not reach it.
                 start_new_session=True,
             )
-        self._pid_file(stage).record(process.pid)
+        self.pid_file(stage).record(process.pid)
+        return process
 
     async def wait_ready(self, stage: str, timeout: float = READY_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout
@@ -119,22 +145,24 @@ class ServiceSupervisor:
 
     def stop(self, stage: str, timeout: float = STOP_TIMEOUT_S) -> bool:
         """SIGTERM (uvicorn drains and runs the lifespan shutdown), SIGKILL after `timeout`."""
-        pid_file = self._pid_file(stage)
-        process = pid_file.process()
+        pid_file = self.pid_file(stage)
+        with self.locked():
+            process = pid_file.process(forget_stale=False)
+            pid_file.clear()  # first: the watcher must not take the exit for a crash
         if process is None:
             return False
         terminate(process, timeout)
-        pid_file.clear()
         return True
 
     def kill(self, stage: str) -> None:
         """SIGKILL, as a crash would: no shutdown code runs. For failure tests."""
-        pid_file = self._pid_file(stage)
-        process = pid_file.process()
-        if process is None:
-            raise ServiceStartError(f"service {stage} is not running")
+        pid_file = self.pid_file(stage)
+        with self.locked():
+            process = pid_file.process(forget_stale=False)
+            if process is None:
+                raise ServiceStartError(f"service {stage} is not running")
+            pid_file.clear()  # first: meant by the caller, not a crash for the watcher to repair
         kill(process)
-        pid_file.clear()
 
     async def start_all(self, stages: Iterable[str], timeout: float = READY_TIMEOUT_S) -> list[str]:
         """Start the stages that are not running, all at once, and wait until every one is ready.
@@ -147,10 +175,11 @@ class ServiceSupervisor:
         waves = [[s for s in stages if s == ISSUER], [s for s in stages if s != ISSUER]]
         try:
             for wave in waves:
-                for stage in wave:
-                    if not self.is_running(stage):
-                        self._spawn(stage)
-                        started.append(stage)
+                with self.locked():
+                    for stage in wave:
+                        if not self.is_running(stage):
+                            self.spawn(stage)
+                            started.append(stage)
                 # Concurrent waits: the services boot in parallel (no start-up order between them).
                 await asyncio.gather(*(self.wait_ready(stage, timeout) for stage in wave))
         except BaseException:
@@ -160,9 +189,10 @@ class ServiceSupervisor:
 
     def stop_all(self, stages: Iterable[str] = STAGES, timeout: float = STOP_TIMEOUT_S) -> list[str]:
         """Stop them all at once (each drains in parallel); returns the stages that were running."""
-        running = {stage: self._pid_file(stage).process() for stage in stages}
-        running = {stage: process for stage, process in running.items() if process is not None}
+        with self.locked():
+            running = {stage: self.pid_file(stage).process(forget_stale=False) for stage in stages}
+            running = {stage: process for stage, process in running.items() if process is not None}
+            for stage in stages:
+                self.pid_file(stage).clear()  # first, as in stop()
         terminate_all(list(running.values()), timeout)
-        for stage in running:
-            self._pid_file(stage).clear()
         return list(running)
