@@ -29,6 +29,7 @@ from unefois_kernel.consumer import EventHandler, InboxConsumer, subscribe
 from unefois_kernel.dlq import DeadLetterGauge, DeadLetterProducer
 from unefois_events.catalogue import Event
 from unefois_kernel.logging import configure_logging
+from unefois_kernel.openapi import install_openapi
 from unefois_kernel.problems import install_problem_handlers
 from unefois_kernel.relay import OutboxRelay
 from unefois_kernel.settings import ServiceSettings, load_settings
@@ -272,5 +273,6 @@ def create_service(
     if undeclared:
         raise RuntimeError(f"routes without an access declaration (allow/authenticated/public): {undeclared}")
     document_access(app)
+    install_openapi(app)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     return app
