@@ -162,3 +162,13 @@ def test_a_service_started_again_by_someone_else_during_the_back_off_is_kept(sup
     time.sleep(2.2)
     assert supervisor.pid("tendering") == theirs
     assert _events(profile, "restarted") == []
+
+
+def test_the_daemon_loads_the_very_profile_up_had(monkeypatch, profile):
+    """`up` passes its profile (runtime directory, ports) to the daemon it starts, so a
+    restart uses the same ports and environment whatever the daemon's shell exported."""
+    from unefois_deploy.watcher import profile_environment  # noqa: PLC0415
+
+    for name, value in profile_environment(profile).items():
+        monkeypatch.setenv(name, value)
+    assert load_profile("test") == profile

@@ -232,6 +232,28 @@ def is_watching(profile: RuntimeProfile) -> bool:
     return watcher_pid_file(profile).process() is not None
 
 
+def profile_environment(profile: RuntimeProfile) -> dict[str, str]:
+    """The variables that make load_profile(profile.name) in the daemon give this very profile
+    (its runtime directory and ports), so what it restarts is configured as `up` configured it."""
+    prefix = f"UNEFOIS_{profile.name.upper()}_"
+    environment = {
+        "UNEFOIS_REPO_ROOT": str(profile.repo_root),
+        "UNEFOIS_KAFKA_LIBS": str(profile.kafka_libs),
+        "UNEFOIS_TOPIC_PARTITIONS": str(profile.topic_partitions),
+        prefix + "RUNTIME_DIR": str(profile.runtime_dir),
+        prefix + "KAFKA_PORT": str(profile.kafka_port),
+        prefix + "KAFKA_CONTROLLER_PORT": str(profile.kafka_controller_port),
+        prefix + "POSTGRES_PORT": str(profile.postgres_port),
+        prefix + "ISSUER_HTTP_PORT": str(profile.issuer_port),
+        prefix + "LOGIN_RATE_LIMIT": profile.login_rate_limit,
+        prefix + "PUBLIC_RATE_LIMIT": profile.public_rate_limit,
+        **{f"{prefix}{stage.upper()}_HTTP_PORT": str(port) for stage, port in profile.http_ports.items()},
+    }
+    if profile.clock_start is not None:
+        environment[prefix + "CLOCK_START"] = profile.clock_start.isoformat()
+    return environment
+
+
 def start_watcher(profile: RuntimeProfile, services: Iterable[str], extra_args: Sequence[str] = ()) -> bool:
     """Start the daemon for these services; False if one is already watching this runtime."""
     pid_file = watcher_pid_file(profile)
@@ -241,8 +263,9 @@ def start_watcher(profile: RuntimeProfile, services: Iterable[str], extra_args: 
     command = [sys.executable, "-m", "unefois_deploy", "watch", "--profile", profile.name,
                "--services", ",".join(services), *extra_args]
     with (profile.logs_dir / "watcher.out").open("ab") as output:
-        process = subprocess.Popen(command, cwd=profile.repo_root, stdin=subprocess.DEVNULL, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(command, cwd=profile.repo_root, env={**os.environ, **profile_environment(profile)},
+                                   stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
     pid_file.record(process.pid)
     return True
 
