@@ -94,6 +94,14 @@ _MESSAGES: dict[str, Any] = {
     "frozen_field": "ne peut pas être modifié",
     "union_tag_invalid": "type d’élément inconnu",
     "union_tag_not_found": "le type de l’élément manque",
+    # The bounded value types of unefois_events.values (issue 9).
+    "text_control_character": lambda c: f"caractère de contrôle interdit ({c.get('code_point')}, "
+                                        f"position {_fmt(c.get('position'))})",
+    "text_line_break": lambda c: f"retour à la ligne ou tabulation interdit (position {_fmt(c.get('position'))})",
+    "text_bidi_control": lambda c: f"caractère de contrôle de direction du texte interdit ({c.get('code_point')}, "
+                                   f"position {_fmt(c.get('position'))})",
+    "text_noncharacter": lambda c: f"caractère invalide ({c.get('code_point')}, position {_fmt(c.get('position'))})",
+    "date_out_of_window": lambda c: f"doit être comprise entre le {c.get('earliest')} et le {c.get('latest')}",
 }
 
 GENERIC = "valeur refusée"

@@ -10,14 +10,24 @@ is pinned in shared/tests/contract/pinned/ and a contract test fails on any drif
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from unefois_events import topics
 from unefois_events.values import (
+    MAX_HOLDERS,
+    MAX_INVITED,
+    MAX_LOTS,
+    AdditionalCpvs,
     Ccag,
+    DurationMonths,
+    Line,
+    LotNumber,
+    OffersCount,
+    PlausibleDate,
+    Text,
     CpvCode,
     EnvironmentalConsideration,
     ExecutionMode,
@@ -63,39 +73,39 @@ class Event(Message):
 
 class Organisation(Message):
     siret: Siret
-    name: str = Field(min_length=1, max_length=300)
+    name: Line(300)
 
 
 class PlaceOfExecution(Message):
-    code: str = Field(min_length=1, max_length=10)
+    code: Line(10)
     code_type: PlaceCodeType
 
 
 class Lot(Message):
-    number: int = Field(ge=1)
-    title: str = Field(min_length=1, max_length=1000)
+    number: LotNumber
+    title: Line(1000)
     estimated_value: Money
 
 
 class NeedContent(Message):
     """What the buyer enters once at sourcing (the buyer itself comes from the login)."""
 
-    object: str = Field(min_length=1, max_length=1000)
-    description: str = Field(default="", max_length=10000)
-    desired_start_date: date | None = None
+    object: Line(1000)
+    description: Text(10000) = ""
+    desired_start_date: PlausibleDate | None = None
     nature: PurchaseNature
     main_cpv: CpvCode
-    additional_cpvs: list[CpvCode] = Field(default_factory=list)
+    additional_cpvs: AdditionalCpvs = Field(default_factory=list)
     estimated_value: Money
-    duration_months: int = Field(ge=1)
+    duration_months: DurationMonths
     place_of_execution: PlaceOfExecution
-    lots: list[Lot] = Field(default_factory=list)
+    lots: list[Lot] = Field(default_factory=list, max_length=MAX_LOTS)
     procedure: Procedure
     ccag: Ccag
-    techniques: list[PurchaseTechnique] = Field(min_length=1)
-    execution_modes: list[ExecutionMode] = Field(min_length=1)
-    social_considerations: list[SocialConsideration] = Field(min_length=1)
-    environmental_considerations: list[EnvironmentalConsideration] = Field(min_length=1)
+    techniques: list[PurchaseTechnique] = Field(min_length=1, max_length=len(PurchaseTechnique))
+    execution_modes: list[ExecutionMode] = Field(min_length=1, max_length=len(ExecutionMode))
+    social_considerations: list[SocialConsideration] = Field(min_length=1, max_length=len(SocialConsideration))
+    environmental_considerations: list[EnvironmentalConsideration] = Field(min_length=1, max_length=len(EnvironmentalConsideration))
     innovative: bool = False
 
 
@@ -104,8 +114,8 @@ class ClauseText(Message):
 
     clause_id: uuid.UUID
     kind: str = Field(pattern="^(social|environmental)$")
-    title: str = Field(min_length=1, max_length=200)
-    body: str = Field(min_length=1, max_length=5000)
+    title: Line(200)
+    body: Text(5000, min_length=1)
 
 
 class PurchaseFacts(NeedContent):
@@ -113,7 +123,7 @@ class PurchaseFacts(NeedContent):
 
     need_id: uuid.UUID
     buyer: Organisation
-    clauses: list[ClauseText] = Field(default_factory=list)
+    clauses: list[ClauseText] = Field(default_factory=list, max_length=100)
 
 
 # ---------------------------------------------------------------- sourcing.need
@@ -124,9 +134,9 @@ class NeedApproved(Event):
     topic: ClassVar[str] = topics.NEED
 
     purchase: PurchaseFacts
-    approved_by: str = Field(min_length=1)
+    approved_by: Line(300)
     approved_at: datetime
-    invited_suppliers: list[Organisation] = Field(default_factory=list)
+    invited_suppliers: list[Organisation] = Field(default_factory=list, max_length=MAX_INVITED)
 
     @property
     def subject(self) -> str:
@@ -145,7 +155,7 @@ class ConsultationPublished(Event):
     topic: ClassVar[str] = topics.CONSULTATION
 
     consultation_id: uuid.UUID
-    reference: str = Field(min_length=1, max_length=50)
+    reference: Line(50)
     purchase: PurchaseFacts
     published_at: datetime
     bid_deadline: datetime
@@ -165,15 +175,15 @@ class AwardDecided(Event):
 
     award_id: uuid.UUID
     consultation_id: uuid.UUID
-    consultation_reference: str = Field(min_length=1, max_length=50)
+    consultation_reference: Line(50)
     purchase: PurchaseFacts
-    lot_number: int | None = Field(default=None, ge=1)
-    winners: list[Organisation] = Field(min_length=1)
+    lot_number: LotNumber | None = None
+    winners: list[Organisation] = Field(min_length=1, max_length=MAX_HOLDERS)
     grouping: OperatorGrouping = OperatorGrouping.NONE
     amount: Money
     price_form: PriceForm
-    price_types: list[PriceType] = Field(min_length=1)
-    offers_received: int = Field(ge=1)
+    price_types: list[PriceType] = Field(min_length=1, max_length=len(PriceType))
+    offers_received: OffersCount
     awarded_at: datetime
 
     @property
@@ -198,18 +208,18 @@ class ContractNotified(Event):
     award_id: uuid.UUID
     consultation_id: uuid.UUID
     purchase: PurchaseFacts
-    lot_number: int | None = Field(default=None, ge=1)
-    holders: list[Organisation] = Field(min_length=1)
+    lot_number: LotNumber | None = None
+    holders: list[Organisation] = Field(min_length=1, max_length=MAX_HOLDERS)
     grouping: OperatorGrouping
     amount: Money
     price_form: PriceForm
-    price_types: list[PriceType] = Field(min_length=1)
-    offers_received: int = Field(ge=1)
+    price_types: list[PriceType] = Field(min_length=1, max_length=len(PriceType))
+    offers_received: OffersCount
     advance_granted: bool = False
     advance_rate: float | None = Field(default=None, ge=0, le=1)
     subcontracting_declared: bool = False
-    legal_commitment_number: str = Field(min_length=1, max_length=30)
-    notified_on: date
+    legal_commitment_number: Line(30)
+    notified_on: PlausibleDate
     notified_at: datetime
 
     @property
@@ -229,15 +239,15 @@ class InvoiceReceived(Event):
     topic: ClassVar[str] = topics.INVOICE
 
     invoice_id: uuid.UUID
-    invoice_number: str = Field(min_length=1, max_length=20)
+    invoice_number: Line(20)
     contract_id: uuid.UUID
     contract_number: str = Field(min_length=1, max_length=16)
-    legal_commitment_number: str = Field(min_length=1, max_length=30)
+    legal_commitment_number: Line(30)
     buyer: Organisation
     supplier: Organisation
     amount_excl_vat: Money
     vat_amount: Money
-    issued_on: date
+    issued_on: PlausibleDate
     received_at: datetime
 
     @property

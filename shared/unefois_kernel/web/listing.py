@@ -15,11 +15,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import urlencode
 
+from fastapi import Query
 from starlette.requests import Request
 
 MAX_PAGE_SIZE = 200
+# The deepest an API list is read (issue 9): past it a client narrows its query rather than
+# paging on; it also keeps every offset far inside PostgreSQL's bigint.
+MAX_OFFSET = 1_000_000
+
+# An API list's query parameters, bounded: `offset: Offset = 0`, `limit: Limit = 100`.
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"Rang du premier élément (0 à {MAX_OFFSET})")]
+
+
+def limit_query(maximum: int, *, description: str = "Nombre d'éléments au plus") -> object:
+    """`limit: Annotated[int, limit_query(1000)] = 100`: a page size from 1 to `maximum`."""
+    return Query(ge=1, le=maximum, description=f"{description} (1 à {maximum})")
 
 
 def _query_with(request: Request, **changes: str | int | None) -> str:
@@ -66,8 +79,9 @@ class Page:
     @classmethod
     def from_request(cls, request: Request, *, total: int, size: int = 25) -> Page:
         size = max(1, min(size, MAX_PAGE_SIZE))
+        raw = request.query_params.get("page", "1")
         try:
-            number = int(request.query_params.get("page", "1"))
+            number = int(raw) if len(raw) <= 9 else 1  # a longer number is no page of ours
         except ValueError:
             number = 1
         count = max(1, -(-total // size))

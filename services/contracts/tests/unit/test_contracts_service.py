@@ -112,9 +112,10 @@ async def test_notifying_numbers_the_contract_and_sends_it_downstream(uow_for, f
                            "legal_commitment_number": "EJ2026000001"}
 
 
-async def test_numbers_follow_each_other_per_buyer_and_restart_each_year(uow_for, fakes, repos, principals):
+async def test_numbers_follow_each_other_per_buyer_and_restart_each_year(uow_for, fakes, repos, principals, clock):
     first, second, next_year = [await _prepared(uow_for, fakes) for _ in range(3)]
     other = await _prepared(uow_for, fakes, OTHER_BUYER)
+    clock.set(datetime(2027, 1, 10, 9, 0, tzinfo=UTC))  # a notification is a past fact: the 2027 one is dated before today
     numbers = [
         (await service.notify_contract(uow_for(principals["buyer"]), first.id, notified_on=date(2026, 11, 12))).contract_number,
         (await service.notify_contract(uow_for(principals["buyer"]), second.id, notified_on=date(2026, 11, 13))).contract_number,
@@ -152,3 +153,15 @@ async def test_notifying_an_unknown_contract_is_not_found(uow_for, principals, r
     with pytest.raises(NotFound):
         await service.notify_contract(uow_for(principals["buyer"]), uuid.uuid4())
     assert repos.contracts.sequences == {}
+
+
+async def test_a_notification_dated_after_today_is_refused_naming_the_field(uow_for, fakes, repos, principals, clock):
+    # Issue 9: a notification dated 9999-12-31 was accepted (then dead-lettered by open data).
+    contract = await _prepared(uow_for, fakes)
+    for future in (clock.today() + timedelta(days=1), date(2099, 12, 31)):
+        with pytest.raises(DomainError) as refused:
+            await service.notify_contract(uow_for(principals["buyer"]), contract.id, notified_on=future)
+        assert refused.value.field == "notified_on" and "futur" in refused.value.detail
+    assert repos.contracts.sequences == {}  # refused before a number is drawn
+    notified = await service.notify_contract(uow_for(principals["buyer"]), contract.id, notified_on=clock.today())
+    assert notified.notified_on == clock.today()

@@ -71,12 +71,15 @@ def prepare(award: AwardDecided, *, contract_id: uuid.UUID, at: datetime) -> tup
     return contract, []
 
 
-def check_notification(contract: Contract, notified_on: date) -> None:
-    """Refuses a notification the contract cannot take (before a number is drawn for it)."""
+def check_notification(contract: Contract, notified_on: date, *, today: date | None = None) -> None:
+    """Refuses a notification the contract cannot take (before a number is drawn for it); a
+    notification is a fact of the past: not after `today` (the Paris date of the unit of work's clock)."""
     if ContractAction.NOTIFY not in allowed_actions(contract.status):
         raise DomainError("ce marché est déjà notifié", field="status", status=409)
     if notified_on < contract.award.awarded_at.date():
         raise DomainError("la notification ne peut précéder l'attribution", field="notified_on")
+    if today is not None and notified_on > today:
+        raise DomainError("la date de notification ne peut pas être dans le futur", field="notified_on")
 
 
 def notify(contract: Contract, *, sequence: int, notified_on: date, at: datetime) -> tuple[Contract, list[ContractNotified]]:

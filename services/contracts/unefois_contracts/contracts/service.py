@@ -63,7 +63,7 @@ async def notify_contract(uow: UnitOfWork[Repositories], contract_id: uuid.UUID,
         contract = await _get(uow, contract_id, for_update=True)
         notified_on = notified_on or uow.clock.today()
         # Refused before a number is drawn: the sequence row stays locked only for an accepted notification.
-        domain.check_notification(contract, notified_on)
+        domain.check_notification(contract, notified_on, today=uow.clock.today())
         sequence = await uow.repos.contracts.next_sequence(tenant=contract.tenant, year=notified_on.year)
         notified, events = domain.notify(contract, sequence=sequence, notified_on=notified_on, at=uow.clock.now())
         await uow.repos.contracts.record_notification(notified)

@@ -8,6 +8,7 @@ from datetime import date
 from pydantic import BaseModel
 
 from unefois_events.catalogue import AwardDecided
+from unefois_events.values import PlausibleDate
 from unefois_contracts.contracts.domain import Contract, ContractStatus
 
 
@@ -32,4 +33,4 @@ class ContractView(BaseModel):
 
 
 class Notification(BaseModel):
-    notified_on: date | None = None
+    notified_on: PlausibleDate | None = None

@@ -8,17 +8,17 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 from unefois_events.catalogue import Organisation
-from unefois_events.values import Money
+from unefois_events.values import Line, Money, PlausibleDate
 
 from unefois_invoicing.invoices.domain import Deposit, Invoice
 
 
 class InvoiceDeposit(BaseModel):
-    invoice_number: str = Field(min_length=1, max_length=20)
+    invoice_number: Line(20)
     supplier: Organisation
     amount_excl_vat: Money
     vat_amount: Money
-    issued_on: date
+    issued_on: PlausibleDate
 
     def deposit(self) -> Deposit:
         return Deposit(invoice_number=self.invoice_number, supplier=self.supplier, amount_excl_vat=self.amount_excl_vat,

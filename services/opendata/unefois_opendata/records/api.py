@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from unefois_events.values import Siret
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import public
+from unefois_kernel.web.listing import Offset, limit_query
 from unefois_opendata.records import service
 
 # Open data by law (R.2196-1): readable by anyone, no tenant filter (an anonymous unit of work;
@@ -21,8 +22,8 @@ router = APIRouter(prefix="/api/decp", tags=["données essentielles"])
 async def list_decp(
     request: Request,
     acheteur: Annotated[Siret | None, Query(description="SIRET de l'acheteur")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, limit_query(1000)] = 100,
+    offset: Offset = 0,
 ) -> dict:
     return await service.document(runtime_of(request).uow(None), buyer_siret=acheteur, limit=limit, offset=offset)
 

@@ -186,3 +186,23 @@ def test_the_shortlist_and_the_approvers_additions_are_invited_once_each():
     renamed = Organisation(siret=A.siret, name="TPR")
     assert domain.invitations([A], [B, renamed]) == [renamed, B]
     assert domain.invitations([], []) == []
+
+
+@pytest.mark.parametrize(("kind", "maximum"), [(BuyerKind.LOCAL, 48), (BuyerKind.STATE, 48), (BuyerKind.UTILITY, 96),
+                                               (BuyerKind.DEFENCE, 84)])
+def test_a_framework_agreement_lasts_no_longer_than_the_law_allows(kind, maximum):
+    # Accords-cadres: L2125-1 1°, R2162-4 (4 years, 8 for an entité adjudicatrice), R2362-1 (7, defence).
+    framework = {"techniques": ["Accord-cadre"]}
+    assert domain.framework_duration_problem(purchase(**framework, duration_months=maximum), kind) is None
+    assert domain.framework_duration_problem(purchase(duration_months=maximum + 1), kind) is None  # not a framework
+    problem = domain.framework_duration_problem(purchase(**framework, duration_months=maximum + 1), kind)
+    assert f"{maximum} mois au plus" in problem
+    with pytest.raises(InvalidFields) as refused:
+        domain.check_need(purchase(**framework, duration_months=maximum + 1), kind, date(2026, 11, 2))
+    assert "facts.duration_months" in {error["field"] for error in refused.value.errors}
+
+
+def test_a_return_comment_with_a_nul_character_is_refused():
+    with pytest.raises(DomainError) as refused:
+        domain.check_return_comment("Manque\x00 le CCTP")
+    assert refused.value.field == "comment" and "U+0000" in refused.value.detail

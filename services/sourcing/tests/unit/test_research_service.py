@@ -88,3 +88,14 @@ async def test_the_research_of_an_approved_need_is_frozen(buyer, repos, add_need
         assert frozen.value.status == 409
     assert repos.research.notes == {} and repos.research.received == {} and repos.research.shortlists == {}
     assert (await service.read(buyer, need.id)).notes == ""  # still readable
+
+
+async def test_a_quote_received_after_today_is_refused_naming_the_field(buyer, add_need, clock):
+    # Issue 9: a fact of the past is not in the future by the kernel clock.
+    need = add_need()
+    with pytest.raises(DomainError) as refused:
+        await service.record_quote(buyer, need.id, supplier=TPR, amount=Decimal("10.00"),
+                                   received_on=date.fromordinal(clock.today().toordinal() + 1))
+    assert refused.value.field == "received_on"
+    research = await service.record_quote(buyer, need.id, supplier=TPR, amount=Decimal("10.00"), received_on=clock.today())
+    assert len(research.quotes) == 1

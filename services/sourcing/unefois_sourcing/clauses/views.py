@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from unefois_events.values import Line, Text
 from unefois_kernel.domain_errors import DomainError
 from unefois_sourcing.clauses import domain
 from unefois_sourcing.clauses.domain import Clause
@@ -28,9 +29,9 @@ class ClauseView(BaseModel):
 
 class ClauseDraft(BaseModel):
     kind: Literal["social", "environmental"]
-    consideration: str
-    title: str = Field(min_length=3, max_length=200)
-    body: str = Field(min_length=10, max_length=5000)
+    consideration: Line(100)
+    title: Line(200, min_length=3)
+    body: Text(5000, min_length=10)
 
     @model_validator(mode="after")
     def _consideration_matches_kind(self) -> ClauseDraft:

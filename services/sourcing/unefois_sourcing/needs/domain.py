@@ -19,7 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from unefois_events.catalogue import Event, NeedApproved, NeedContent, Organisation, PurchaseFacts
-from unefois_events.values import PlaceCodeType, PurchaseNature
+from unefois_events.values import FRAMEWORK_MAX_MONTHS, PlaceCodeType, PurchaseNature, PurchaseTechnique, text_problem
 from unefois_kernel.auth.principal import BUYER_ROLES, Role
 from unefois_kernel.clock import paris_date
 from unefois_kernel.domain_errors import DomainError, InvalidFields
@@ -204,6 +204,24 @@ def reference_errors(content: NeedContent, prefix: str = "facts") -> list[dict[s
     return errors
 
 
+# Accords-cadres' longest duration by kind of buyer, in months: 4 years for a pouvoir adjudicateur
+# (code de la commande publique, art. L2125-1 1° and R2162-4 1°), 8 years for an entité
+# adjudicatrice (R2162-4 2°), 7 years for defence or security (R2362-1). The law allows longer
+# "dans des cas exceptionnels dûment justifiés": the platform does not take such a justification yet.
+FRAMEWORK_MAX_MONTHS_BY_KIND = {BuyerKind.STATE: FRAMEWORK_MAX_MONTHS, BuyerKind.LOCAL: FRAMEWORK_MAX_MONTHS,
+                                BuyerKind.UTILITY: 96, BuyerKind.DEFENCE: 84}
+
+
+def framework_duration_problem(content: NeedContent, kind: BuyerKind) -> str | None:
+    """Why a framework agreement's duration is too long for this buyer, or None."""
+    maximum = FRAMEWORK_MAX_MONTHS_BY_KIND.get(kind, FRAMEWORK_MAX_MONTHS)
+    if PurchaseTechnique.FRAMEWORK in content.techniques and content.duration_months > maximum:
+        article = {BuyerKind.UTILITY: "R2162-4 2°", BuyerKind.DEFENCE: "R2362-1"}.get(kind, "L2125-1 et R2162-4 1°")
+        return (f"un accord-cadre dure {maximum} mois au plus (code de la commande publique, art. {article}), "
+                "sauf cas exceptionnel dûment justifié, que la plateforme ne prend pas encore en charge")
+    return None
+
+
 def check_need(content: NeedContent, kind: BuyerKind, launch_date: date) -> Decision:
     """Reference data and the procedure rules in force on `launch_date`: every refused field at
     once (InvalidFields, 422), else the rules' decision."""
@@ -211,6 +229,8 @@ def check_need(content: NeedContent, kind: BuyerKind, launch_date: date) -> Deci
     decision = decide(content.nature, kind, content.estimated_value, launch_date)
     if content.procedure not in decision.allowed_procedures:
         errors.append({"field": "facts.procedure", "reason": "procédure non permise : " + decision.explanation_text})
+    if (reason := framework_duration_problem(content, kind)) is not None:
+        errors.append({"field": "facts.duration_months", "reason": reason})
     if errors:
         raise InvalidFields(errors)
     return decision
@@ -252,6 +272,8 @@ def check_return_comment(comment: str) -> None:
     """Why a need is returned is said, in 2,000 characters at most (the one place of this rule)."""
     if not comment.strip():
         raise DomainError("indiquez pourquoi le besoin est renvoyé", field="comment")
+    if (problem := text_problem(comment)) is not None:
+        raise DomainError(problem, field="comment")
     if len(comment) > RETURN_COMMENT_MAX_LENGTH:
         raise DomainError("2 000 caractères au plus", field="comment")
 

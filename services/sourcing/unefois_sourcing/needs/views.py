@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 
 from unefois_events.catalogue import NeedContent, Organisation, PurchaseFacts
-from unefois_events.values import EnvironmentalConsideration, SocialConsideration
+from unefois_events.values import MAX_INVITED, EnvironmentalConsideration, SocialConsideration, Text
 from unefois_kernel.auth.principal import Principal
 from unefois_kernel.web import format_date, format_euros
 from unefois_kernel.web.templating import web_of
@@ -30,14 +30,15 @@ from unefois_sourcing.research.domain import Research
 class NeedInput(NeedContent):
     """The need as typed: considerations may be left out when clauses are picked."""
 
-    social_considerations: list[SocialConsideration] = Field(default_factory=list)
-    environmental_considerations: list[EnvironmentalConsideration] = Field(default_factory=list)
+    social_considerations: list[SocialConsideration] = Field(default_factory=list, max_length=len(SocialConsideration))
+    environmental_considerations: list[EnvironmentalConsideration] = Field(
+        default_factory=list, max_length=len(EnvironmentalConsideration))
 
 
 class NeedDraft(BaseModel):
     facts: NeedInput = Field(description="Le besoin tel que saisi ; l'acheteur est celui de la session")
     clause_ids: list[uuid.UUID] = Field(
-        default_factory=list, description="Clauses choisies dans la bibliothèque : elles fixent les considérations DECP"
+        default_factory=list, max_length=100, description="Clauses choisies dans la bibliothèque : elles fixent les considérations DECP"
     )
 
 
@@ -61,12 +62,11 @@ class NeedView(BaseModel):
 
 class Return(BaseModel):
     # The domain's bounds (check_return_comment), declared here for the API's schema.
-    comment: str = Field(min_length=1, max_length=RETURN_COMMENT_MAX_LENGTH,
-                         description="Pourquoi le besoin est renvoyé à son auteur")
+    comment: Text(RETURN_COMMENT_MAX_LENGTH, min_length=1) = Field(description="Pourquoi le besoin est renvoyé à son auteur")
 
 
 class Approval(BaseModel):
-    invited_suppliers: list[Organisation] = Field(default_factory=list)
+    invited_suppliers: list[Organisation] = Field(default_factory=list, max_length=MAX_INVITED)
 
 
 # ---------------------------------------------------------------- the pages

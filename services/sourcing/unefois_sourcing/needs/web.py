@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
-from unefois_events.values import PurchaseNature
+from unefois_events.values import MONEY_CEILING, PurchaseNature
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow, public
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal
@@ -155,6 +155,9 @@ async def recommendation(request: Request, nature: str = Query(default="", max_l
     except (InvalidOperation, ValueError):
         problem = "Renseignez la nature du besoin et sa valeur estimée pour connaître la procédure à suivre."
     else:
+        if value >= MONEY_CEILING:  # the amounts' bound (unefois_events.values.Money), as the JSON twin's
+            problem = "La valeur estimée est trop élevée : 13 chiffres avant la virgule au plus."
+    if problem is None:
         try:
             decision = (await service.recommend(runtime_of(request).uow(principal), kind_of_purchase,
                                                 value.quantize(Decimal("0.01")))).to_dict()

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from unefois_events.catalogue import Organisation
-from unefois_kernel.domain_errors import NotFound
+from unefois_kernel.domain_errors import DomainError, NotFound
 from unefois_kernel.uow import UnitOfWork
 from unefois_sourcing.repositories import Repositories
 from unefois_sourcing.research import domain
@@ -43,6 +43,8 @@ async def record_quote(uow: UnitOfWork[Repositories], need_id: uuid.UUID, *, sup
                        received_on: date) -> Research:
     async with uow:
         await _editable(uow, need_id)
+        if received_on > uow.clock.today():  # a quote received is a fact of the past, on the kernel clock
+            raise DomainError("la date de réception du devis ne peut pas être dans le futur", field="received_on")
         quote = Quote(id=uuid.uuid4(), supplier=supplier, amount=amount, received_on=received_on)
         await uow.repos.research.save_quote(need_id, quote, tenant=uow.tenant)
         return await uow.repos.research.of(need_id)

@@ -9,22 +9,22 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from unefois_events.catalogue import Organisation
-from unefois_events.values import Money
+from unefois_events.values import Money, PlausibleDate, Text
 from unefois_sourcing.research.domain import Quote, Research
 
 
 class Notes(BaseModel):
-    notes: str = Field(max_length=20000)
+    notes: Text(20000)
 
 
 class QuoteInput(BaseModel):
     supplier: Organisation
     amount: Money = Field(gt=0)
-    received_on: date
+    received_on: PlausibleDate
 
 
 class Choice(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text(2000, min_length=1)
 
 
 class QuoteView(BaseModel):

@@ -17,6 +17,7 @@ from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow
 from unefois_kernel.auth.principal import Principal
 from unefois_kernel.web import render
+from unefois_kernel.web.listing import MAX_OFFSET
 from unefois_sourcing import reference
 from unefois_sourcing.suppliers import service
 from unefois_sourcing.suppliers.domain import READERS, SupplierSearch, criteria_errors
@@ -30,9 +31,10 @@ FIELD_LABELS = {"q": "Nom de l’entreprise", "siret": "SIRET", "cpv": "Code CPV
 
 
 def page_number(raw: str | None) -> int:
-    """?page=N, 1 when absent or not a positive number (an edited URL gets the first page)."""
+    """?page=N, 1 when absent or not a positive number (an edited URL gets the first page); at most
+    the page of the kernel's deepest offset (MAX_OFFSET), so that no offset overflows the database's integer."""
     try:
-        return max(1, int(raw or "1"))
+        return min(max(1, int(raw or "1")), MAX_OFFSET // PAGE_SIZE)
     except ValueError:
         return 1
 

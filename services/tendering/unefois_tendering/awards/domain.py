@@ -9,7 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from unefois_events.catalogue import AwardDecided, Organisation
-from unefois_events.values import Money, OperatorGrouping, PriceForm, PriceType
+from unefois_events.values import MAX_HOLDERS, LotNumber, Money, OffersCount, OperatorGrouping, PriceForm, PriceType
 from unefois_kernel.domain_errors import DomainError
 from unefois_tendering.consultations.domain import (
     Consultation,
@@ -22,13 +22,13 @@ from unefois_tendering.consultations.domain import (
 class AwardDecision(BaseModel):
     """What the buyer decides: the winner(s), the amount and the price terms (the API's request body)."""
 
-    winners: list[Organisation] = Field(min_length=1)
+    winners: list[Organisation] = Field(min_length=1, max_length=MAX_HOLDERS)
     grouping: OperatorGrouping = OperatorGrouping.NONE
     amount: Money
     price_form: PriceForm
-    price_types: list[PriceType] = Field(min_length=1)
-    offers_received: int = Field(ge=1)
-    lot_number: int | None = Field(default=None, ge=1)
+    price_types: list[PriceType] = Field(min_length=1, max_length=len(PriceType))
+    offers_received: OffersCount
+    lot_number: LotNumber | None = None
 
 
 @dataclass(frozen=True)
