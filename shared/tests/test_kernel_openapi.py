@@ -70,7 +70,7 @@ def _responses(document: dict, method: str, path: str) -> dict:
 def test_every_operation_documents_the_refusals_of_its_access_rule_and_shape():
     document = _app().openapi()
     assert sorted(_responses(document, "get", "/api/things")) == ["200", "401", "403", "422"]
-    assert sorted(_responses(document, "post", "/api/things")) == ["201", "401", "403", "413", "422"]
+    assert sorted(_responses(document, "post", "/api/things")) == ["201", "400", "401", "403", "413", "422"]
     assert sorted(_responses(document, "post", "/api/things/{thing_id}/close")) == [
         "200", "401", "403", "404", "409", "422"]
     # Public: no 403 (no role), a bad bearer token still answers 401, and the rate limit 429.
@@ -134,3 +134,52 @@ def test_the_bodies_the_problem_handlers_send_match_the_documented_schema():
         jsonschema.validate(answer.json(), schema)
     assert [a.status_code for a in answers] == [401, 422, 404]
     assert answers[1].json()["errors"][0]["field"] == "thing_id"
+
+
+def test_a_redirect_is_documented_without_a_body_and_with_its_location():
+    app = FastAPI()
+
+    @app.post("/auth/logout", dependencies=[public()], status_code=303)
+    async def logout() -> None:
+        return None
+
+    document_access(app)
+    install_openapi(app)
+    response = app.openapi()["paths"]["/auth/logout"]["post"]["responses"]["303"]
+    assert "content" not in response and response["headers"]["Location"]["required"] is True
+
+
+def test_405_names_the_methods_of_every_route_of_the_path():
+    app = FastAPI()
+    install_problem_handlers(app)
+    router = APIRouter()
+
+    @router.get("/auth/logout", dependencies=[public()])
+    async def form() -> dict:
+        return {}
+
+    @router.post("/auth/logout", dependencies=[public()])
+    async def logout() -> dict:
+        return {}
+
+    app.include_router(router)
+    answer = TestClient(app).delete("/auth/logout")
+    assert answer.status_code == 405 and answer.headers["content-type"] == PROBLEM_JSON
+    assert answer.headers["allow"] == "GET, POST"
+
+
+def test_an_undecodable_body_is_a_documented_400_problem_naming_the_body():
+    public_app = FastAPI()
+    install_problem_handlers(public_app)
+
+    @public_app.post("/api/echo", dependencies=[public()])
+    async def echo(draft: Draft) -> dict:
+        return {}
+
+    document_access(public_app)
+    install_openapi(public_app)
+    answer = TestClient(public_app).post("/api/echo", content=b"\xff\xfe{", headers={"content-type": "application/json"})
+    assert answer.status_code == 400 and answer.headers["content-type"] == PROBLEM_JSON
+    assert answer.json()["errors"] == [{"field": "body", "message": answer.json()["detail"]}]
+    assert "illisible" in answer.json()["detail"]
+    assert "400" in public_app.openapi()["paths"]["/api/echo"]["post"]["responses"]

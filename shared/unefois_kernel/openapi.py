@@ -5,6 +5,7 @@ the services never send. `install_openapi(app)` post-processes the generated doc
 so that every operation also lists the 4xx it can answer, derived from what the kernel knows
 of the route:
 
+  400  the route takes a body: one that cannot be decoded (not UTF-8)
   401  always: a protected route without a valid token; a public one sent a bad bearer token
   403  the route allows some roles only (allow()), or its method is unsafe (CSRF of a session)
   404  the path names a resource (a path parameter): absent, or another tenant's
@@ -44,6 +45,7 @@ REDIRECTS = {
 }
 
 DESCRIPTIONS = {
+    400: "Corps illisible : ce n’est pas du JSON encodé en UTF-8",
     401: "Connexion requise : jeton d’accès absent, invalide ou expiré",
     403: "Accès refusé : le rôle de l’appelant ne permet pas cette action, ou jeton anti-CSRF de la session absent",
     404: "Introuvable : la ressource n’existe pas ou n’est pas visible de l’appelant",
@@ -105,7 +107,7 @@ def refusals_of(route: APIRoute, method: str) -> list[int]:
                      or route.dependant.header_params or route.dependant.cookie_params
                      or any(d.query_params or d.header_params or d.cookie_params or d.body_params
                             for d in _all_dependencies(route.dependant)))
-    statuses = [401]
+    statuses = [400, 401] if has_body else [401]
     if isinstance(access, frozenset) or method in UNSAFE_METHODS:
         statuses.append(403)
     if path_params:
@@ -168,6 +170,12 @@ def complete_document(document: dict[str, Any], app: FastAPI) -> dict[str, Any]:
                     response["content"] = default["content"]
                     if "headers" in default:
                         response.setdefault("headers", default["headers"])
+            for status, response in responses.items():
+                # A redirect has no body: FastAPI's default JSON content would be a lie.
+                if status.startswith("3") and isinstance(response, dict):
+                    response.pop("content", None)
+                    response.setdefault("headers", {}).setdefault(
+                        "Location", {"required": True, "schema": {"type": "string"}})
             redirect = REDIRECTS.get((method, path))
             if redirect:
                 status, description, replaces_200 = redirect

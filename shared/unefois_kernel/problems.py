@@ -63,14 +63,34 @@ _STARLETTE_DEFAULT_DETAILS = {"Not Found", "Method Not Allowed", "Unauthorized",
                               "Request Entity Too Large", "Unsupported Media Type", "Internal Server Error"}
 
 
+# FastAPI's 400 for a body it cannot decode (not UTF-8, a broken form): said in French, naming the body.
+UNREADABLE_BODY = "There was an error parsing the body"
+UNREADABLE_BODY_FR = "Le corps de la requête est illisible : JSON encodé en UTF-8 attendu."
+
+
 def http_problem_text(exc: StarletteHTTPException) -> tuple[str, str]:
     """(title, detail) in French for an HTTPException, keeping our own French details."""
     title = STATUS_TITLES.get(exc.status_code, "Erreur")
     detail = str(exc.detail)
+    if detail == UNREADABLE_BODY:
+        return title, UNREADABLE_BODY_FR
     if detail in _STARLETTE_DEFAULT_DETAILS or not detail:
         detail = {404: "Aucune ressource à cette adresse.",
                   405: "Cette adresse n’accepte pas cette méthode HTTP."}.get(exc.status_code, title)
     return title, detail
+
+
+def allowed_methods(routes, path: str) -> list[str]:
+    """The methods of every route (included routers' too) whose path matches `path`."""
+    methods: set[str] = set()
+    for route in routes:
+        nested = getattr(route, "original_router", None)
+        if nested is not None:
+            methods.update(allowed_methods(nested.routes, path))
+        regex, route_methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and route_methods and regex.match(path):
+            methods.update(route_methods)
+    return sorted(methods)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -86,9 +106,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(exc.status, title, exc.detail, field_errors(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title, detail = http_problem_text(exc)
-        return problem(exc.status_code, title, detail, headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            # Starlette's Allow names the methods of the first route matching the path only
+            # (GET /auth/logout hides POST /auth/logout): name those of every route of the path.
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request.app.routes, request.url.path))}
+        errors = [{"field": "body", "message": detail}] if str(exc.detail) == UNREADABLE_BODY else None
+        return problem(exc.status_code, title, detail, errors, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
