@@ -15,6 +15,7 @@ up: bootstrap
 down:
 	$(PYTHON) -m unefois_deploy down --profile $(PROFILE)
 
+# Per service: pid, /readyz, restarts by the watcher; records held by each DLQ topic.
 status:
 	$(PYTHON) -m unefois_deploy status --profile $(PROFILE)
 
