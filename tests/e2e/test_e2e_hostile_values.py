@@ -199,3 +199,20 @@ async def test_absurd_award_notification_and_invoice_values_are_refused(urls, cl
 async def _decp(client, urls, contract_id: str):
     response = await client.get(f"{urls['opendata']}/api/decp/{contract_id}")
     return response.json() if response.status_code == 200 else None
+
+
+async def test_search_texts_with_nul_are_refused_or_ignored_never_a_500(urls, client, who):
+    suppliers = f"{urls['sourcing']}/api/suppliers"
+    refused(await client.get(suppliers, params={"q": f"travaux{NUL}"}, headers=who.buyer), "q")
+    refused(await client.get(suppliers, params={"commune": f"0100{NUL}"}, headers=who.buyer), "commune")
+    assert (await client.get(suppliers, params={"q": "travaux"}, headers=who.buyer)).status_code == 200
+    page = await client.get(f"{urls['sourcing']}/fournisseurs", params={"q": f"travaux{NUL}"}, headers=who.buyer)
+    # The directory's page names it next to the field, as it does any criterion that can match nothing.
+    assert page.status_code == 422 and "Caractère de contrôle interdit (U+0000, position 8)" in page.text
+    # The needs list reads its URL leniently: a filter it cannot use is no filter.
+    page = await client.get(f"{urls['sourcing']}/besoins", params={"q": f"salle{NUL}", "page": "9" * 40},
+                            headers=who.buyer)
+    assert page.status_code == 200
+    page = await client.get(f"{urls['sourcing']}/fournisseurs", params={"q": "travaux", "page": "9" * 30},
+                            headers=who.buyer)
+    assert page.status_code == 200

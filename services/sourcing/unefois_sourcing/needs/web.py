@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
-from unefois_events.values import MONEY_CEILING, PurchaseNature
+from unefois_events.values import MONEY_CEILING, PurchaseNature, text_problem
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow, public
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal
@@ -70,7 +70,7 @@ async def needs_list(
     # What the URL says is read leniently: an unknown value is no filter, never an error.
     filters = NeedFilters(
         status=NeedStatus(statut) if statut in set(NeedStatus) else None,
-        text=(q or "").strip() or None,
+        text=(q or "").strip() if q and text_problem(q, multiline=False) is None else None,
         division=division if division and division.isdigit() and len(division) == 2 else None,
     )
     sort = Sort.from_request(request, SORT_KEYS, default=DEFAULT_SORT)

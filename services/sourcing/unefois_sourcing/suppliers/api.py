@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
-from unefois_events.values import CpvCode, Siret
+from unefois_events.values import CpvCode, Line, Siret
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow
 from unefois_kernel.auth.principal import Principal
@@ -19,10 +19,10 @@ router = APIRouter(prefix="/api/suppliers", tags=["annuaire des fournisseurs"])
 @router.get("", response_model=list[SupplierView], summary="Rechercher des fournisseurs (nom, SIRET, CPV, commune)")
 async def search_suppliers(
     request: Request,
-    q: Annotated[str | None, Query(max_length=200, description="Nom (mots, sans tenir compte des accents)")] = None,
+    q: Annotated[Line(200, min_length=0) | None, Query(description="Nom (mots, sans tenir compte des accents)")] = None,
     siret: Annotated[Siret | None, Query(description="SIRET exact (14 chiffres)")] = None,
     cpv: Annotated[CpvCode | None, Query(description="Code CPV d'intérêt, avec ou sans clé ; inclut les codes fils")] = None,
-    commune: Annotated[str | None, Query(max_length=5, description="Code commune INSEE de l'établissement")] = None,
+    commune: Annotated[Line(5) | None, Query(description="Code commune INSEE de l'établissement")] = None,
     include_closed: Annotated[bool, Query(description="Inclure les établissements fermés")] = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,

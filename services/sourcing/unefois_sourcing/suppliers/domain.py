@@ -31,6 +31,7 @@ from enum import StrEnum
 
 from stdnum.fr import siret as stdnum_siret
 
+from unefois_events.values import text_problem
 from unefois_kernel.auth.principal import Role
 from unefois_sourcing import reference
 from unefois_sourcing.reference import normalise
@@ -306,9 +307,11 @@ class SupplierSearch:
 
 
 def criteria_errors(*, siret: str | None = None, cpv: str | None = None,
-                    commune: str | None = None) -> list[dict[str, str]]:
+                    commune: str | None = None, name: str | None = None) -> list[dict[str, str]]:
     """Every search criterion that cannot match anything, as {field, reason}, in the form's order."""
     errors = []
+    if name and (problem := text_problem(name, multiline=False)) is not None:
+        errors.append({"field": "q", "reason": problem})
     if siret and not is_valid_siret(siret):
         errors.append({"field": "siret", "reason": "SIRET invalide : 14 chiffres attendus, clé de contrôle (Luhn) incorrecte"})
     if cpv and reference.cpv_entry(cpv) is None:

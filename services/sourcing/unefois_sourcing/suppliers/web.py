@@ -56,7 +56,8 @@ async def suppliers_page(
     values = {"q": q.strip(), "siret": siret.replace(" ", ""), "cpv": cpv.strip(), "commune": commune.strip().upper()}
     # Every criterion that can match nothing is named at once, next to its field.
     errors = {error["field"]: sentence(error["reason"])
-              for error in criteria_errors(siret=values["siret"], cpv=values["cpv"], commune=values["commune"])}
+              for error in criteria_errors(siret=values["siret"], cpv=values["cpv"], commune=values["commune"],
+                                             name=values["q"])}
     searched = any(values.values())
     number = page_number(request.query_params.get("page"))
     rows, more = [], False
