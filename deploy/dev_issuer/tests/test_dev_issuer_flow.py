@@ -28,9 +28,28 @@ async def test_code_flow_with_pkce_gives_tokens_with_the_nonce(issuer):
     from joserfc import jws
     import json
 
-    identity = json.loads(jws.extract_compact(body["id_token"].encode()).payload)
+    compact = jws.extract_compact(body["id_token"].encode())
+    identity = json.loads(compact.payload)
     assert identity["nonce"] == "nonce-456"
-    assert identity["azp"] == "unefois-sourcing" and "unefois" in identity["aud"]
+    # The ID token is for the client alone: never the platform's audience, never typ at+jwt.
+    assert identity["azp"] == "unefois-sourcing" and identity["aud"] == "unefois-sourcing"
+    assert compact.protected["typ"] == "JWT"
+    access = jws.extract_compact(body["access_token"].encode())
+    assert access.protected["typ"] == "at+jwt" and json.loads(access.payload)["aud"] == "unefois"
+    # Both name the issuer session, which a service revokes at logout.
+    assert identity["sid"] and json.loads(access.payload)["sid"] == identity["sid"]
+
+
+async def test_two_code_flows_in_one_issuer_session_share_its_sid(issuer):
+    from joserfc import jws
+    import json
+
+    sids = set()
+    for _ in range(2):  # the second login reuses the issuer's session cookie (no form)
+        code, verifier = await code_for(issuer)
+        body = (await issuer.post("/token", data=code_exchange(code, verifier))).json()
+        sids.add(json.loads(jws.extract_compact(body["access_token"].encode()).payload)["sid"])
+    assert len(sids) == 1
 
 
 async def test_redirect_after_login_carries_code_state_and_issuer(issuer):

@@ -10,7 +10,7 @@ from joserfc import jws
 
 from unefois_dev_issuer.app import create_app
 from unefois_dev_issuer.client import password_grant
-from unefois_dev_issuer.config import IssuerConfig
+from unefois_dev_issuer.config import CLI_CLIENT_ID, IssuerConfig
 from unefois_dev_issuer.keys import SigningKeys
 from unefois_kernel.auth.principal import OrgKind, Role
 from unefois_kernel.auth.tokens import InvalidToken, TokenVerifier
@@ -33,6 +33,9 @@ async def test_password_grant_for_a_seeded_user_carries_the_claims_contract(issu
     header, claims = header_and_claims(answer.json()["access_token"])
     assert header["alg"] == "RS256" and header["typ"] == "at+jwt"
     assert claims["iss"] == ISSUER and claims["aud"] == "unefois"
+    assert claims["sid"] and claims["jti"]
+    id_header, id_claims = header_and_claims(answer.json()["id_token"])
+    assert id_header["typ"] == "JWT" and id_claims["aud"] == CLI_CLIENT_ID and id_claims["sid"] == claims["sid"]
     assert claims["exp"] - claims["iat"] == 3600
     assert claims["roles"] == ["buyer-approver"]
     assert claims["org_siret"] == "22000002000010"
@@ -149,8 +152,11 @@ async def test_tokens_verify_with_the_kernel_token_verifier(served_issuer):
         principal = await verifier.verify(tokens["access_token"])
         assert principal.roles == {role} and principal.org_kind is kind and principal.tenant == tenant
         assert principal.email == login
-        identity = await verifier.verify(tokens["id_token"])
-        assert identity.subject == principal.subject
+        identity = await verifier.verify_id_token(tokens["id_token"], CLI_CLIENT_ID)
+        assert identity["sub"] == principal.subject
+        # An ID token is not an access token: refused as a bearer.
+        with pytest.raises(InvalidToken, match="not an access token"):
+            await verifier.verify(tokens["id_token"])
 
 
 async def test_code_flow_tokens_verify_with_the_kernel_token_verifier(served_issuer):

@@ -126,6 +126,7 @@ class CodeGrant:
     login: str
     auth_time: int
     expires_at: float
+    sid: str | None = None
 
 
 class CodeStore:
@@ -135,11 +136,11 @@ class CodeStore:
         self.ttl_s = ttl_s
         self._codes: dict[str, CodeGrant] = {}
 
-    def issue(self, request: AuthorizationRequest, login: str, auth_time: int) -> str:
+    def issue(self, request: AuthorizationRequest, login: str, auth_time: int, sid: str | None = None) -> str:
         now = time.monotonic()
         self._codes = {code: grant for code, grant in self._codes.items() if grant.expires_at > now}
         code = secrets.token_urlsafe(32)
-        self._codes[code] = CodeGrant(request, login, auth_time, now + self.ttl_s)
+        self._codes[code] = CodeGrant(request, login, auth_time, now + self.ttl_s, sid)
         return code
 
     def redeem(self, code: str) -> CodeGrant | None:
@@ -154,6 +155,9 @@ class Session:
     login: str
     auth_time: int
     expires_at: float
+    # The session's public id, the `sid` claim of every token minted in it (OIDC Front- and
+    # Back-Channel Logout): services revoke a login by it. Not the cookie's secret value.
+    sid: str = ""
 
 
 class SessionStore:
@@ -167,7 +171,7 @@ class SessionStore:
         now = time.time()
         self._sessions = {sid: s for sid, s in self._sessions.items() if s.expires_at > now}
         sid = secrets.token_urlsafe(32)
-        self._sessions[sid] = Session(login, int(now), now + self.ttl_s)
+        self._sessions[sid] = Session(login, int(now), now + self.ttl_s, secrets.token_urlsafe(16))
         return sid
 
     def get(self, sid: str | None) -> Session | None:
@@ -251,15 +255,19 @@ class Issuer:
         return jwt.encode({"alg": ALGORITHM, "kid": key.kid, "typ": typ}, claims, key)
 
     def token_response(self, user: SeededUser, *, client_id: str, scope: str, auth_time: int,
-                       nonce: str | None = None) -> JSONResponse:
+                       nonce: str | None = None, sid: str | None = None) -> JSONResponse:
         now = int(time.time())
-        common = {"iss": self.config.url, "iat": now, "exp": now + self.config.token_ttl_s, **user.claims()}
+        # Every token names its login session (a password grant is a session of its own), so a
+        # service can revoke that login: logout, or an operator's revocation.
+        sid = sid or secrets.token_urlsafe(16)
+        common = {"iss": self.config.url, "iat": now, "exp": now + self.config.token_ttl_s, "sid": sid,
+                  **user.claims()}
+        # RFC 9068: the access token is for the APIs (aud = the platform, header typ at+jwt);
+        # the ID token is for the client alone (aud = its client id, typ JWT), so no service
+        # takes one for the other.
         access = {**common, "aud": self.config.audience, "jti": str(uuid.uuid4()), "client_id": client_id,
                   "scope": scope, "auth_time": auth_time}
-        # OIDC: the ID token's audience holds the client; "unefois" too, per the platform's contract.
-        audience = list(dict.fromkeys([self.config.audience, client_id]))
-        identity = {**common, "aud": audience if len(audience) > 1 else audience[0], "azp": client_id,
-                    "auth_time": auth_time}
+        identity = {**common, "aud": client_id, "azp": client_id, "jti": str(uuid.uuid4()), "auth_time": auth_time}
         if nonce:
             identity["nonce"] = nonce
         body = {
@@ -274,6 +282,8 @@ class Issuer:
     def verify_access_token(self, token: str) -> dict | None:
         try:
             decoded = jwt.decode(token, self.keys.key_set(), algorithms=[ALGORITHM])
+            if str(decoded.header.get("typ", "")).lower() not in ("at+jwt", "application/at+jwt"):
+                return None  # an ID token is not a credential for /userinfo
             jwt.JWTClaimsRegistry(
                 leeway=30,
                 iss={"essential": True, "value": self.config.url},
@@ -388,7 +398,7 @@ def create_app(config: IssuerConfig | None = None, theme: Theme | None = None) -
         return AuthorizationRequest(client_id, redirect_uri, state, nonce, challenge, scope)
 
     def redirect_with_code(authorization: AuthorizationRequest, session: Session) -> Response:
-        code = issuer.codes.issue(authorization, session.login, session.auth_time)
+        code = issuer.codes.issue(authorization, session.login, session.auth_time, session.sid)
         target = _with_query(authorization.redirect_uri, {"code": code, "state": authorization.state, "iss": config.url})
         return _no_store(RedirectResponse(target, status_code=303))
 
@@ -494,7 +504,7 @@ def create_app(config: IssuerConfig | None = None, theme: Theme | None = None) -
         if user is None:
             return _oauth_error("invalid_grant", "unknown user")
         return issuer.token_response(user, client_id=grant.request.client_id, scope=grant.request.scope,
-                                     auth_time=grant.auth_time, nonce=grant.request.nonce)
+                                     auth_time=grant.auth_time, nonce=grant.request.nonce, sid=grant.sid)
 
     def password_grant(request: Request, fields: dict[str, str]) -> Response:
         client_id = fields.get("client_id") or CLI_CLIENT_ID

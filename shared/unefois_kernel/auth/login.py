@@ -10,10 +10,16 @@
     GET  /auth/logout             a confirmation form (logging out is a POST, CSRF-protected)
     POST /auth/logout             clear the cookies, then end the issuer's session
     GET  /auth/me                 who the session or bearer token belongs to (JSON)
+    POST /auth/revoke             end the bearer token's own session at this service (the
+                                  logout of another service sends it; not in OpenAPI)
+    POST /auth/sessions/revoke    operators: end every session of a person, here and (unless
+                                  `propagate` is false) on every other service
 
 The session cookie (`unefois_session`) holds the access token itself, HttpOnly, SameSite=Lax,
 Secure under TLS, for as long as the token lives: every request is verified against the
-issuer's keys by `unefois_kernel.auth.access`, so no session store is needed.
+issuer's keys by `unefois_kernel.auth.access`. Logging out records the session as revoked
+(`unefois_kernel.auth.sessions`) here and on every other service before answering, so the
+old cookie is refused at once everywhere, even if someone kept a copy of it.
 The endpoints come from the issuer's discovery document, so the same code works with the
 development issuer, Keycloak, or any OpenID Connect provider.
 """
@@ -36,10 +42,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from joserfc import jws
 
-from unefois_kernel.auth.access import SESSION_COOKIE, authenticated, public
-from unefois_kernel.auth.principal import Principal
+from pydantic import BaseModel, Field
+
+from unefois_kernel.auth.access import SESSION_COOKIE, allow, authenticated, public
+from unefois_kernel.auth.principal import Principal, Role
+from unefois_kernel.auth.sessions import MAX_SUBJECT_LENGTH, propagate
 from unefois_kernel.auth.tokens import InvalidToken
 from unefois_kernel.problems import problem
+from unefois_kernel.web.templating import service_urls
 
 log = logging.getLogger("unefois.auth.login")
 
@@ -218,7 +228,8 @@ async def callback(
         return _refused(502, "Le fournisseur d'identité n'a pas renvoyé les jetons attendus.", "id_token")
     try:
         principal = await verifier.verify(access_token)
-        await verifier.verify(id_token)
+        # The ID token is for this client (aud = its client id), never a bearer credential.
+        await verifier.verify_id_token(id_token, _client_id(settings))
     except InvalidToken as invalid:
         log.warning("token from the identity provider refused: %s", invalid)
         return _refused(400, "Les jetons reçus du fournisseur d'identité sont invalides.", "id_token")
@@ -267,10 +278,41 @@ async def logout_form(request: Request) -> Response:
     return _no_store(HTMLResponse(LOGOUT_PAGE.format(action=f"{AUTH_PATH}/logout", csrf=escape(csrf))))
 
 
+def _other_services(request: Request) -> dict[str, str]:
+    own = _runtime(request).settings.service_name
+    return {stage: url for stage, url in service_urls().items() if stage != own}
+
+
+def _request_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.cookies.get(SESSION_COOKIE)
+
+
+async def _end_session(request: Request, session: str) -> None:
+    """Revoke the session of this cookie here, then on every other service, before answering."""
+    verifier = _runtime(request).token_verifier
+    try:
+        verified = await verifier.verify_access(session)
+    except InvalidToken:
+        return  # expired, revoked already, or never valid: nothing left to end
+    if verifier.revocations is None or not await verifier.revocations.revoke_session(verified):
+        return
+    results = await propagate(_other_services(request), f"{AUTH_PATH}/revoke", token=session,
+                              done_statuses=(200, 204, 401))
+    missed = sorted(stage for stage, result in results.items() if result != "revoked")
+    log.info("logout of %s: session revoked here and on %d other services%s", verified.principal.actor,
+             len(results) - len(missed), f" (not on {', '.join(missed)})" if missed else "")
+
+
 @router.post("/logout", dependencies=[public()], summary="Se déconnecter", status_code=303)
 async def logout(request: Request) -> Response:
     # The CSRF middleware has already checked the token of a cookie-authenticated request.
     runtime = _runtime(request)
+    session = request.cookies.get(SESSION_COOKIE)
+    if session:
+        await _end_session(request, session)
     target = "/"
     try:
         end_session = (await runtime.token_verifier.metadata()).get("end_session_endpoint")
@@ -302,3 +344,43 @@ async def me(principal: Principal = authenticated()) -> dict:
         "org_kind": principal.org_kind.value,
         "tenant": principal.tenant,
     }
+
+
+@router.post("/revoke", summary="Mettre fin à la session de ce jeton", status_code=204, include_in_schema=False)
+async def revoke_own_session(request: Request, principal: Principal = authenticated()) -> Response:
+    """The bearer token's own session ends at this service (sent by another service's logout)."""
+    verifier = _runtime(request).token_verifier
+    token = _request_token(request)
+    verified = await verifier.verify_access(token) if token else None
+    if verified is None or verifier.revocations is None or not await verifier.revocations.revoke_session(verified):
+        return _refused(400, "Ce jeton ne désigne aucune session à révoquer.", "authorization")
+    return _no_store(Response(status_code=204))
+
+
+class SubjectRevocation(BaseModel):
+    subject: str = Field(min_length=1, max_length=MAX_SUBJECT_LENGTH, pattern=r"^[\x21-\x7e]+$",
+                         description="L'identifiant (`sub`) de la personne dont toutes les sessions prennent fin")
+    propagate: bool = Field(default=True, description="Transmettre la révocation à tous les autres services")
+
+
+class SubjectRevoked(BaseModel):
+    subject: str
+    services: dict[str, str] = Field(description="Par service : revoked, unreachable ou refused (HTTP n)")
+
+
+@router.post("/sessions/revoke", summary="Révoquer toutes les sessions d'une personne (exploitation)",
+             response_model=SubjectRevoked)
+async def revoke_subject(request: Request, revocation: SubjectRevocation,
+                         principal: Principal = allow(Role.OPERATOR)) -> Response:
+    runtime = _runtime(request)
+    verifier = runtime.token_verifier
+    if verifier.revocations is None:
+        return problem(503, "Révocation indisponible", "Ce service n'a pas de registre des sessions.")
+    await verifier.revocations.revoke_subject(revocation.subject, principal.actor)
+    services = {runtime.settings.service_name: "revoked"}
+    if revocation.propagate:
+        services |= await propagate(_other_services(request), f"{AUTH_PATH}/sessions/revoke",
+                                    token=_request_token(request) or "",
+                                    json={"subject": revocation.subject, "propagate": False})
+    log.warning("sessions of %s revoked by %s: %s", revocation.subject, principal.actor, services)
+    return _no_store(JSONResponse(SubjectRevoked(subject=revocation.subject, services=services).model_dump()))
