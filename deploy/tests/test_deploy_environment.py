@@ -24,6 +24,7 @@ def test_service_environment(tmp_path, monkeypatch):
         "UNEFOIS_INVOICING_SESSION_SECRET_FILE": str(tmp_path / "session-secret"),
         "UNEFOIS_INVOICING_RATE_LIMIT_LOGIN": "10/minute",
         "UNEFOIS_INVOICING_RATE_LIMIT_PUBLIC": "120/minute",
+        "UNEFOIS_INVOICING_INTERNAL_NETWORKS": "127.0.0.0/8,::1/128",
         "UNEFOIS_SERVICE_URLS": json.dumps(
             {
                 "sourcing": "http://127.0.0.1:8001",

@@ -17,6 +17,8 @@ from unefois_deploy.databases import Databases
 PASSTHROUGH_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT",)
 
 OIDC_AUDIENCE = "unefois"
+# Both local profiles run every service and its operators' tools on this machine.
+LOOPBACK_NETWORKS = "127.0.0.0/8,::1/128"
 
 
 def oidc_client_id(stage: str) -> str:
@@ -41,6 +43,9 @@ def service_environment(profile: RuntimeProfile, stage: str) -> dict[str, str]:
         prefix + "SESSION_SECRET_FILE": str(ensure_session_secret(profile.session_secret_file)),
         prefix + "RATE_LIMIT_LOGIN": profile.login_rate_limit,
         prefix + "RATE_LIMIT_PUBLIC": profile.public_rate_limit,
+        # /metrics and the detailed /readyz: the local runtime's callers (the supervisor's
+        # readiness wait, `make status`, the tests, a local Prometheus) are on this machine.
+        prefix + "INTERNAL_NETWORKS": LOOPBACK_NETWORKS,
         # Every stage's URL, for links from one service's pages to another's.
         "UNEFOIS_SERVICE_URLS": json.dumps(profile.service_urls()),
     }

@@ -251,14 +251,18 @@ def create_service(
     async def healthz() -> dict:
         return {"status": "ok", "service": definition.name}
 
+    # Operators' details: the internal networks or the operator role (web.security).
+    from unefois_kernel.web.security import operators_or_internal, sees_operator_details  # noqa: PLC0415
+
     @app.get("/readyz", tags=["ops"], summary="Prêt : base de données et broker joignables", dependencies=[public()])
-    async def readyz(response: Response) -> dict:
+    async def readyz(request: Request, response: Response) -> dict:
         checks = await runtime.is_ready()
         ready = all(checks.values())
         response.status_code = 200 if ready else 503
-        return {"status": "ready" if ready else "not ready", "checks": checks}
+        answer = {"status": "ready" if ready else "not ready"}
+        return {**answer, "checks": checks} if await sees_operator_details(request) else answer
 
-    @app.get("/metrics", tags=["ops"], include_in_schema=False, dependencies=[public()])
+    @app.get("/metrics", tags=["ops"], include_in_schema=False, dependencies=[operators_or_internal()])
     async def prometheus_metrics() -> Response:
         await runtime.refresh_gauges()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

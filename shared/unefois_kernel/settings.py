@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from ipaddress import ip_network
 from pathlib import Path
 
 from limits import parse as parse_rate_limit
@@ -42,7 +43,17 @@ class ServiceSettings(BaseSettings):
     trusted_proxy: bool = False
     # Per client IP, moving window (the `limits` notation).
     rate_limit_login: str = "10/minute"  # /auth/login and /auth/callback
-    rate_limit_public: str = "120/minute"  # routes declared public()
+    rate_limit_public: str = "120/minute"  # routes declared public() (public(rate_limit=...) for a route's own)
+    # Request bodies (unefois_kernel.web.security.BodyLimitMiddleware), in bytes, by route class:
+    # refused 413 while reading, before parsing and before the access check. A route taking
+    # larger bodies (an upload) declares its own: dependencies=[body_limit(50 * MiB)].
+    body_limit_json: int = Field(default=1024 * 1024, ge=1)  # JSON and any other type
+    body_limit_form: int = Field(default=1024 * 1024, ge=1)  # application/x-www-form-urlencoded
+    body_limit_multipart: int = Field(default=1024 * 1024, ge=1)  # multipart/form-data
+    # Who may read /metrics and the detailed readiness (/readyz) without an operator's token:
+    # comma-separated networks, e.g. "10.0.0.0/8,127.0.0.1/32" (the client address as
+    # client_ip() sees it: behind a trusted proxy, the address the proxy saw). Empty: operators only.
+    internal_networks: str = ""
     # Outbox relay: the NOTIFY wake-up makes latency low; the poll only covers lost notifications.
     relay_poll_interval_s: float = Field(default=0.5, gt=0)
     relay_batch_size: int = Field(default=1000, ge=1)
@@ -69,6 +80,22 @@ class ServiceSettings(BaseSettings):
         except ValueError as error:
             raise ValueError(f"{value!r} is not a rate limit: expected e.g. '10/minute'") from error
         return value
+
+
+    @field_validator("internal_networks")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        for network in (part.strip() for part in value.split(",")):
+            if network:
+                try:
+                    ip_network(network, strict=False)
+                except ValueError as error:
+                    raise ValueError(f"{network!r} is not a network: expected e.g. 10.0.0.0/8") from error
+        return value
+
+    @property
+    def internal_network_list(self) -> tuple:
+        return tuple(ip_network(part.strip(), strict=False) for part in self.internal_networks.split(",") if part.strip())
 
 
 def load_settings(service: str, settings_class: type[ServiceSettings] = ServiceSettings, **overrides) -> ServiceSettings:

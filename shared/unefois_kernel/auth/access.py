@@ -64,9 +64,14 @@ async def optional_principal(request: Request) -> Principal | None:
     return principal
 
 
-def _access_dependency(required: frozenset[Role] | str):
+def _access_dependency(required: frozenset[Role] | str, rate_limit: str | None = None):
     async def check(request: Request) -> Principal | None:
         if required == PUBLIC:
+            # Every public route spends the caller's budget here, before the token is looked
+            # at, wherever it is declared (unefois_kernel.web.security.RateLimits).
+            limits = getattr(request.app.state, "rate_limits", None)
+            if limits is not None:
+                await limits.spend_public(request, rate_limit)
             try:
                 return await optional_principal(request)
             except Unauthenticated:
@@ -97,9 +102,11 @@ def authenticated():
     return Depends(_access_dependency(AUTHENTICATED))
 
 
-def public():
-    """Anyone, anonymous included (the principal is passed when there is one)."""
-    return Depends(_access_dependency(PUBLIC))
+def public(rate_limit: str | None = None):
+    """Anyone, anonymous included (the principal is passed when there is one). Rate-limited
+    per client address: the service's public budget, or the route's own (`rate_limit`,
+    e.g. "30/minute")."""
+    return Depends(_access_dependency(PUBLIC, rate_limit))
 
 
 def declared_access(route: APIRoute) -> frozenset[Role] | str | None:

@@ -1,22 +1,32 @@
 """Web hardening shared by every service (and by the development issuer).
 
-Three pure ASGI middlewares, installed by `install_web_security` in this order (outermost
+Four pure ASGI middlewares, installed by `install_web_security` in this order (outermost
 first), so that refusals made by the inner ones still carry the security headers:
 
 1. `SecurityHeadersMiddleware`: a Content-Security-Policy that allows only same-origin
    scripts, styles, images and fonts (the design system's assets are served by the service itself),
    no framing, form submissions only to the service and the identity provider;
    X-Content-Type-Options, Referrer-Policy, X-Frame-Options, Permissions-Policy; HSTS only
-   when the request came over TLS.
-2. `RateLimitMiddleware`: per client IP, moving window, in memory (`limits`): the login
-   routes and the routes declared `public()` answer 429 problem+json with Retry-After
-   once their budget is spent. The probes (/healthz, /readyz, /metrics) are not limited.
-3. `CsrfMiddleware`: an unsafe request (POST, PUT, PATCH, DELETE) authenticated by the
+   when the request came over TLS; `Cache-Control: no-store` on every answer to an
+   authenticated caller (tenant data).
+2. `RateLimitMiddleware`: the login routes' budget per client address. Every route declared
+   `public()` (top level or in a router) spends its budget in the access check itself
+   (`RateLimits.spend_public`). Counted in the service's database (PostgresRateLimiter,
+   kernel migration 0005), so replicas share the count; 429 problem+json (or the themed page)
+   with Retry-After. The probes (/healthz, /readyz, /metrics) are not limited.
+3. `BodyLimitMiddleware`: request bodies over their route class's limit (JSON, form,
+   multipart; a route may declare its own with `body_limit()`) answer 413 while being read,
+   before parsing, before the CSRF and the access checks.
+4. `CsrfMiddleware`: an unsafe request (POST, PUT, PATCH, DELETE) authenticated by the
    session cookie must carry a token bound to that session: an HMAC of the cookie value
    under a key derived from the session secret, sent in the `X-CSRF-Token` header (htmx)
    or the `csrf_token` form field. Requests carrying a bearer token are not concerned (a
    browser never adds that header cross-site). Templates get the token with
    `csrf_token(request)`.
+
+`operators_or_internal()` guards /metrics, `sees_operator_details()` the checks of /readyz (its
+status code stays public, for orchestrators' probes): the configured internal networks
+(UNEFOIS_<SERVICE>_INTERNAL_NETWORKS) or the operator role.
 
 The session secret comes from `UNEFOIS_<SERVICE>_SESSION_SECRET` or the file named by
 `..._SESSION_SECRET_FILE`; without either, each process draws a random one (fine for one
@@ -35,13 +45,13 @@ import math
 import secrets
 import time
 from collections.abc import Iterable, Sequence
+from ipaddress import ip_address
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi import Depends, FastAPI, HTTPException
 from joserfc import jwe
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
@@ -50,10 +60,16 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request, cookie_parser
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from unefois_kernel.auth.access import PUBLIC, SESSION_COOKIE, declared_access
+from unefois_kernel.auth.access import (
+    SESSION_COOKIE,
+    Forbidden,
+    Unauthenticated,
+    api_routes,
+    optional_principal,
+)
+from unefois_kernel.auth.principal import Principal, Role
 from unefois_kernel.web.errors import CSRF_PAGE, refusal
 from unefois_kernel.web.templating import add_global
 
@@ -190,6 +206,10 @@ PERMISSIONS_POLICY = (
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+def _get(state, name: str):
+    return state.get(name) if isinstance(state, dict) else getattr(state, name, None)
+
+
 class SecurityHeadersMiddleware:
     """Adds the headers to every HTTP response that does not set them itself."""
 
@@ -222,6 +242,9 @@ class SecurityHeadersMiddleware:
             extra["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
         if is_https(scope, self.trusted_proxy):
             extra["Strict-Transport-Security"] = HSTS
+        # The access check stores the verified caller there (request.state.principal); set
+        # here so that every inner layer shares this one dict.
+        state = scope.setdefault("state", {})
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -229,6 +252,9 @@ class SecurityHeadersMiddleware:
                 for name, value in extra.items():
                     if name not in headers:
                         headers[name] = value
+                if _get(state, "principal") is not None:
+                    # An authenticated answer carries tenant data: no cache keeps it.
+                    headers["Cache-Control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -237,9 +263,10 @@ class SecurityHeadersMiddleware:
 # ---------------------------------------------------------------- 3. rate limits
 
 
-class RateLimiter:
-    """Moving-window counters in this process's memory (one replica's view: behind N
-    replicas a client gets up to N times the budget; a shared storage would fix that)."""
+class MemoryRateLimiter:
+    """Moving-window counters in this process's memory: only where no database is at hand
+    (an app built without its runtime's pool, the development issuer). Behind N replicas a
+    client would get N times the budget: services count in PostgreSQL (PostgresRateLimiter)."""
 
     def __init__(self) -> None:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
@@ -250,6 +277,53 @@ class RateLimiter:
             return None
         reset_at, _remaining = self._limiter.get_window_stats(limit, *keys)
         return max(1, math.ceil(reset_at - time.time()))
+
+
+# The development issuer imports this name.
+RateLimiter = MemoryRateLimiter
+
+_HIT_SQL = """
+INSERT INTO rate_limit_counters AS c (bucket, subject, window_start, expires_at, hits)
+SELECT $1, $2, w.start, w.start + make_interval(secs => $3::float8), 1
+FROM (SELECT to_timestamp(floor(extract(epoch FROM clock_timestamp())::float8 / $3::float8) * $3::float8)
+      AS start) AS w
+ON CONFLICT (bucket, subject, window_start) DO UPDATE SET hits = c.hits + 1
+RETURNING c.hits, ceil(extract(epoch FROM c.expires_at - clock_timestamp()))::int AS retry_after
+"""
+_SWEEP_SQL = "DELETE FROM rate_limit_counters WHERE expires_at < clock_timestamp()"
+SWEEP_INTERVAL_S = 60.0
+
+
+class PostgresRateLimiter:
+    """Fixed-window counters in the service's database (kernel migration 0005), so every
+    replica of a service spends one budget. The database's clock dates the windows. Without
+    a pool (or when the database does not answer) it counts in memory rather than let
+    everything through or refuse everything."""
+
+    def __init__(self, pool_of) -> None:
+        self._pool_of = pool_of  # () -> asyncpg.Pool | None: the runtime's pool, once open
+        self._memory = MemoryRateLimiter()
+        self._swept_at = 0.0
+
+    async def hit(self, limit: RateLimitItem, bucket: str, subject: str) -> int | None:
+        pool = self._pool_of()
+        if pool is None:
+            return self._memory.hit(limit, bucket, subject)
+        window_s = float(limit.get_expiry())
+        # The limit is part of the bucket: two routes with their own budgets never share one.
+        bucket = f"{bucket}:{limit.amount}/{int(window_s)}s"
+        try:
+            async with pool.acquire(timeout=2) as conn:
+                row = await conn.fetchrow(_HIT_SQL, bucket, subject[:400], window_s, timeout=2)
+                if time.monotonic() - self._swept_at > SWEEP_INTERVAL_S:
+                    self._swept_at = time.monotonic()
+                    await conn.execute(_SWEEP_SQL, timeout=2)
+        except Exception as error:  # noqa: BLE001 - a limiter must not turn a database hiccup into 500s
+            log.warning("rate limit counters unavailable (%s): counting in memory", type(error).__name__)
+            return self._memory.hit(limit, bucket, subject)
+        if row["hits"] <= limit.amount:
+            return None
+        return max(1, row["retry_after"])
 
 
 def too_many_requests(scope: Scope, retry_after_s: int):
@@ -269,38 +343,236 @@ def parse_rate_limit(value: str) -> RateLimitItem:
         raise ValueError(f"invalid rate limit {value!r}: expected e.g. '10/minute'") from error
 
 
-class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, login: str, public: str, trusted_proxy: bool = False) -> None:
-        self.app = app
+class RateLimits:
+    """The service's budgets, on app.state.rate_limits.
+
+    - every route declared `public()`, wherever it is declared (top level or in a router),
+      spends the caller's address's public budget (or the route's own: public(rate_limit=...));
+      the access check itself calls `spend_public`, so no public route can escape it;
+    - /auth/login and /auth/callback spend the address's login budget (RateLimitMiddleware);
+    - a password check (`spend_login_attempt`) spends both the address's budget and the
+      budget of that login *from that address*: guessing one login's password, or trying many
+      logins, is throttled, but an address never locks a login out for other addresses.
+    The probes (/healthz, /readyz, /metrics) are never limited."""
+
+    def __init__(self, limiter: PostgresRateLimiter, *, login: str, public: str, trusted_proxy: bool) -> None:
+        self.limiter = limiter
         self.login = parse_rate_limit(login)
         self.public = parse_rate_limit(public)
         self.trusted_proxy = trusted_proxy
-        self.limiter = RateLimiter()
-        self._public_routes: list[APIRoute] | None = None
+        self._declared: dict[str, RateLimitItem] = {}
 
-    def _is_public_route(self, scope: Scope) -> bool:
-        if self._public_routes is None:
-            # The routes are final once the app serves; computed at the first request.
-            app = scope.get("app")
-            routes = getattr(app, "routes", [])
-            self._public_routes = [r for r in routes if isinstance(r, APIRoute) and declared_access(r) == PUBLIC]
-        return any(route.matches(scope)[0] is Match.FULL for route in self._public_routes)
+    async def spend_public(self, request: Request, rate_limit: str | None = None) -> None:
+        path = request.scope.get("path", "")
+        if path in UNLIMITED_PATHS or path in LOGIN_PATHS:
+            return
+        limit, bucket = self.public, "public"
+        if rate_limit is not None:
+            limit = self._declared.get(rate_limit) or self._declared.setdefault(rate_limit, parse_rate_limit(rate_limit))
+            route = request.scope.get("route")
+            bucket = f"public {getattr(route, 'path', path)}"
+        retry_after = await self.limiter.hit(limit, bucket, client_ip(request.scope, self.trusted_proxy))
+        if retry_after is not None:
+            raise HTTPException(429, f"Trop de requêtes depuis votre adresse : réessayez dans {retry_after} secondes.",
+                                headers={"Retry-After": str(retry_after)})
+
+    async def spend_login_route(self, scope: Scope) -> int | None:
+        return await self.limiter.hit(self.login, "login", client_ip(scope, self.trusted_proxy))
+
+    async def spend_login_attempt(self, scope: Scope, login: str) -> int | None:
+        """A password (or code) check for `login`: None when allowed, else seconds to wait."""
+        address = client_ip(scope, self.trusted_proxy)
+        per_address = await self.limiter.hit(self.public, "login-address", address)
+        if per_address is not None:
+            return per_address
+        return await self.limiter.hit(self.login, "login-account", f"{address} {login.strip().casefold()}")
+
+
+class RateLimitMiddleware:
+    """The login routes' budget, per address, before anything else runs."""
+
+    def __init__(self, app: ASGIApp, *, limits: RateLimits) -> None:
+        self.app = app
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            path = scope.get("path", "")
-            bucket = None
-            if path in LOGIN_PATHS:
-                bucket = ("login", self.login)
-            elif path not in UNLIMITED_PATHS and self._is_public_route(scope):
-                bucket = ("public", self.public)
-            if bucket is not None:
-                name, limit = bucket
-                retry_after = self.limiter.hit(limit, name, client_ip(scope, self.trusted_proxy))
-                if retry_after is not None:
-                    await too_many_requests(scope, retry_after)(scope, receive, send)
-                    return
+        if scope["type"] == "http" and scope.get("path", "") in LOGIN_PATHS:
+            retry_after = await self.limits.spend_login_route(scope)
+            if retry_after is not None:
+                await too_many_requests(scope, retry_after)(scope, receive, send)
+                return
         await self.app(scope, receive, send)
+
+
+# ---------------------------------------------------------------- 4. request body limits
+
+MiB = 1024 * 1024
+
+
+def body_limit(max_bytes: int):
+    """A route's own body limit, e.g. an upload: `dependencies=[body_limit(50 * MiB)]`."""
+    if max_bytes < 1:
+        raise ValueError("body_limit() needs a positive number of bytes")
+
+    async def declared_limit() -> None:
+        return None
+
+    declared_limit.__unefois_body_limit__ = max_bytes
+    return Depends(declared_limit)
+
+
+def declared_body_limit(route) -> int | None:
+    dependant = getattr(route, "dependant", None)
+    pending = list(getattr(dependant, "dependencies", ()))
+    while pending:
+        dependency = pending.pop()
+        limit = getattr(dependency.call, "__unefois_body_limit__", None)
+        if limit is not None:
+            return limit
+        pending.extend(dependency.dependencies)
+    return None
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def _human_size(size: int) -> str:
+    return f"{size / MiB:g} Mio" if size >= MiB else f"{size / 1024:g} Kio"
+
+
+class BodyLimitMiddleware:
+    """Refuses a request body over its route class's limit with 413 (problem+json, or the
+    themed page for a browser), whether it announces its length or comes chunked.
+
+    - A Content-Length above every limit of the app is refused before a byte is read.
+    - Otherwise the body is counted while it is read (by the CSRF check or by the route,
+      both before the access check): past the limit of the route (its own `body_limit()`,
+      else the class of its Content-Type) reading stops and the 413 replaces whatever the
+      app would have answered. Nothing is buffered beyond the limit."""
+
+    def __init__(self, app: ASGIApp, *, json: int, form: int, multipart: int) -> None:
+        self.app = app
+        self.json, self.form, self.multipart = json, form, multipart
+        self._ceiling: int | None = None
+
+    def class_limit(self, content_type: str) -> int:
+        kind = content_type.split(";")[0].strip().lower()
+        if kind == "application/x-www-form-urlencoded":
+            return self.form
+        if kind == "multipart/form-data":
+            return self.multipart
+        return self.json
+
+    def ceiling(self, scope: Scope) -> int:
+        if self._ceiling is None:
+            routes = api_routes(getattr(scope.get("app"), "routes", []))
+            declared = [limit for route in routes if (limit := declared_body_limit(route)) is not None]
+            self._ceiling = max([self.json, self.form, self.multipart, *declared])
+        return self._ceiling
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        default = self.class_limit(headers.get("content-type", ""))
+        announced = headers.get("content-length")
+        length = int(announced) if announced is not None and announced.isdigit() else None
+        if length is not None and length > self.ceiling(scope):
+            await self._too_large(scope, receive, send, default)
+            return
+        read, exceeded, started = 0, None, False
+
+        def limit() -> int:
+            return declared_body_limit(scope.get("route")) or default
+
+        async def counted_receive() -> Message:
+            nonlocal read, exceeded
+            allowed = limit()
+            if length is not None and length > allowed:
+                exceeded = allowed
+                raise BodyTooLarge()
+            message = await receive()
+            if message["type"] == "http.request":
+                read += len(message.get("body", b""))
+                if read > allowed:
+                    exceeded = allowed
+                    raise BodyTooLarge()
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if exceeded is not None and not started:
+                return  # the app's answer to the interrupted read: the 413 replaces it
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except Exception:
+            if exceeded is None or started:
+                raise
+        if exceeded is not None and not started:
+            await self._too_large(scope, receive, send, exceeded)
+
+    @staticmethod
+    async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        detail = f"Le corps de la requête dépasse la taille autorisée ({_human_size(limit)})."
+        await _refusal(scope, 413, "Requête trop volumineuse", detail,
+                       [{"field": "body", "message": detail}])(scope, receive, send)
+
+
+# ---------------------------------------------------------------- 5. operators' routes
+
+
+INTERNAL = "internal"
+OPERATOR_ROLES = frozenset({Role.OPERATOR})
+
+
+def is_internal(scope: Scope, networks: Sequence, trusted_proxy: bool) -> bool:
+    try:
+        address = ip_address(client_ip(scope, trusted_proxy))
+    except ValueError:
+        return False
+    if getattr(address, "ipv4_mapped", None) is not None:
+        address = address.ipv4_mapped
+    return any(address.version == network.version and address in network for network in networks)
+
+
+async def sees_operator_details(request: Request) -> bool:
+    """A client of the internal networks, or a caller holding the operator role (the
+    detailed readiness: its failing checks are for them, the status code for anyone)."""
+    security = request.app.state.web_security
+    if is_internal(request.scope, security.internal_networks, security.trusted_proxy):
+        return True
+    try:
+        principal = await optional_principal(request)
+    except Unauthenticated:
+        return False
+    return principal is not None and principal.has_any(OPERATOR_ROLES)
+
+
+def operators_or_internal():
+    """/metrics and the detailed readiness: a client of the configured internal networks
+    (UNEFOIS_<SERVICE>_INTERNAL_NETWORKS), or a caller holding the operator role. Anyone
+    else gets 401 (no credentials) or 403. Declared access: "internal"."""
+
+    async def check(request: Request) -> Principal | None:
+        security = request.app.state.web_security
+        if is_internal(request.scope, security.internal_networks, security.trusted_proxy):
+            return None
+        principal = await optional_principal(request)
+        if principal is None:
+            raise Unauthenticated("réservé aux exploitants de la plateforme et au réseau interne : "
+                                  "authentification requise", field="authorization")
+        if not principal.has_any(OPERATOR_ROLES):
+            raise Forbidden("réservé aux exploitants de la plateforme et au réseau interne", field="role")
+        return principal
+
+    check.__unefois_access__ = INTERNAL
+    return Depends(check)
 
 
 # ---------------------------------------------------------------- 2. CSRF
@@ -412,9 +684,10 @@ async def _never() -> Message:
 class WebSecurity:
     """What the login routes and the templates need: stored on app.state.web_security."""
 
-    def __init__(self, keys: SessionKeys, *, trusted_proxy: bool) -> None:
+    def __init__(self, keys: SessionKeys, *, trusted_proxy: bool, internal_networks: Sequence = ()) -> None:
         self.keys = keys
         self.trusted_proxy = trusted_proxy
+        self.internal_networks = tuple(internal_networks)
 
     def is_https(self, request: Request) -> bool:
         return is_https(request.scope, self.trusted_proxy)
@@ -434,13 +707,20 @@ def install_web_security(app: FastAPI, settings) -> WebSecurity:
     """Middlewares and app.state.web_security for a service built from ServiceSettings."""
     secret = settings.session_secret.get_secret_value() if settings.session_secret is not None else None
     keys = SessionKeys(load_session_secret(secret, settings.session_secret_file, service=settings.service_name))
-    security = WebSecurity(keys, trusted_proxy=settings.trusted_proxy)
+    security = WebSecurity(keys, trusted_proxy=settings.trusted_proxy,
+                           internal_networks=settings.internal_network_list)
     app.state.web_security = security
+    # Counted in the service's database once the runtime has opened its pool.
+    limiter = PostgresRateLimiter(lambda: getattr(getattr(app.state, "runtime", None), "pool", None))
+    limits = RateLimits(limiter, login=settings.rate_limit_login, public=settings.rate_limit_public,
+                        trusted_proxy=settings.trusted_proxy)
+    app.state.rate_limits = limits
     _register_template_global()
     # add_middleware: the last added is the outermost.
     app.add_middleware(CsrfMiddleware, keys=keys)
-    app.add_middleware(RateLimitMiddleware, login=settings.rate_limit_login, public=settings.rate_limit_public,
-                       trusted_proxy=settings.trusted_proxy)
+    app.add_middleware(BodyLimitMiddleware, json=settings.body_limit_json, form=settings.body_limit_form,
+                       multipart=settings.body_limit_multipart)
+    app.add_middleware(RateLimitMiddleware, limits=limits)
     app.add_middleware(SecurityHeadersMiddleware, form_action=[origin_of(settings.oidc_issuer)],
                        trusted_proxy=settings.trusted_proxy)
     return security
