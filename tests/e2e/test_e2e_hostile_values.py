@@ -216,3 +216,10 @@ async def test_search_texts_with_nul_are_refused_or_ignored_never_a_500(urls, cl
     page = await client.get(f"{urls['sourcing']}/fournisseurs", params={"q": "travaux", "page": "9" * 30},
                             headers=who.buyer)
     assert page.status_code == 200
+
+
+async def test_a_buyer_page_of_no_siret_is_refused_not_a_500(urls, client):
+    for siret in ("2100000300001%00", "%E2%80%AE21000003000010", "9" * 40):
+        page = await client.get(f"{urls['opendata']}/acheteurs/{siret}")
+        assert page.status_code == 404, (siret, page.status_code)
+    assert (await client.get(f"{urls['opendata']}/acheteurs/{VILLAGE['siret']}")).status_code == 200
