@@ -3,6 +3,7 @@ by itself (the finding: tendering stayed down until `up` ran again), and `status
 readiness, the watcher's restarts and the dead-letter counts."""
 
 import asyncio
+import io
 import json
 import os
 import signal
@@ -11,12 +12,15 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from rich.console import Console
-
 from unefois_deploy.services import ServiceSupervisor
 from unefois_deploy.status import DLQ_TOPICS, dead_letter_counts, status_tables
 from unefois_deploy.watcher import events_file, is_watching, start_watcher, stop_watcher
 
 pytestmark = pytest.mark.integration
+
+
+def _events(profile) -> list[dict]:
+    return [json.loads(line) for line in events_file(profile).read_text().splitlines()]
 
 
 async def _ready_pid(supervisor: ServiceSupervisor, stage: str) -> int | None:
@@ -46,13 +50,19 @@ async def test_a_sigkilled_service_comes_back_by_itself_under_the_watcher(runtim
             while (pid := await _ready_pid(supervisor, "tendering")) in (None, before):
                 await asyncio.sleep(0.2)
         assert pid != before
-        events = [json.loads(line) for line in events_file(profile).read_text().splitlines()]
+        events = _events(profile)
         crashed = [e for e in events if e["event"] == "crashed" and e.get("pid") == before]
         restarted = [e for e in events if e["event"] == "restarted" and e.get("pid") == pid]
         assert crashed and crashed[0]["service"] == "tendering" and crashed[0]["restart_in_s"] == 0.5
         assert restarted and restarted[0]["restarts"] >= 1
+        async with asyncio.timeout(10):  # the watcher's own check of the restarted process
+            while not any(e["event"] == "serving" and e.get("pid") == pid for e in _events(profile)):
+                await asyncio.sleep(0.2)
+        serving = next(e for e in _events(profile) if e["event"] == "serving" and e.get("pid") == pid)
+        print(f"\ntendering: SIGKILL to serving again in {serving['after_s'] + 0.5:.2f} s "
+              f"(0.5 s back-off, then {serving['after_s']:.2f} s to start)")
 
-        console = Console(width=80, record=True, color_system=None)
+        console = Console(width=80, record=True, color_system=None, file=io.StringIO())
         console.print(await status_tables(profile))
         text = console.export_text()
         assert max(len(line) for line in text.splitlines()) <= 80
@@ -77,7 +87,7 @@ async def test_status_shows_readiness_and_the_dead_letter_counts(runtime, platfo
     after = await dead_letter_counts(profile.kafka_bootstrap)
     assert after["invoicing.invoice.dlq"] == before["invoicing.invoice.dlq"] + 1
 
-    console = Console(width=80, record=True, color_system=None)
+    console = Console(width=80, record=True, color_system=None, file=io.StringIO())
     console.print(await status_tables(profile))
     lines = console.export_text().splitlines()
     assert max(len(line) for line in lines) <= 80

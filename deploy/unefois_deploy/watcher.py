@@ -34,12 +34,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+
 from unefois_deploy.config import RuntimeProfile
 from unefois_deploy.pidfile import PidFile, live_process, terminate
 from unefois_deploy.services import ServiceSupervisor
 
 WATCHER = "watcher"
 POLL_S = 0.5
+# After a restart the watcher asks GET /healthz (public, unlike the detailed /readyz) until
+# the service answers, and logs "serving" with the time it took, or "not serving" after this.
+SERVING_TIMEOUT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class ServiceState:
     child: subprocess.Popen | None = field(default=None, repr=False)
     crash_times: deque = field(default_factory=deque, repr=False)
     restart_at: float | None = field(default=None, repr=False)  # monotonic
+    restarted_at: float | None = field(default=None, repr=False)  # monotonic; None once serving
 
     def public(self) -> dict:
         keys = ("restarts", "crashes", "last_exit", "last_crash_at", "restart_due_at", "gave_up")
@@ -135,6 +141,8 @@ class Watcher:
             self._save()
 
     def _check(self, service: str, state: ServiceState) -> bool:
+        if state.restarted_at is not None:
+            self._check_serving(service, state)
         if state.child is not None and state.child.poll() is not None and state.recorded is None:
             state.child = None  # reaped after an intended stop
         if state.gave_up:
@@ -198,10 +206,28 @@ class Watcher:
             return self._crashed(service, state, None, f"restart failed: {error}")
         state.child = child
         state.recorded = self.supervisor.pid_file(service).recorded()
+        state.restarted_at = time.monotonic()
         state.restarts += 1
         self._log(service, "restarted", pid=child.pid, restarts=state.restarts,
                   log=str(self.supervisor.log_file(service)))
         return True
+
+    def _check_serving(self, service: str, state: ServiceState) -> None:
+        waited = time.monotonic() - state.restarted_at
+        if state.recorded is None:  # crashed again, or stopped, before answering
+            state.restarted_at = None
+            return
+        try:
+            serving = httpx.get(f"{self.supervisor.url(service)}/healthz", timeout=0.3).status_code == 200
+        except httpx.HTTPError:
+            serving = False
+        if serving:
+            state.restarted_at = None
+            self._log(service, "serving", pid=state.recorded["pid"], after_s=round(waited, 2))
+        elif waited > SERVING_TIMEOUT_S:
+            state.restarted_at = None
+            self._log(service, "not serving", pid=state.recorded["pid"], after_s=round(waited, 2),
+                      log=str(self.supervisor.log_file(service)))
 
     # --- records ------------------------------------------------------------------------
 
