@@ -136,6 +136,13 @@ def test_the_watcher_gives_up_after_too_many_crashes_in_the_window_and_says_so(s
     assert len(_events(profile, "restarted")) == 2
     assert read_state(profile)["services"]["tendering"]["gave_up"] is True
 
+    # `up` starts it again by hand: watched again, with a fresh window.
+    pid = _start(supervisor)
+    _wait_for(lambda: _events(profile, "watching again"))
+    pid, _ = _kill_and_time_the_restart(supervisor, pid)
+    assert _events(profile, "crashed")[-1]["crashes_in_window"] == 1
+    assert read_state(profile)["services"]["tendering"]["gave_up"] is False
+
 
 @pytest.mark.parametrize("how", ["stop", "kill"])
 def test_an_intended_stop_is_not_repaired(supervisor, profile, watch, how):

@@ -146,7 +146,14 @@ class Watcher:
         if state.child is not None and state.child.poll() is not None and state.recorded is None:
             state.child = None  # reaped after an intended stop
         if state.gave_up:
-            return False
+            recorded = self.supervisor.pid_file(service).recorded()
+            if live_process(recorded) is None:
+                return False
+            # Started again by hand (`up`): watched again, with a fresh window.
+            state.gave_up, state.recorded = False, recorded
+            state.crash_times.clear()
+            self._log(service, "watching again", pid=recorded["pid"])
+            return True
         now = time.monotonic()
         with self.supervisor.locked():
             pid_file = self.supervisor.pid_file(service)
@@ -188,7 +195,7 @@ class Watcher:
             state.gave_up, state.restart_at, state.restart_due_at = True, None, None
             self._log(service, "gave up", pid=pid, exit=exit_text, crashes_in_window=in_window,
                       window_s=self.policy.window_s,
-                      hint="see its log; `python -m unefois_deploy up` starts it again")
+                      hint="see its log; `python -m unefois_deploy up` starts it again, and it is watched again")
             return True
         delay = self.policy.delay(in_window)
         state.restart_at = now + delay
