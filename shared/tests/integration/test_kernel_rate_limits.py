@@ -38,6 +38,10 @@ def replica(pool, **overrides) -> FastAPI:
     async def record(record_id: str) -> dict:
         return {"id": record_id}
 
+    @router.get("/{record_id}/export", dependencies=[public(rate_limit="1/minute")])
+    async def export(record_id: str) -> dict:
+        return {"id": record_id}
+
     app.include_router(router)
     return app
 
@@ -62,6 +66,16 @@ async def test_a_public_router_route_answers_429_past_its_budget_shared_by_two_i
     rows = await kernel_db.pool.fetch("SELECT bucket, subject, hits FROM rate_limit_counters ORDER BY subject")
     assert [(r["subject"], r["hits"]) for r in rows] == [("198.51.100.1", 5), ("198.51.100.2", 1)]
     assert all(r["bucket"] == "public:3/60s" for r in rows)
+
+
+async def test_a_route_with_its_own_budget_counts_it_in_the_shared_store(kernel_db):
+    first, second = replica(kernel_db.pool), replica(kernel_db.pool)
+    async with client(first, "198.51.100.4") as one, client(second, "198.51.100.4") as two:
+        assert (await one.get("/api/decp/abc/export")).status_code == 200
+        assert (await two.get("/api/decp/def/export")).status_code == 429
+        assert (await two.get("/api/decp")).status_code == 200  # the service's public budget is another
+    buckets = {r["bucket"] for r in await kernel_db.pool.fetch("SELECT bucket FROM rate_limit_counters")}
+    assert buckets == {"public:/api/decp/_record_id_/export:1/60s", "public:120/60s"}
 
 
 async def test_login_routes_share_their_budget_across_instances(kernel_db):

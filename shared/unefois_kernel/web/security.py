@@ -42,6 +42,7 @@ import hmac
 import json
 import logging
 import math
+import re
 import secrets
 import time
 from collections.abc import Iterable, Sequence
@@ -290,6 +291,7 @@ FROM (SELECT to_timestamp(floor(extract(epoch FROM clock_timestamp())::float8 / 
 ON CONFLICT (bucket, subject, window_start) DO UPDATE SET hits = c.hits + 1
 RETURNING c.hits, ceil(extract(epoch FROM c.expires_at - clock_timestamp()))::int AS retry_after
 """
+_BUCKET_UNSAFE = re.compile(r"[^a-z0-9_:./-]")
 _SWEEP_SQL = "DELETE FROM rate_limit_counters WHERE expires_at < clock_timestamp()"
 SWEEP_INTERVAL_S = 60.0
 
@@ -311,7 +313,8 @@ class PostgresRateLimiter:
             return self._memory.hit(limit, bucket, subject)
         window_s = float(limit.get_expiry())
         # The limit is part of the bucket: two routes with their own budgets never share one.
-        bucket = f"{bucket}:{limit.amount}/{int(window_s)}s"
+        # Spelled as the table's check wants it (a route's path: "public:/api/decp/_id_").
+        bucket = _BUCKET_UNSAFE.sub("_", f"{bucket}:{limit.amount}/{int(window_s)}s".lower())[:200]
         try:
             async with pool.acquire(timeout=2) as conn:
                 row = await conn.fetchrow(_HIT_SQL, bucket, subject[:400], window_s, timeout=2)
@@ -370,7 +373,7 @@ class RateLimits:
         if rate_limit is not None:
             limit = self._declared.get(rate_limit) or self._declared.setdefault(rate_limit, parse_rate_limit(rate_limit))
             route = request.scope.get("route")
-            bucket = f"public {getattr(route, 'path', path)}"
+            bucket = f"public:{getattr(route, 'path', path)}"
         retry_after = await self.limiter.hit(limit, bucket, client_ip(request.scope, self.trusted_proxy))
         if retry_after is not None:
             raise HTTPException(429, f"Trop de requêtes depuis votre adresse : réessayez dans {retry_after} secondes.",
