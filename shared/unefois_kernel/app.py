@@ -23,6 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from unefois_kernel import db, metrics, migrations
 from unefois_kernel.auth.access import document_access, public, routes_without_access
+from unefois_kernel.auth.sessions import SessionRevocations
 from unefois_kernel.auth.tokens import TokenVerifier
 from unefois_kernel.clock import Clock, ShiftedClock, SystemClock
 from unefois_kernel.consumer import EventHandler, InboxConsumer, subscribe
@@ -103,6 +104,7 @@ class ServiceRuntime:
         s = self.settings
         self.pool = await _retry_until_ready(lambda: db.create_pool(s.database_url), what="PostgreSQL")
         self.uow.pool = self.pool
+        self.token_verifier.revocations = SessionRevocations(self.pool)  # logouts, operators' revocations
         async with self.pool.acquire() as conn:
             applied = await migrations.apply(
                 conn, migrations.kernel_migrations() + migrations.discover(self.definition.name, self.definition.package)

@@ -47,7 +47,7 @@ from pydantic import BaseModel, Field
 from unefois_kernel.auth.access import SESSION_COOKIE, allow, authenticated, public
 from unefois_kernel.auth.principal import Principal, Role
 from unefois_kernel.auth.sessions import MAX_SUBJECT_LENGTH, propagate
-from unefois_kernel.auth.tokens import InvalidToken
+from unefois_kernel.auth.tokens import InvalidToken, RevokedSession
 from unefois_kernel.problems import problem
 from unefois_kernel.web.templating import service_urls
 
@@ -142,7 +142,10 @@ def _issuer_unreachable(error: Exception) -> JSONResponse:
 
 
 @router.get("/login", dependencies=[public()], summary="Se connecter (redirection vers le fournisseur d'identité)")
-async def login(request: Request, next_page: str = Query("/", alias="next")) -> Response:
+async def login(request: Request, next_page: str = Query("/", alias="next"),
+                prompt: str | None = Query(None, pattern="^login$",
+                                           description="login : s'authentifier à nouveau auprès du fournisseur")
+                ) -> Response:
     runtime = _runtime(request)
     settings = runtime.settings
     try:
@@ -160,6 +163,7 @@ async def login(request: Request, next_page: str = Query("/", alias="next")) -> 
         "nonce": nonce,
         "code_challenge": challenge,
         "code_challenge_method": "S256",
+        **({"prompt": "login"} if prompt == "login" else {}),
     })
     response = RedirectResponse(f"{metadata['authorization_endpoint']}?{query}", status_code=303)
     sealed = _security(request).keys.seal(
@@ -230,6 +234,13 @@ async def callback(
         principal = await verifier.verify(access_token)
         # The ID token is for this client (aud = its client id), never a bearer credential.
         await verifier.verify_id_token(id_token, _client_id(settings))
+    except RevokedSession:
+        # The issuer still holds a session this platform has ended (its logout page was not
+        # reached): authenticate again, which opens a new session there.
+        retry = RedirectResponse(f"{AUTH_PATH}/login?{urlencode({'next': safe_next(pending.get('next')), 'prompt': 'login'})}",
+                                 status_code=303)
+        retry.delete_cookie(LOGIN_COOKIE, **_cookie_options(request, path=AUTH_PATH))
+        return _no_store(retry)
     except InvalidToken as invalid:
         log.warning("token from the identity provider refused: %s", invalid)
         return _refused(400, "Les jetons reçus du fournisseur d'identité sont invalides.", "id_token")

@@ -46,6 +46,10 @@ class InvalidToken(Exception):
     not an access token, or its session was revoked."""
 
 
+class RevokedSession(InvalidToken):
+    """A valid token whose session was ended (logout, an operator's revocation)."""
+
+
 @dataclass(frozen=True)
 class VerifiedToken:
     """An access token that passed every check: who, and what identifies its session."""
@@ -147,7 +151,7 @@ class TokenVerifier:
             self._verified.move_to_end(token)
         # Asked every time (an indexed lookup): a revocation takes effect on the next request.
         if self.revocations is not None and await self.revocations.is_revoked(verified):
-            raise InvalidToken("the session of this token was revoked")
+            raise RevokedSession("the session of this token was revoked")
         return verified
 
     async def _verify(self, token: str) -> VerifiedToken:
