@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from unefois_events.values import Ccag, ExecutionMode, Procedure, PurchaseTechnique
+from unefois_events.values import MAX_DURATION_MONTHS, Ccag, ExecutionMode, Procedure, PurchaseTechnique
 from unefois_kernel.domain_errors import DomainError, InvalidFields
 from unefois_kernel.validation_messages import french_message
 from unefois_sourcing.needs.views import NATURE_LABELS, PLACE_TYPE_LABELS
@@ -123,6 +123,10 @@ def french(error: dict, field: str) -> str:
         return "Montant trop élevé."
     if kind in {"int_parsing", "int_type", "int_from_float"}:
         return "Nombre entier attendu (en mois)."
+    if kind in {"less_than_equal", "int_parsing_size"} and field == "duration_months":
+        return f"Durée de {MAX_DURATION_MONTHS} mois au plus ({MAX_DURATION_MONTHS // 12} ans)."
+    if kind == "too_long" and field == "additional_cpvs":
+        return f"{ctx.get('max_length')} codes CPV complémentaires au plus."
     if kind == "string_too_long":
         return f"Texte trop long : {ctx.get('max_length')} caractères au plus."
     if kind == "uuid_parsing":
