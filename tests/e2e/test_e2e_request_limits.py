@@ -6,6 +6,7 @@ profile's loopback)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import statistics
 import time
 from urllib.parse import urlsplit
@@ -23,7 +24,14 @@ HEALTHZ_CEILING_MS = 250
 
 
 async def _upload(url: str, *, chunked: bool) -> tuple[int, bytes, float]:
-    """POSTs 21 MB of JSON-looking bytes anonymously on a raw socket; (status, body, seconds)."""
+    """POSTs a 21 MB JSON-looking body anonymously on a raw socket; (status, body, seconds).
+
+    Announced (Content-Length): the body waits for the answer a moment, as a client sending
+    `Expect: 100-continue` would; the service must refuse from the headers alone, before a
+    byte is read. Chunked: the body streams until the service answers (then the client stops,
+    as curl does); the service must stop reading past its limit. A service closing with
+    unread bytes resets the connection, which can destroy an answer not yet read: the client
+    reads between its chunks so the answer is read when it comes."""
     parts = urlsplit(url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
     size = BODY_MB * 1024 * 1024
@@ -32,16 +40,21 @@ async def _upload(url: str, *, chunked: bool) -> tuple[int, bytes, float]:
             f"{framing}\r\nConnection: close\r\n\r\n")
     started = time.perf_counter()
     writer.write(head.encode())
+    answered = asyncio.Event()
 
     async def send_body() -> None:
         chunk = b"[" + b"1," * (32 * 1024) + b"1]"
         sent = 0
         try:
-            while sent < size:
+            if not chunked:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(answered.wait(), timeout=2)
+            while sent < size and not answered.is_set():
                 writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
                 await writer.drain()
                 sent += len(chunk)
-            if chunked:
+                await asyncio.sleep(0.002)
+            if chunked and not answered.is_set():
                 writer.write(b"0\r\n\r\n")
                 await writer.drain()
         except (ConnectionError, OSError):
@@ -53,11 +66,14 @@ async def _upload(url: str, *, chunked: bool) -> tuple[int, bytes, float]:
         async with asyncio.timeout(60):
             while chunk := await reader.read(65536):
                 response += chunk
+                answered.set()
     except ConnectionResetError:
-        pass  # the service closes without reading the rest: the answer came first
+        pass  # the service closed without reading the rest, after its answer
     elapsed = time.perf_counter() - started
-    sender.cancel()
+    answered.set()
+    await sender
     writer.close()
+    assert response, "the connection was reset before any answer"
     status_line, _, rest = response.partition(b"\r\n")
     return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2], elapsed
 
@@ -103,7 +119,7 @@ async def test_an_anonymous_21_mb_body_is_refused_413_while_healthz_answers(urls
     print(f"\n{UPLOADS} x 21 MB {'chunked' if chunked else 'announced'} anonymous bodies: 413 after "
           f"{refused_ms:.0f} ms (median); /healthz without upload: {_figures(quiet)}; "
           f"during the uploads: {_figures(during)} (target {HEALTHZ_TARGET_MS} ms)")
-    assert len(during) >= 2
+    assert during  # /healthz answered while the bodies were refused
     assert statistics.median(during) < HEALTHZ_CEILING_MS
 
 
