@@ -241,7 +241,7 @@ class InvoiceReceived(Event):
     invoice_id: uuid.UUID
     invoice_number: Line(20)
     contract_id: uuid.UUID
-    contract_number: str = Field(min_length=1, max_length=16)
+    contract_number: Line(16)
     legal_commitment_number: Line(30)
     buyer: Organisation
     supplier: Organisation
