@@ -4,7 +4,7 @@
 PYTHON  := .venv/bin/python
 PROFILE ?= dev
 
-.PHONY: bootstrap up down status test bench
+.PHONY: bootstrap up down status test fuzz bench
 
 bootstrap:
 	bash deploy/bootstrap.sh
@@ -22,6 +22,13 @@ status:
 # The pytest plugin (unefois_deploy.testing) starts the test runtime and stops it afterwards.
 test: bootstrap
 	$(PYTHON) -m pytest -q
+
+# schemathesis with all checks on every service, anonymous and per role, with a larger budget
+# than `make test` gives it (tests/fuzz; FUZZ_EXAMPLES per operation, FUZZ_MAX_TIME s per run).
+FUZZ_EXAMPLES ?= 50
+FUZZ_MAX_TIME ?= 30
+fuzz: bootstrap
+	UNEFOIS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) UNEFOIS_FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) $(PYTHON) -m pytest -q tests/fuzz
 
 bench: bootstrap
 	$(PYTHON) -m benchmarks

@@ -81,7 +81,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
   # requirement (>=68) and has no bdist_wheel; tests/packaging builds their wheels offline
   # with it (pip wheel --no-build-isolation), so a pinned one with bdist_wheel built in.
   PYTHONWARNINGS=ignore::UserWarning "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-    -c constraints.txt "${editable[@]}" pytest pytest-asyncio playwright setuptools import-linter
+    -c constraints.txt "${editable[@]}" pytest pytest-asyncio playwright setuptools import-linter schemathesis
   echo "$digest" >"$stamp"
 fi
 
