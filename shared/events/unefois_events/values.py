@@ -104,8 +104,8 @@ def Line(max_length: int, *, min_length: int = 1):  # a type factory, read as a 
 # bound, above the longest ordinary marchés (marchés globaux). Framework agreements have the
 # law's own maximum (FRAMEWORK_MAX_MONTHS), checked where the technique is known.
 MAX_DURATION_MONTHS = 360
-# Accords-cadres: 4 years at most for a pouvoir adjudicateur, art. L2125-1 1° and R2162-4 1°
-# (8 years for an entité adjudicatrice, R2162-4 2°; the platform's buyers are pouvoirs adjudicateurs).
+# Accords-cadres: 4 years at most for a pouvoir adjudicateur (8 years for an entité adjudicatrice),
+# code de la commande publique art. L2125-1; the platform's buyers are pouvoirs adjudicateurs.
 FRAMEWORK_MAX_MONTHS = 48
 # Offers received (DECP offresRecues, minimum 1): no legal maximum; 10,000 offers for one
 # marché or lot is the stated plausible bound.

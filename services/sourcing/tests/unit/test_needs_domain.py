@@ -188,10 +188,9 @@ def test_the_shortlist_and_the_approvers_additions_are_invited_once_each():
     assert domain.invitations([], []) == []
 
 
-@pytest.mark.parametrize(("kind", "maximum"), [(BuyerKind.LOCAL, 48), (BuyerKind.STATE, 48), (BuyerKind.UTILITY, 96),
-                                               (BuyerKind.DEFENCE, 84)])
+@pytest.mark.parametrize(("kind", "maximum"), [(BuyerKind.LOCAL, 48), (BuyerKind.STATE, 48), (BuyerKind.UTILITY, 96)])
 def test_a_framework_agreement_lasts_no_longer_than_the_law_allows(kind, maximum):
-    # Accords-cadres: L2125-1 1°, R2162-4 (4 years, 8 for an entité adjudicatrice), R2362-1 (7, defence).
+    # Accords-cadres: L2125-1 (4 years, 8 for an entité adjudicatrice).
     framework = {"techniques": ["Accord-cadre"]}
     assert domain.framework_duration_problem(purchase(**framework, duration_months=maximum), kind) is None
     assert domain.framework_duration_problem(purchase(duration_months=maximum + 1), kind) is None  # not a framework
@@ -200,6 +199,12 @@ def test_a_framework_agreement_lasts_no_longer_than_the_law_allows(kind, maximum
     with pytest.raises(InvalidFields) as refused:
         domain.check_need(purchase(**framework, duration_months=maximum + 1), kind, date(2026, 11, 2))
     assert "facts.duration_months" in {error["field"] for error in refused.value.errors}
+
+
+def test_no_unverified_limit_is_applied_to_defence_framework_agreements():
+    # Their own limit was not verified against its article: none is applied rather than a guess.
+    assert domain.framework_duration_problem(purchase(techniques=["Accord-cadre"], duration_months=120),
+                                             BuyerKind.DEFENCE) is None
 
 
 def test_a_return_comment_with_a_nul_character_is_refused():

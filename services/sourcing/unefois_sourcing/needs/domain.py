@@ -204,20 +204,20 @@ def reference_errors(content: NeedContent, prefix: str = "facts") -> list[dict[s
     return errors
 
 
-# Accords-cadres' longest duration by kind of buyer, in months: 4 years for a pouvoir adjudicateur
-# (code de la commande publique, art. L2125-1 1° and R2162-4 1°), 8 years for an entité
-# adjudicatrice (R2162-4 2°), 7 years for defence or security (R2362-1). The law allows longer
-# "dans des cas exceptionnels dûment justifiés": the platform does not take such a justification yet.
+# Accords-cadres' longest duration by kind of buyer, in months: 4 years for a pouvoir adjudicateur,
+# 8 years for an entité adjudicatrice (code de la commande publique, art. L2125-1; DAJ, fiche "Les
+# accords-cadres", 1.2.2). The law allows longer "dans des cas exceptionnels dûment justifiés": the
+# platform does not take such a justification yet. Defence or security framework agreements have a
+# limit of their own that was not verified here: no limit is applied to them rather than a guessed one.
 FRAMEWORK_MAX_MONTHS_BY_KIND = {BuyerKind.STATE: FRAMEWORK_MAX_MONTHS, BuyerKind.LOCAL: FRAMEWORK_MAX_MONTHS,
-                                BuyerKind.UTILITY: 96, BuyerKind.DEFENCE: 84}
+                                BuyerKind.UTILITY: 96}
 
 
 def framework_duration_problem(content: NeedContent, kind: BuyerKind) -> str | None:
     """Why a framework agreement's duration is too long for this buyer, or None."""
-    maximum = FRAMEWORK_MAX_MONTHS_BY_KIND.get(kind, FRAMEWORK_MAX_MONTHS)
-    if PurchaseTechnique.FRAMEWORK in content.techniques and content.duration_months > maximum:
-        article = {BuyerKind.UTILITY: "R2162-4 2°", BuyerKind.DEFENCE: "R2362-1"}.get(kind, "L2125-1 et R2162-4 1°")
-        return (f"un accord-cadre dure {maximum} mois au plus (code de la commande publique, art. {article}), "
+    maximum = FRAMEWORK_MAX_MONTHS_BY_KIND.get(kind)
+    if maximum is not None and PurchaseTechnique.FRAMEWORK in content.techniques and content.duration_months > maximum:
+        return (f"un accord-cadre dure {maximum} mois au plus (code de la commande publique, art. L2125-1), "
                 "sauf cas exceptionnel dûment justifié, que la plateforme ne prend pas encore en charge")
     return None
 
