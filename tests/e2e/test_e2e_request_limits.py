@@ -138,3 +138,26 @@ async def test_operators_details_answer_the_internal_network(urls, client):
         ready = await client.get(f"{url}/readyz")
         assert ready.status_code == 200 and ready.json()["checks"] == {"database": True, "broker": True}, stage
         assert (await client.get(f"{url}/metrics")).status_code == 200, stage
+
+
+async def test_the_services_count_public_router_routes_in_their_database(urls, client, service_dsn):
+    """/api/decp is declared public() in opendata's router: the running service counts it in
+    its own PostgreSQL, where every replica would count (the 429 itself: kernel integration
+    tests, the test profile's budget being fit for the whole suite)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(service_dsn("opendata"))
+    try:
+        query = ("SELECT window_start, hits FROM rate_limit_counters WHERE bucket LIKE 'public:%'"
+                 " AND subject = '127.0.0.1' ORDER BY window_start DESC LIMIT 1")
+        before = await conn.fetchrow(query)
+        for _ in range(3):
+            assert (await client.get(f"{urls['opendata']}/api/decp")).status_code == 200
+        after = await conn.fetchrow(query)
+        assert after is not None
+        if before is not None and before["window_start"] == after["window_start"]:
+            assert after["hits"] >= before["hits"] + 3
+        else:  # a first count, or a new window began during the requests
+            assert after["hits"] >= 1
+    finally:
+        await conn.close()
