@@ -10,7 +10,6 @@ import jsonschema
 from fastapi import APIRouter, FastAPI, Query
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
-
 from unefois_kernel.auth.access import allow, authenticated, document_access, public
 from unefois_kernel.auth.principal import Role
 from unefois_kernel.domain_errors import DomainError, NotFound

@@ -28,7 +28,12 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from unefois_kernel.auth.access import AUTHENTICATED, PUBLIC, api_routes, declared_access
+from unefois_kernel.auth.access import (
+    AUTHENTICATED,
+    PUBLIC,
+    api_routes,
+    declared_access,
+)
 from unefois_kernel.problems import PROBLEM_JSON
 
 PROBLEM = "Problem"

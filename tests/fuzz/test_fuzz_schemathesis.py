@@ -56,7 +56,7 @@ def schemathesis_command(url: str, document: Path, token: str | None, report: Pa
         "--checks", "all",
         "--max-examples", str(EXAMPLES),
         "--max-time", str(MAX_TIME_S),
-        *(["--seed", SEED] if SEED else ["--generation-deterministic"]),
+        *(["--seed", SEED, "--generation-database", "none"] if SEED else ["--generation-deterministic"]),
         "--max-redirects", "0",
         "--request-timeout", "10",
         "--no-color",
@@ -78,7 +78,9 @@ def run_schemathesis(url: str, document: Path, token: str | None, report: Path) 
     )
     command = schemathesis_command(url, document, token, report)
     command[1:1] = ["--config-file", str(config)]
-    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=MAX_TIME_S * 6 + 60)
+    # In the run's temporary folder: schemathesis keeps its crash cache in ./.schemathesis.
+    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=MAX_TIME_S * 6 + 60,
+                          cwd=report.parent)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
