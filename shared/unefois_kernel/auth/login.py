@@ -42,7 +42,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from joserfc import jws
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from unefois_kernel.auth.access import SESSION_COOKIE, allow, authenticated, public
 from unefois_kernel.auth.principal import Principal, Role
@@ -127,7 +127,7 @@ def _claims_of(token: str) -> dict:
 
 
 def _refused(status: int, detail: str, field: str) -> JSONResponse:
-    return _no_store(problem(status, "Connexion impossible", detail, [{"field": field, "reason": detail}]))
+    return _no_store(problem(status, "Connexion impossible", detail, [{"field": field, "message": detail}]))
 
 
 def _issuer_unreachable(error: Exception) -> JSONResponse:
@@ -371,7 +371,8 @@ async def revoke_own_session(request: Request, principal: Principal = authentica
 class SubjectRevocation(BaseModel):
     subject: str = Field(min_length=1, max_length=MAX_SUBJECT_LENGTH, pattern=r"^[\x21-\x7e]+$",
                          description="L'identifiant (`sub`) de la personne dont toutes les sessions prennent fin")
-    propagate: bool = Field(default=True, description="Transmettre la révocation à tous les autres services")
+    # Strict: 0 or "no" is not a yes/no answer (pydantic would otherwise read them as booleans).
+    propagate: StrictBool = Field(default=True, description="Transmettre la révocation à tous les autres services")
 
 
 class SubjectRevoked(BaseModel):
