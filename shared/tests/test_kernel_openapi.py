@@ -182,3 +182,19 @@ def test_an_undecodable_body_is_a_documented_400_problem_naming_the_body():
     assert answer.json()["errors"] == [{"field": "body", "message": answer.json()["detail"]}]
     assert "illisible" in answer.json()["detail"]
     assert "400" in public_app.openapi()["paths"]["/api/echo"]["post"]["responses"]
+
+
+def test_readiness_documents_its_503_with_the_same_body():
+    from unefois_kernel.app import ServiceDefinition, create_service
+    from unefois_kernel.settings import ServiceSettings
+
+    app = create_service(ServiceDefinition(name="tendering", package="unefois_tendering", title="Consultations"),
+                         ServiceSettings(service_name="tendering", database_url="postgresql://unused@127.0.0.1:1/x"))
+    document = app.openapi()
+    responses = document["paths"]["/readyz"]["get"]["responses"]
+    assert {"200", "503"} <= set(responses)
+    for status in ("200", "503"):
+        assert responses[status]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Readiness"}
+    readiness = document["components"]["schemas"]["Readiness"]
+    assert readiness["properties"]["status"]["enum"] == ["ready", "not ready"]
+    assert "checks" not in readiness.get("required", [])

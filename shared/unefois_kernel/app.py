@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Literal
 
 import asyncpg
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -20,6 +21,7 @@ from faststream.specification import AsyncAPI
 from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 
 from unefois_kernel import db, metrics, migrations
 from unefois_kernel.auth.access import document_access, public, routes_without_access
@@ -202,6 +204,13 @@ async def _retry_until_ready(start, *, what: str, timeout_s: float = 60.0):
             delay = min(delay * 2, 3)
 
 
+class Readiness(BaseModel):
+    """/readyz's answer: 200 ready, 503 not ready; `checks` for operators and the internal network."""
+
+    status: Literal["ready", "not ready"]
+    checks: dict[str, bool] | None = None
+
+
 def _no_repositories(_conn) -> None:
     return None
 
@@ -256,13 +265,16 @@ def create_service(
     # Operators' details: the internal networks or the operator role (web.security).
     from unefois_kernel.web.security import operators_or_internal, sees_operator_details  # noqa: PLC0415
 
-    @app.get("/readyz", tags=["ops"], summary="Prêt : base de données et broker joignables", dependencies=[public()])
-    async def readyz(request: Request, response: Response) -> dict:
+    @app.get("/readyz", tags=["ops"], summary="Prêt : base de données et broker joignables", dependencies=[public()],
+             response_model=Readiness, response_model_exclude_none=True,
+             responses={503: {"model": Readiness, "description": "Pas prêt : une dépendance ne répond pas"}})
+    async def readyz(request: Request, response: Response) -> Readiness:
         checks = await runtime.is_ready()
         ready = all(checks.values())
         response.status_code = 200 if ready else 503
-        answer = {"status": "ready" if ready else "not ready"}
-        return {**answer, "checks": checks} if await sees_operator_details(request) else answer
+        # The checks name the dependencies: for operators and the internal network only.
+        return Readiness(status="ready" if ready else "not ready",
+                         checks=checks if await sees_operator_details(request) else None)
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False, dependencies=[operators_or_internal()])
     async def prometheus_metrics() -> Response:
