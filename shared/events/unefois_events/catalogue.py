@@ -10,7 +10,8 @@ is pinned in shared/tests/contract/pinned/ and a contract test fails on any drif
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -85,6 +86,50 @@ class Lot(Message):
     number: LotNumber
     title: Line(1000)
     estimated_value: Money
+    # The buyer uses the small-lots exemption for this lot (art. R2123-1 2° du code de la commande
+    # publique): the rules engine checks the lot's value and the 20 % share before allowing it.
+    small_lot: bool = False
+
+
+class NoCompetitionExemption(Message):
+    """A case of art. R2122-1 to R2122-11 (marché sans publicité ni mise en concurrence), with the
+    buyer's recorded reason. Which articles exist and what each requires is the rules engine's
+    business (unefois_rules.exemptions); the event only carries the article and the reason."""
+
+    article: str = Field(pattern=r"^R2122-(?:[1-9]|1[01])$")
+    reason: Text(4000, min_length=1)
+
+
+class BuyerKind(StrEnum):
+    """The buyer's regime, from its tenant profile (see unefois_rules.thresholds)."""
+
+    STATE = "state"  # State central authorities (autorités publiques centrales)
+    LOCAL = "local"  # local authorities and the other contracting authorities (hospitals...)
+    UTILITY = "utility"  # contracting entities (entités adjudicatrices: networks, utilities)
+    DEFENCE = "defence"  # defence or security contracts (CCP part 2, book III)
+
+
+class AppliedThreshold(Message):
+    kind: Line(40)
+    amount: Money
+    effective_from: date
+    reference: Line(300)
+
+
+class ProcedureDecision(Message):
+    """The procedure decision the rules engine took, and on which date (the estimated value is
+    assessed when the call for competition is sent: art. R2121-1). Carried so that a later stage
+    can tell whether the decision still holds on the day it acts (tendering, at publication)."""
+
+    decided_on: date
+    buyer_kind: BuyerKind
+    public_body: bool | None = None  # personne publique (R2131-12); None: not recorded
+    band: str = Field(pattern="^(no_competition|adapted|formal)$")
+    allowed_procedures: list[Procedure] = Field(max_length=len(Procedure))
+    recommended_procedure: Procedure
+    chosen_procedure: Procedure
+    thresholds: list[AppliedThreshold] = Field(default_factory=list, max_length=20)
+    warnings: list[Text(2000)] = Field(default_factory=list, max_length=20)
 
 
 class NeedContent(Message):
@@ -107,6 +152,20 @@ class NeedContent(Message):
     social_considerations: list[SocialConsideration] = Field(min_length=1, max_length=len(SocialConsideration))
     environmental_considerations: list[EnvironmentalConsideration] = Field(min_length=1, max_length=len(EnvironmentalConsideration))
     innovative: bool = False
+    # Additive (v1 kept): the facts the law assesses the value and the procedure on.
+    # The date the call for competition is planned to be sent (art. R2121-1): the decision date.
+    planned_launch_date: PlausibleDate | None = None
+    # Works: the operation the works belong to (art. R2121-5); splitting is checked per operation.
+    works_operation: Line(300) | None = None
+    # Supplies and services: the buyer's homogeneous purchase family (art. R2121-6 / R2121-7).
+    purchase_family: Line(200) | None = None
+    # Premiums or payments to candidates or tenderers, added to the value (art. R2121-1).
+    candidate_payments: Money | None = None
+    # Works: the supplies the buyer puts at the contractors' disposal (art. R2121-5).
+    buyer_supplied_value: Money | None = None
+    # Social and other specific services (art. R2123-1 3°, annex of the code).
+    specific_services: bool = False
+    no_competition_exemption: NoCompetitionExemption | None = None
 
 
 class ClauseText(Message):
@@ -124,6 +183,8 @@ class PurchaseFacts(NeedContent):
     need_id: uuid.UUID
     buyer: Organisation
     clauses: list[ClauseText] = Field(default_factory=list, max_length=100)
+    # The decision sourcing took on the planned launch date (additive; None from older producers).
+    decision: ProcedureDecision | None = None
 
 
 # ---------------------------------------------------------------- sourcing.need
@@ -159,6 +220,8 @@ class ConsultationPublished(Event):
     purchase: PurchaseFacts
     published_at: datetime
     bid_deadline: datetime
+    # The decision taken again on the publication date (additive): what the notice was published under.
+    decision: ProcedureDecision | None = None
 
     @property
     def subject(self) -> str:
