@@ -118,7 +118,7 @@ class AppliedThreshold(Message):
 
 class ProcedureDecision(Message):
     """The procedure decision the rules engine took, and on which date (the estimated value is
-    assessed when the call for competition is sent: art. R2121-1). Carried so that a later stage
+    assessed when the call for competition is sent: art. R2121-3). Carried so that a later stage
     can tell whether the decision still holds on the day it acts (tendering, at publication)."""
 
     decided_on: date
@@ -153,7 +153,7 @@ class NeedContent(Message):
     environmental_considerations: list[EnvironmentalConsideration] = Field(min_length=1, max_length=len(EnvironmentalConsideration))
     innovative: bool = False
     # Additive (v1 kept): the facts the law assesses the value and the procedure on.
-    # The date the call for competition is planned to be sent (art. R2121-1): the decision date.
+    # The date the call for competition is planned to be sent (art. R2121-3): the decision date.
     planned_launch_date: PlausibleDate | None = None
     # Works: the operation the works belong to (art. R2121-5); splitting is checked per operation.
     works_operation: Line(300) | None = None
