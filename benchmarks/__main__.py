@@ -1,4 +1,4 @@
-"""`python -m benchmarks` (make bench): relay, inbox, per-hop latency and memory, in one run.
+"""`python -m benchmarks` (make bench): relay, inbox, per-hop latency, memory and CPV search, in one run.
 
 Brings up the "test" profile's PostgreSQL + Kafka and the five services when they are not
 running, and stops at the end only what it started (like the pytest plugin). Prints figures
@@ -22,13 +22,13 @@ from importlib.metadata import version
 import asyncpg
 from rich.console import Console
 
-from benchmarks import hops, inbox, memory, relay, report
+from benchmarks import cpv_search, hops, inbox, memory, relay, report
 from unefois_deploy.config import load_profile
 from unefois_deploy.runtime import Runtime
 from unefois_deploy.services import ISSUER, ServiceSupervisor, existing_stages
 from unefois_kernel.telemetry import configure_tracing
 
-ALL = ("relay", "inbox", "hops", "memory")
+ALL = ("relay", "inbox", "hops", "memory", "cpv")
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -117,6 +117,13 @@ async def main(argv: list[str]) -> int:
         console = Console(width=150)  # piped or redirected: keep the tables readable
     # As the services run: an SDK tracer provider, so the relay's and consumer's spans cost what they cost there.
     configure_tracing("benchmarks")
+    cpv_figures = None
+    if "cpv" in arguments.only:  # pure Python, no runtime: first, while the machine is quiet
+        console.print("[bold]→ cpv[/] …")
+        cpv_figures = cpv_search.run()
+        if arguments.only == ["cpv"]:
+            cpv_search.report(console, *cpv_figures)
+            return 0
     profile = load_profile("test")
     runtime = Runtime(profile)
     console.print(f"[bold]unefois benchmarks[/] — bringing up the {profile.name} runtime if needed …")
@@ -170,6 +177,8 @@ async def main(argv: list[str]) -> int:
                         hop_figures.contracts_opendata, hop_figures.contracts_relay],
                        hop_figures.notes)
     report.memory(console, processes, cpu.machine_percent if cpu else None, cpu.seconds if cpu else None)
+    if cpv_figures:
+        cpv_search.report(console, *cpv_figures)
     report.client_warnings(console, dict(warnings.counts))
     report.errors(console, run.failures)
     return 1 if run.failures else 0

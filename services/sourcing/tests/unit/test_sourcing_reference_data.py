@@ -107,3 +107,88 @@ def test_departements_and_regions():
     assert reference.region("99") is None
     assert len(reference._departements()) == 101
     assert len(reference._regions()) == 18
+
+
+# ---------------------------------------------------------------- CPV search (issue 10, item 12)
+
+
+def _codes(text, nature=None, limit=10):
+    return [e.code for e in reference.search_cpv(text, limit=limit, nature=nature)]
+
+
+def test_the_forms_own_example_finds_the_cleaning_of_buildings():
+    # The need form's hint says « nettoyage de locaux »; no CPV label says "locaux" for cleaning:
+    # 90911200-8 is "Services de nettoyage de bâtiments", 90919200-4 "Services de nettoyage de bureaux".
+    for nature in ("services", None):
+        codes = _codes("nettoyage de locaux", nature)
+        assert "90911200-8" in codes and "90919200-4" in codes, nature
+    assert _codes("nettoyage de locaux", "services", limit=5)[:5] == [
+        c for c in _codes("nettoyage de locaux", "services", limit=5) if c.startswith("909")]
+
+
+def test_every_word_matches_as_a_prefix_anywhere_in_the_label_in_any_order():
+    assert "90911200-8" in _codes("bâtiments nettoyage")
+    assert "45261920-9" in _codes("entretien toit")  # "Travaux d'entretien de toiture"
+    assert "77310000-6" in _codes("entretien espaces verts")  # "Réalisation et entretien d'espaces verts"
+    for entry in reference.search_cpv("services nettoy bur", limit=50):
+        words = reference.normalise(entry.label_fr).split()
+        assert all(any(w.startswith(t) for w in words) for t in ("services", "nettoy", "bur")), entry.label_fr
+
+
+def test_stop_words_do_not_have_to_be_in_the_label():
+    assert _codes("fournitures pour le bureau", "supplies") == _codes("fournitures bureau", "supplies")
+    assert "30192000-1" in _codes("fournitures de bureau", "supplies")
+
+
+def test_accents_case_and_plural_marks_are_ignored():
+    assert _codes("ÉLECTRICITÉ") == _codes("electricite") == _codes("Électricité")
+    assert "90911200-8" in _codes("nettoyage batiment")  # the label says "bâtiments"
+    assert _codes("travaux toitures", "works")[:3] == _codes("travaux toiture", "works")[:3]
+
+
+def test_codes_of_the_needs_nature_come_first():
+    works = reference.search_cpv("nettoyage bâtiments", nature="works")
+    services = reference.search_cpv("nettoyage bâtiments", nature="services")
+    assert works[0].code == "45452000-0"  # Travaux de nettoyage extérieur de bâtiments
+    assert services[0].code8.startswith("909")
+    assert {e.code for e in works} == {e.code for e in services}  # the same codes, another order
+    for nature, hits in (("works", works), ("services", services)):
+        natures = [reference.cpv_nature(e.code8) for e in hits]
+        assert natures == sorted(natures, key=lambda n: n != nature), nature  # no other nature before it
+    supplies = reference.search_cpv("informatique", nature="supplies")
+    assert all(reference.cpv_nature(e.code8) == "supplies" for e in supplies)
+    assert any(e.code8.startswith("48") for e in supplies)  # software packages are supplies
+
+
+@pytest.mark.parametrize(("code8", "nature"), [
+    ("03000000", "supplies"), ("44000000", "supplies"), ("44620000", "supplies"), ("45000000", "works"),
+    ("45261210", "works"), ("48000000", "supplies"), ("50000000", "services"), ("98000000", "services"),
+])
+def test_nature_of_a_code_follows_its_cpv_division(code8, nature):
+    assert reference.cpv_nature(code8) == nature
+
+
+def test_every_division_has_one_nature():
+    divisions = {e.code8[:2] for e in reference.all_cpv()}
+    assert {d for d in divisions if reference.cpv_nature(d + "000000") == "works"} == {"45"}
+    assert {d for d in divisions if reference.cpv_nature(d + "000000") == "supplies"} == {
+        d for d in divisions if int(d) <= 44 or d == "48"}
+
+
+def test_a_code_prefix_typed_as_digits_finds_the_codes_below_it():
+    assert _codes("45000000-7") == ["45000000-7"]
+    assert _codes("9091 12") == ["90911200-8"]  # spaces within the digits
+    hits = reference.search_cpv("909", limit=50)
+    assert hits[0].code8 == "90900000" and all(e.code8.startswith("909") for e in hits)
+    assert _codes("99") == []
+
+
+def test_a_typed_word_before_its_synonym():
+    assert _codes("voiture", "supplies")[0] == "34110000-1"  # Voitures particulières, then the vehicles
+
+
+def test_unusual_input_is_no_error():
+    assert reference.search_cpv(None) == []  # type: ignore[arg-type]
+    assert reference.search_cpv("de la", limit=3)  # only stop words: they are searched, not dropped
+    assert reference.search_cpv("x" * 500) == []
+    assert reference.search_cpv("nettoyage", nature="inconnue") == reference.search_cpv("nettoyage")

@@ -11,8 +11,10 @@ after that.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import functools
+import heapq
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -21,7 +23,7 @@ from importlib import resources
 
 __all__ = [
     "CpvCode", "Commune", "Departement", "Region", "normalise", "cpv_entry", "cpv_label", "search_cpv",
-    "commune", "departement", "region", "all_cpv",
+    "commune", "departement", "region", "all_cpv", "cpv_nature", "NATURE_OF_DIVISIONS",
 ]
 
 _CPV_FILE = "cpv_2008_fr_en.csv"
@@ -83,25 +85,99 @@ def normalise(text: str) -> str:
 
 # ---------------------------------------------------------------- CPV
 
+# The nature of a purchase in the CPV 2008 tree (Regulation (EC) No 213/2008, main vocabulary):
+# division 45 is works (the directives define a works contract by "the activities of division 45
+# of the CPV"), divisions 03 to 44 and 48 (software packages) are goods, 50 to 98 services. Used
+# to rank suggestions only: the nature of a need is the buyer's choice, never deduced from its code.
+NATURE_OF_DIVISIONS = {"works": "45", "supplies": "03-44, 48", "services": "50-98"}
+
+
+def cpv_nature(code8: str) -> str:
+    """"works", "supplies" or "services" for an 8-digit code, after its division (see above)."""
+    division = int(code8[:2])
+    if division == 45:
+        return "works"
+    if division <= 44 or division == 48:
+        return "supplies"
+    return "services"
+
+
+# Words a buyer types that say nothing about the object ("travaux de construction" -> travaux, construction).
+_STOP_WORDS = frozenset(
+    "a au aux avec d de des du en et l la le les par pour sur un une".split()
+)
+
+# What buyers call a thing where the CPV labels say another word: a typed word (its stem) also
+# matches these label words. Kept short, each pair checked against the labels: none of the
+# cleaning services (9091xxxx) says "locaux", they say "bâtiments", "bureaux", "logements".
+_SYNONYMS = {
+    "locau": ("batiment", "bureau", "immeuble", "logement"),
+    "local": ("batiment", "bureau", "immeuble", "logement"),
+    "voiture": ("vehicule",),
+    "vehicule": ("voiture",),
+}
+
+
+def _stem(word: str) -> str:
+    """A word without its plural mark, on both sides of the comparison: "bâtiments" finds "bâtiment",
+    "travaux" finds "travaux" ("travau" = "travau"). Short words are kept as they are ("gaz", "vis")."""
+    return word[:-1] if len(word) > 3 and word[-1] in "sx" else word
+
+
+def _positions(mask: int) -> list[int]:
+    """The bits set in `mask`, lowest first (a string scan: far faster than shifting a 9,454-bit int)."""
+    bits = bin(mask)[:1:-1]
+    return [position for position, bit in enumerate(bits) if bit == "1"]
+
 
 @dataclass(frozen=True)
 class _CpvIndex:
+    """The CPV list and its search index, built once when this module is imported.
+
+    Entries are numbered in code order; a set of entries is a Python int used as a bit set (bit i =
+    entry i), so that "every word matches" is an AND of a few ints and a code prefix a range of bits."""
+
     by_code8: dict[str, CpvCode]
     ordered: tuple[CpvCode, ...]
-    words: tuple[tuple[str, ...], ...]  # normalised words of each label, same order as `ordered`
+    codes8: tuple[str, ...]  # sorted, same order as `ordered`
     labels: tuple[str, ...]  # normalised labels
+    stems: tuple[frozenset[str], ...]  # stems of each label's words
+    vocabulary: tuple[str, ...]  # every stem of every label, sorted (for prefix ranges)
+    postings: dict[str, int]  # stem -> bit set of the entries whose label has it
+    nature_masks: dict[str, int]  # "works" / "supplies" / "services" -> bit set
+    static_rank: tuple[tuple[int, int, str], ...]  # (significant digits, label length, code) of each entry
 
 
-@functools.cache
-def _cpv() -> _CpvIndex:
+def _build_cpv() -> _CpvIndex:
     entries = [CpvCode(r["code"], r["code8"], r["label_fr"], r["label_en"]) for r in _rows(_CPV_FILE)]
+    entries.sort(key=lambda e: e.code8)
     labels = tuple(normalise(e.label_fr) for e in entries)
+    stems = tuple(frozenset(_stem(word) for word in label.split()) for label in labels)
+    postings: dict[str, int] = {}
+    nature_masks = {"works": 0, "supplies": 0, "services": 0}
+    for position, (entry, entry_stems) in enumerate(zip(entries, stems, strict=True)):
+        bit = 1 << position
+        for stem in entry_stems:
+            postings[stem] = postings.get(stem, 0) | bit
+        nature_masks[cpv_nature(entry.code8)] |= bit
     return _CpvIndex(
         by_code8={e.code8: e for e in entries},
         ordered=tuple(entries),
-        words=tuple(tuple(label.split()) for label in labels),
+        codes8=tuple(e.code8 for e in entries),
         labels=labels,
+        stems=stems,
+        vocabulary=tuple(sorted(postings)),
+        postings=postings,
+        nature_masks=nature_masks,
+        static_rank=tuple((len(e.code8.rstrip("0")), len(label), e.code8) for e, label in zip(entries, labels, strict=True)),
     )
+
+
+_CPV_INDEX = _build_cpv()  # ~9,450 codes, a few MB: built at import, read-only afterwards
+
+
+def _cpv() -> _CpvIndex:
+    return _CPV_INDEX
 
 
 def all_cpv() -> tuple[CpvCode, ...]:
@@ -126,46 +202,104 @@ def cpv_label(code: str) -> str | None:
     return entry.label_fr if entry else None
 
 
-# Words a buyer types that say nothing about the object ("travaux de construction" -> travaux, construction).
-_STOP_WORDS = frozenset(
-    "a au aux d de des du en et l la le les par pour sur un une".split()
-)
+@functools.lru_cache(maxsize=8192)
+def _prefix_mask(prefix: str) -> int:
+    """Entries having a word whose stem starts with `prefix` (a range of the sorted vocabulary)."""
+    index = _cpv()
+    vocabulary = index.vocabulary
+    start = bisect.bisect_left(vocabulary, prefix)
+    end = bisect.bisect_left(vocabulary, prefix + "\uffff", start)
+    mask = 0
+    for stem in vocabulary[start:end]:
+        mask |= index.postings[stem]
+    return mask
 
 
-def search_cpv(text: str, limit: int = 10) -> list[CpvCode]:
-    """Suggestions as the buyer types: every word typed must start a word of the French label
-    (accents and case ignored, the last word may be incomplete); digits match the code's start.
+@functools.lru_cache(maxsize=1024)
+def _code_mask(digits: str) -> int:
+    """Entries whose code starts with `digits` (contiguous bits: the entries are in code order)."""
+    codes = _cpv().codes8
+    start = bisect.bisect_left(codes, digits)
+    end = bisect.bisect_left(codes, digits + ":", start)  # ":" sorts right after "9"
+    return ((1 << end) - 1) ^ ((1 << start) - 1)
 
-    Ranked: label starting with the text typed, then words matched whole rather than as a
-    prefix, then the more general code (fewer significant digits), then the shorter label.
+
+def _token_masks(token: str) -> tuple[int, int | None, frozenset[str]]:
+    """(entries the typed word matches, those it matches by itself rather than by a synonym (None:
+    the word has no synonym, all of them), the stems that count as that word matched whole)."""
+    stem = _stem(token)
+    direct = _prefix_mask(stem)
+    if token.isdigit():
+        direct |= _code_mask(token[:8])  # digits among words: a code prefix, or a number in a label
+    synonyms = _SYNONYMS.get(stem, ())
+    mask = direct
+    for synonym in synonyms:
+        mask |= _prefix_mask(synonym)
+    return mask, (direct if synonyms else None), frozenset((stem, *synonyms))
+
+
+def search_cpv(text: str, limit: int = 10, nature: str | None = None) -> list[CpvCode]:
+    """Suggestions as the buyer types.
+
+    Every word typed (stop words such as "de", "la" dropped) must start a word of the French
+    label, anywhere in it, in any order (accents, case and plural marks ignored; the last word
+    may be incomplete); a few buyer words also find the labels' own word (`_SYNONYMS`: "locaux"
+    finds "bâtiments", "bureaux"). Digits alone are the start of a code ("4521", "45000000-7").
+
+    Ranked: codes of the need's `nature` first ("works", "supplies", "services", after the CPV
+    division, see NATURE_OF_DIVISIONS), then labels matching the words typed themselves before
+    those found through a synonym, then labels with more words matched whole rather than as a prefix, then the more general code (fewer significant digits), then the label starting with
+    the text typed, then the shorter label.
     """
-    if limit <= 0:
+    if limit <= 0 or not isinstance(text, str):
         return []
     query = normalise(text)
     if not query:
         return []
     index = _cpv()
     digits = query.replace(" ", "")
-    if digits.isdigit():
-        hits = [e for e in index.ordered if e.code8.startswith(digits[:8])]
-        hits.sort(key=lambda e: (len(e.code8.rstrip("0")), e.code8))
-        return hits[:limit]
     tokens = query.split()
-    meaningful = [t for t in tokens if t not in _STOP_WORDS] or tokens
-    ranked = []
-    for position, (entry, words, label) in enumerate(zip(index.ordered, index.words, index.labels, strict=True)):
-        whole = 0
+    wholes: list[frozenset[str]] = []
+    directs: list[int] = []
+    if digits.isdigit():
+        candidates = _code_mask(digits[:8])
+    else:
+        meaningful = [t for t in tokens if t not in _STOP_WORDS] or tokens
+        candidates = -1  # all bits set: the AND below narrows it
         for token in meaningful:
-            if token in words:
-                whole += 1
-            elif not any(word.startswith(token) for word in words):
-                break
-        else:
-            starts = label.startswith(query)
-            significant = len(entry.code8.rstrip("0"))
-            ranked.append(((not starts, -whole, significant, len(label), position), entry))
-    ranked.sort(key=lambda pair: pair[0])
-    return [entry for _, entry in ranked[:limit]]
+            mask, direct, whole = _token_masks(token)
+            candidates &= mask
+            if not candidates:
+                return []
+            wholes.append(whole)
+            if direct is not None:
+                directs.append(direct)
+    by_synonym = [frozenset(_positions(candidates & ~direct)) for direct in directs]
+    preferred = index.nature_masks.get(str(nature)) if nature else None
+    if preferred is not None:
+        # Fill from the need's nature first; the other codes are ranked only when those do not fill the list.
+        first = _ranked(index, _positions(candidates & preferred), wholes, by_synonym, query, limit)
+        if len(first) < limit:
+            first += _ranked(index, _positions(candidates & ~preferred), wholes, by_synonym, query, limit - len(first))
+        return [index.ordered[position] for position in first]
+    ranked = _ranked(index, _positions(candidates), wholes, by_synonym, query, limit)
+    return [index.ordered[position] for position in ranked]
+
+
+def _ranked(index: _CpvIndex, positions: list[int], wholes: list[frozenset[str]], by_synonym: list[frozenset[int]],
+            query: str, limit: int) -> list[int]:
+    if not positions or limit <= 0:
+        return []
+    stems, labels, static = index.stems, index.labels, index.static_rank
+
+    def key(position: int) -> tuple:
+        entry_stems = stems[position]
+        synonyms = sum(1 for found in by_synonym if position in found)
+        whole = sum(1 for alternatives in wholes if not alternatives.isdisjoint(entry_stems))
+        significant, length, code = static[position]
+        return (synonyms, -whole, significant, not labels[position].startswith(query), length, code)
+
+    return heapq.nsmallest(limit, positions, key=key)
 
 
 # ---------------------------------------------------------------- COG 2026
