@@ -61,10 +61,16 @@ class FakeConsultationRepository:
 
     async def latest(self, *, need_id: uuid.UUID | None = None, limit: int = 100) -> list[Consultation]:
         rows = [row for row in self.rows.values() if need_id is None or row.need_id == need_id]
-        return sorted(rows, key=lambda row: row.published_at, reverse=True)[:limit]
+        return sorted(rows, key=lambda row: row.received_at, reverse=True)[:limit]
 
     async def set_status(self, consultation_id: uuid.UUID, status: ConsultationStatus) -> None:
         self.rows[consultation_id] = dataclasses.replace(self.rows[consultation_id], status=status)
+
+    async def publish(self, consultation: Consultation) -> None:
+        stored = self.rows[consultation.id]
+        self.rows[consultation.id] = dataclasses.replace(
+            stored, status=consultation.status, purchase=consultation.purchase, published_at=consultation.published_at,
+            bid_deadline=consultation.bid_deadline, decision=consultation.decision)
 
 
 class FakeAwardRepository:

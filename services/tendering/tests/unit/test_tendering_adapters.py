@@ -44,6 +44,7 @@ async def test_the_api_reads_consultations_in_todays_json_shape(client_as, uow_f
         "id": str(consultation.id), "reference": "2026-0001", "status": "published",
         "purchase": need.purchase.model_dump(mode="json"),
         "published_at": "2026-11-02T10:00:00Z", "bid_deadline": "2026-12-07T10:00:00Z",
+        "received_at": "2026-11-02T10:00:00Z", "decision": None, "hold": None,
     }
     assert client.get(f"/api/consultations/{consultation.id}").json() == listed
     assert client.get("/api/consultations", params={"need_id": str(uuid.uuid4())}).json() == []
@@ -79,11 +80,13 @@ async def test_the_home_lists_a_buyers_consultations_with_their_status(client_as
     need = fakes.a_need(approved_at=clock.now())
     consultation = await service.open_from_need(uow_for(tenant=need.tenant), need)
     row = views.home_row(consultation)
-    assert row == ["2026-0001", need.purchase.object, "Publiée", "02/11/2026", "07/12/2026"]
+    assert row == [{"text": "2026-0001", "url": f"/consultations/{consultation.id}"}, need.purchase.object, "Publiée",
+                   "02/11/2026", "07/12/2026"]
     assert len(row) == len(views.COLUMNS)
     html = client_as(AGENT).get("/").text
     assert "<table" in html
-    for cell in row:
+    assert f'<a href="/consultations/{consultation.id}">2026-0001</a>' in html
+    for cell in row[1:]:
         assert f">{cell}<" in html
     client_as(approver).post(f"/api/consultations/{consultation.id}/award", json=DECISION)
     assert ">Attribuée<" in client_as(AGENT).get("/").text

@@ -81,8 +81,8 @@ def test_a_published_consultation_may_be_awarded_an_awarded_one_allows_nothing()
 
 
 def test_the_statuses_are_the_tables():
-    # migrations/0001: CHECK (status IN ('published', 'awarded'))
-    assert {str(status) for status in ConsultationStatus} == {"published", "awarded"}
+    # migrations/0004: CHECK (status IN ('awaiting_procedure', 'published', 'awarded'))
+    assert {str(status) for status in ConsultationStatus} == {"awaiting_procedure", "published", "awarded"}
 
 
 # ---------------------------------------------------------------- award

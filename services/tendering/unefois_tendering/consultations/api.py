@@ -10,7 +10,7 @@ from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal
 from unefois_tendering.consultations import service
-from unefois_tendering.consultations.views import ConsultationView
+from unefois_tendering.consultations.views import ConsultationView, ProcedureChoice
 
 router = APIRouter(prefix="/api/consultations", tags=["consultations"])
 
@@ -28,3 +28,17 @@ async def get_consultation(
     consultation_id: uuid.UUID, request: Request, principal: Principal = allow(*BUYER_ROLES)
 ) -> ConsultationView:
     return ConsultationView.of(await service.get(runtime_of(request).uow(principal), consultation_id))
+
+
+@router.post("/{consultation_id}/procedure", response_model=ConsultationView,
+             summary="Confirmer la procédure d’une consultation à confirmer, et la publier",
+             description="Une consultation dont la décision de procédure ne tient plus à la date de publication "
+                         "(art. R2121-3 du code de la commande publique : valeur appréciée à l’envoi de l’avis) "
+                         "attend que l’acheteur confirme une procédure permise ce jour ; elle est alors publiée. "
+                         "409 (champ `status`) si elle n’attend pas de confirmation ; 422 (champ `procedure`) si "
+                         "les règles du jour ne permettent pas cette procédure.")
+async def confirm_procedure(
+    consultation_id: uuid.UUID, body: ProcedureChoice, request: Request, principal: Principal = allow(*BUYER_ROLES)
+) -> ConsultationView:
+    confirmed = await service.confirm_procedure(runtime_of(request).uow(principal), consultation_id, body.procedure)
+    return ConsultationView.of(confirmed)

@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import asyncpg
 
-from unefois_events.catalogue import Organisation, PurchaseFacts
+from unefois_events.catalogue import Organisation, ProcedureDecision, PurchaseFacts
 from unefois_kernel.sequences import next_in_year
 from unefois_tendering.consultations.domain import (
     REFERENCE_SEQUENCE,
     Consultation,
     ConsultationStatus,
+    ProcedureHold,
     consultation_reference,
 )
 
-_COLUMNS = "id, tenant, reference, status, purchase, invited, published_at, bid_deadline"
+_COLUMNS = "id, tenant, reference, status, purchase, invited, received_at, published_at, bid_deadline, decision, hold"
+
+
+def _hold_json(hold: ProcedureHold | None) -> dict | None:
+    if hold is None:
+        return None
+    return {"reason": hold.reason, "previous": hold.previous.model_dump(mode="json"), "held_on": hold.held_on.isoformat()}
+
+
+def _hold(data: dict | None) -> ProcedureHold | None:
+    if data is None:
+        return None
+    return ProcedureHold(reason=data["reason"], previous=ProcedureDecision.model_validate(data["previous"]),
+                         held_on=date.fromisoformat(data["held_on"]))
 
 
 def _consultation(row: asyncpg.Record) -> Consultation:
@@ -25,9 +40,12 @@ def _consultation(row: asyncpg.Record) -> Consultation:
         reference=row["reference"],
         status=ConsultationStatus(row["status"]),
         purchase=PurchaseFacts.model_validate(row["purchase"]),
+        received_at=row["received_at"],
         published_at=row["published_at"],
         bid_deadline=row["bid_deadline"],
         invited=tuple(Organisation.model_validate(supplier) for supplier in row["invited"]),
+        decision=None if row["decision"] is None else ProcedureDecision.model_validate(row["decision"]),
+        hold=_hold(row["hold"]),
     )
 
 
@@ -45,8 +63,9 @@ class ConsultationRepository:
 
     async def add(self, consultation: Consultation) -> None:
         await self.conn.execute(
-            """INSERT INTO consultations (id, tenant, need_id, reference, status, purchase, invited, published_at, bid_deadline)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+            """INSERT INTO consultations (id, tenant, need_id, reference, status, purchase, invited, received_at,
+                                         published_at, bid_deadline, decision, hold)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
             consultation.id,
             consultation.tenant,
             consultation.need_id,
@@ -54,8 +73,11 @@ class ConsultationRepository:
             str(consultation.status),
             consultation.purchase.model_dump(mode="json"),
             [supplier.model_dump(mode="json") for supplier in consultation.invited],
+            consultation.received_at,
             consultation.published_at,
             consultation.bid_deadline,
+            None if consultation.decision is None else consultation.decision.model_dump(mode="json"),
+            _hold_json(consultation.hold),
         )
 
     async def get(self, consultation_id: uuid.UUID, *, for_update: bool = False) -> Consultation | None:
@@ -65,10 +87,10 @@ class ConsultationRepository:
         return None if row is None else _consultation(row)
 
     async def latest(self, *, need_id: uuid.UUID | None = None, limit: int = 100) -> list[Consultation]:
-        """The latest published first; only those opened from `need_id` when it is given."""
+        """The latest received first; only those opened from `need_id` when it is given."""
         rows = await self.conn.fetch(
             f"""SELECT {_COLUMNS} FROM consultations WHERE ($1::uuid IS NULL OR need_id = $1)
-                ORDER BY published_at DESC LIMIT $2""",
+                ORDER BY received_at DESC, id LIMIT $2""",
             need_id,
             limit,
         )
@@ -76,3 +98,17 @@ class ConsultationRepository:
 
     async def set_status(self, consultation_id: uuid.UUID, status: ConsultationStatus) -> None:
         await self.conn.execute("UPDATE consultations SET status = $2 WHERE id = $1", consultation_id, str(status))
+
+    async def publish(self, consultation: Consultation) -> None:
+        """Store the publication of a held consultation: its status, dates, decision and the
+        purchase as confirmed (the hold stays, for the record)."""
+        await self.conn.execute(
+            """UPDATE consultations SET status = $2, purchase = $3, published_at = $4, bid_deadline = $5, decision = $6
+               WHERE id = $1""",
+            consultation.id,
+            str(consultation.status),
+            consultation.purchase.model_dump(mode="json"),
+            consultation.published_at,
+            consultation.bid_deadline,
+            None if consultation.decision is None else consultation.decision.model_dump(mode="json"),
+        )

@@ -1,10 +1,13 @@
-"""Consultation use cases: open one from an approved need; read them for the buyer."""
+"""Consultation use cases: open one from an approved need (published, or held until the buyer
+confirms its procedure), confirm a held one's procedure; read them for the buyer."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from unefois_events.catalogue import NeedApproved
+from unefois_events.values import Procedure
 from unefois_kernel.domain_errors import NotFound
 from unefois_kernel.uow import UnitOfWork
 from unefois_tendering.consultations import domain
@@ -12,8 +15,17 @@ from unefois_tendering.consultations.domain import Consultation
 from unefois_tendering.repositories import Repositories
 
 
+def _published_note(consultation: Consultation) -> dict:
+    note = {"need_id": str(consultation.need_id), "reference": consultation.reference}
+    if consultation.decision is not None:
+        note |= {"procedure": consultation.decision.chosen_procedure.value,
+                 "decided_on": consultation.decision.decided_on.isoformat()}
+    return note
+
+
 async def open_from_need(uow: UnitOfWork[Repositories], need: NeedApproved) -> Consultation:
-    """Publish the approved need as a consultation, numbered in the buyer's sequence of the (Paris) year."""
+    """The approved need as a consultation, numbered in the buyer's sequence of the (Paris) year:
+    published when the procedure decision still holds on the day, else held for the buyer."""
     async with uow:
         reference = await uow.repos.consultations.next_reference(tenant=need.tenant, year=uow.clock.today().year)
         consultation, events = domain.open_consultation(
@@ -21,8 +33,36 @@ async def open_from_need(uow: UnitOfWork[Repositories], need: NeedApproved) -> C
         )
         await uow.repos.consultations.add(consultation)
         uow.emit(*events)
-        uow.audit("consultation", consultation.id, "consultation.published",
-                  {"need_id": str(consultation.need_id), "reference": reference}, tenant=consultation.tenant)
+        if consultation.hold is not None:
+            hold = consultation.hold
+            uow.audit("consultation", consultation.id, "consultation.procedure_held",
+                      {"need_id": str(consultation.need_id), "reference": reference, "reason": hold.reason,
+                       "decided_on": hold.previous.decided_on.isoformat(), "held_on": hold.held_on.isoformat(),
+                       "procedure": hold.previous.chosen_procedure.value}, tenant=consultation.tenant)
+        else:
+            uow.audit("consultation", consultation.id, "consultation.published", _published_note(consultation),
+                      tenant=consultation.tenant)
+    return consultation
+
+
+async def confirm_procedure(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID,
+                            procedure: Procedure | str) -> Consultation:
+    """The buyer confirms a lawful procedure for a held consultation, checked against the
+    decision of the day: it is published under it (409 naming `status` when it is not held,
+    422 naming `procedure` when the rules refuse the choice)."""
+    async with uow:
+        held = await uow.repos.consultations.get(consultation_id, for_update=True)
+        if held is None:
+            raise NotFound("consultation introuvable", field="consultation_id")
+        consultation, events = domain.confirm_procedure(held, procedure, at=uow.clock.now())
+        await uow.repos.consultations.publish(consultation)
+        uow.emit(*events)
+        assert consultation.decision is not None
+        uow.audit("consultation", consultation.id, "consultation.procedure_confirmed",
+                  {"procedure": consultation.decision.chosen_procedure.value,
+                   "previous_procedure": held.purchase.procedure.value,
+                   "decided_on": consultation.decision.decided_on.isoformat()})
+        uow.audit("consultation", consultation.id, "consultation.published", _published_note(consultation))
     return consultation
 
 
@@ -38,3 +78,16 @@ async def get(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID) -> Cons
     if consultation is None:
         raise NotFound("consultation introuvable", field="consultation_id")
     return consultation
+
+
+@dataclass(frozen=True)
+class ConsultationFile:
+    """One consultation as its page shows it, with the decision of the day when it is held."""
+
+    consultation: Consultation
+    review: domain.ProcedureReview | None
+
+
+async def consultation_file(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID) -> ConsultationFile:
+    consultation = await get(uow, consultation_id)
+    return ConsultationFile(consultation, domain.review(consultation, uow.clock.today()))
