@@ -5,8 +5,12 @@ The whole need counts: every lot, every year of the contract, the options and ev
 - per year: amount x (initial months + renewals x months per renewal) / 12;
 - total for the initial period: the renewals are priced pro rata of it,
   amount x (1 + renewals x months per renewal / initial months);
-then its options are added. The result is rounded UP to the cent, so that rounding can never
-bring a need under a threshold.
+then its options are added. To the lots are added (text of R2121-1 checked: « le cas échéant, des
+primes ou des paiements prévus au profit des candidats ou soumissionnaires ») the premiums or
+payments to candidates, and, for works, the supplies and services the buyer puts at the
+contractors' disposal for the works (R2121-5, as the DAJ/weka summarise it: « la valeur des
+fournitures nécessaires à leur réalisation »). The result is rounded UP to the cent, so that
+rounding can never bring a need under a threshold.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_UP, Decimal
 from enum import StrEnum
+
+from unefois_events.values import PurchaseNature
 
 from .errors import RulesError
 from .explanation import format_eur
@@ -36,7 +42,7 @@ class LotEstimate:
     basis: AmountBasis = AmountBasis.TOTAL
     renewals: int = 0  # number of renewals (reconductions)
     renewal_months: int = 12  # length of each renewal
-    options_amount: Decimal = Decimal("0")  # all options over the whole contract, euros HT
+    options_amount: Decimal = Decimal(0)  # all options over the whole contract, euros HT
     title: str = ""
 
 
@@ -55,6 +61,8 @@ class Estimate:
     value: Decimal  # euros HT, rounded up to the cent
     lots: tuple[LotBreakdown, ...]
     explanation: tuple[str, ...] = field(default=())  # French sentences
+    candidate_payments: Decimal = Decimal(0)  # premiums or payments to candidates (R2121-1)
+    buyer_supplied_value: Decimal = Decimal(0)  # works: supplies the buyer provides (R2121-5)
 
     @property
     def explanation_text(self) -> str:
@@ -80,8 +88,18 @@ def _months(months: int) -> str:
     return f"{months} mois"
 
 
-def estimate_value(lots: Sequence[LotEstimate]) -> Estimate:
-    """Estimated value of the whole need: sum over the lots of initial period + renewals + options."""
+def estimate_value(lots: Sequence[LotEstimate], *, candidate_payments: Decimal | None = None,
+                   buyer_supplied_value: Decimal | None = None,
+                   nature: PurchaseNature | None = None) -> Estimate:
+    """Estimated value of the whole need: sum over the lots of initial period + renewals + options,
+    plus the premiums or payments to candidates (R2121-1) and, for works (`nature`), the supplies
+    the buyer provides (R2121-5)."""
+    payments = _money(candidate_payments if candidate_payments is not None else Decimal(0), "candidate_payments")
+    supplied = _money(buyer_supplied_value if buyer_supplied_value is not None else Decimal(0),
+                      "buyer_supplied_value")
+    if supplied and nature is not PurchaseNature.WORKS:
+        raise RulesError("Les fournitures mises à disposition par l'acheteur ne s'ajoutent qu'à la valeur d'un marché "
+                         "de travaux (art. R2121-5).", field="buyer_supplied_value")
     if not lots:
         raise RulesError("Au moins un lot (ou le besoin entier) est nécessaire pour estimer la valeur.", field="lots")
     breakdowns: list[LotBreakdown] = []
@@ -115,9 +133,20 @@ def estimate_value(lots: Sequence[LotEstimate]) -> Estimate:
             parts.append(f"options {format_eur(options)}")
         sentences.append(f"{name} : " + " ; ".join(parts)
                          + f" ; total {format_eur(total.quantize(CENT, ROUND_UP))}.")
-    value = sum((b.total for b in breakdowns), Decimal("0")).quantize(CENT, ROUND_UP)
+    extras = []
+    if payments:
+        sentences.append(f"Primes ou paiements prévus au profit des candidats ou soumissionnaires : {format_eur(payments)}, "
+                         "ajoutés à la valeur estimée (art. R2121-1).")
+        extras.append("primes aux candidats")
+    if supplied:
+        sentences.append(f"Fournitures et services mis à la disposition des entreprises par l'acheteur pour les travaux : "
+                         f"{format_eur(supplied)}, ajoutés à la valeur estimée (art. R2121-5).")
+        extras.append("fournitures mises à disposition")
+    value = (sum((b.total for b in breakdowns), Decimal(0)) + payments + supplied).quantize(CENT, ROUND_UP)
+    also = (", " + " et ".join(extras) + " comprises") if extras else ""
     sentences.append(
         f"Valeur estimée du besoin : {format_eur(value)}, tous lots, toute la durée du marché, options et "
-        "reconductions comprises (art. R2121-1 à R2121-9), arrondie au centime supérieur."
+        f"reconductions comprises{also} (art. R2121-1 à R2121-9), arrondie au centime supérieur."
     )
-    return Estimate(value=value, lots=tuple(breakdowns), explanation=tuple(sentences))
+    return Estimate(value=value, lots=tuple(breakdowns), explanation=tuple(sentences), candidate_payments=payments,
+                    buyer_supplied_value=supplied)

@@ -39,14 +39,17 @@ THRESHOLD_LABELS: dict[ThresholdKind, str] = {
     ThresholdKind.MAPA_PUBLICITY: "seuil de publicité au BOAMP ou dans un JAL",
     ThresholdKind.FORMAL: "seuil de procédure formalisée",
     ThresholdKind.DECP: "seuil de publication des données essentielles (DECP)",
+    ThresholdKind.DECP_LIST: "seuil des données essentielles ou de la liste annuelle des marchés",
 }
+
+PROCEDURE_LABELS: dict[Procedure, str] = {p: p.value for p in Procedure}
 
 PROCEDURE_ARTICLES: dict[Procedure, str] = {
     Procedure.NO_COMPETITION: "art. R2122-8",
     Procedure.ADAPTED: "art. R2123-1",
     Procedure.OPEN: "art. R2124-2",
     Procedure.RESTRICTED: "art. R2124-2",
-    Procedure.NEGOTIATED: "art. R2124-3",
+    Procedure.NEGOTIATED: "art. R2124-3",  # R2124-4 for contracting entities
     Procedure.COMPETITIVE_DIALOGUE: "art. R2124-5",
 }
 

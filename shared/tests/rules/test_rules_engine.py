@@ -28,6 +28,11 @@ SUPPLIES_SERVICES = [N.SUPPLIES, N.SERVICES]
 FORMAL_SS = {B.STATE: ("143000", "140000"), B.LOCAL: ("221000", "216000"),
              B.UTILITY: ("443000", "432000"), B.DEFENCE: ("443000", "432000")}
 FORMAL_SET = (P.OPEN, P.RESTRICTED, P.NEGOTIATED, P.COMPETITIVE_DIALOGUE)
+DEFENCE_SET = (P.RESTRICTED, P.NEGOTIATED, P.COMPETITIVE_DIALOGUE)  # book III: no open call for tenders
+
+
+def formal_set(buyer):
+    return DEFENCE_SET if buyer is B.DEFENCE else FORMAL_SET
 
 
 def _formal_cases():
@@ -37,26 +42,27 @@ def _formal_cases():
                 yield pytest.param(nature, buyer, day, Decimal(new if day >= JAN_2026 else old),
                                    id=f"{nature}-{buyer}-{day}")
     for buyer in B:
-        for day in DATES[1:]:  # works before 2026: refused, see test_works_before_2026_are_refused
-            yield pytest.param(N.WORKS, buyer, day, Decimal(5404000), id=f"works-{buyer}-{day}")
+        for day in DATES:
+            yield pytest.param(N.WORKS, buyer, day, Decimal(5404000 if day >= JAN_2026 else 5538000),
+                               id=f"works-{buyer}-{day}")
 
 
 def _no_competition_cases():
     for buyer in B:
+        if buyer is B.DEFENCE:
+            continue  # R2122-8 is not a defence rule (see test_rules_issue10: defence below the formal threshold)
         for day in DATES:
             for nature in SUPPLIES_SERVICES:
                 yield pytest.param(nature, buyer, day, Decimal(60000 if day >= APRIL_2026 else 40000),
                                    id=f"{nature}-{buyer}-{day}")
-            if day >= JAN_2026:
-                yield pytest.param(N.WORKS, buyer, day, Decimal(100000), id=f"works-{buyer}-{day}")
+            # works: 100 000 by décret 2022-1683 art. 6 (extended by décret 2024-1217) in 2025, R2122-8 from 2026
+            yield pytest.param(N.WORKS, buyer, day, Decimal(100000), id=f"works-{buyer}-{day}")
 
 
 def _all_cases():
     for buyer in B:
         for day in DATES:
             for nature in N:
-                if nature is N.WORKS and day < JAN_2026:
-                    continue
                 yield pytest.param(nature, buyer, day, id=f"{nature}-{buyer}-{day}")
 
 
@@ -64,26 +70,31 @@ def _all_cases():
 def test_formal_threshold(nature, buyer, day, threshold):
     below = decide(nature, buyer, threshold - CENT, day)
     assert below.band is Band.ADAPTED
-    assert below.allowed_procedures == (P.ADAPTED,) and below.recommended_procedure is P.ADAPTED
+    # item 2: the formal procedures stay lawful below the threshold, with a warning
+    assert below.allowed_procedures == (P.ADAPTED, *formal_set(buyer)) and below.recommended_procedure is P.ADAPTED
+    assert any("procédure formalisée reste possible" in w for w in below.warnings)
     assert below.standstill_days is None
     assert below.threshold(ThresholdKind.FORMAL).amount == threshold
     assert f"< seuil de procédure formalisée {format_eur(threshold)}" in below.explanation_text
     for value in (threshold, threshold + CENT):  # formal at or above the threshold
         at = decide(nature, buyer, value, day)
         assert at.band is Band.FORMAL
-        assert at.allowed_procedures == FORMAL_SET and at.recommended_procedure is P.OPEN
-        assert at.publicity is Publicity.EUROPEAN
-        assert all(at.publicity_for(p) is Publicity.EUROPEAN for p in FORMAL_SET)
+        assert at.allowed_procedures == formal_set(buyer)
+        assert at.recommended_procedure is (P.RESTRICTED if buyer is B.DEFENCE else P.OPEN)
+        assert at.publicity is Publicity.EUROPEAN  # public body not recorded: BOAMP and JOUE
+        assert all(at.publicity_for(p) is Publicity.EUROPEAN for p in formal_set(buyer))
         assert at.standstill_days == 11
         assert f"≥ seuil de procédure formalisée {format_eur(threshold)}" in at.explanation_text
-        assert "R2124-1" in at.explanation_text and "R2124-3" in at.explanation_text
+        assert "R2124-1" in at.explanation_text
+        if buyer in (B.STATE, B.LOCAL):
+            assert "R2124-3" in at.explanation_text
 
 
 @pytest.mark.parametrize(("nature", "buyer", "day", "threshold"), list(_no_competition_cases()))
 def test_no_competition_threshold(nature, buyer, day, threshold):
     below = decide(nature, buyer, threshold - CENT, day)  # R2122-8: « inférieure à »
     assert below.band is Band.NO_COMPETITION
-    assert below.allowed_procedures == (P.NO_COMPETITION, P.ADAPTED)
+    assert below.allowed_procedures == (P.NO_COMPETITION, P.ADAPTED, *FORMAL_SET)
     assert below.recommended_procedure is P.NO_COMPETITION
     assert below.publicity is Publicity.NONE
     assert below.standstill_days is None
@@ -92,7 +103,7 @@ def test_no_competition_threshold(nature, buyer, day, threshold):
     for value in (threshold, threshold + CENT):
         at = decide(nature, buyer, value, day)
         assert at.band is Band.ADAPTED
-        assert at.allowed_procedures == (P.ADAPTED,)
+        assert at.allowed_procedures == (P.ADAPTED, *FORMAL_SET)
         assert f"≥ seuil de dispense de publicité et de mise en concurrence {format_eur(threshold)}" \
             in at.explanation_text
 
@@ -127,20 +138,11 @@ def test_mapa_publicity_threshold(nature, buyer, day):
     for value in (threshold, threshold + CENT):
         decision = decide(nature, buyer, value, day)
         assert decision.publicity_for(P.ADAPTED) is (Publicity.NATIONAL if national else Publicity.FREE)
-        assert "R2131-12" in decision.explanation_text
-    # Works between 90 000 and 100 000 in 2026: no competition allowed, but a MAPA is advertised.
-    if nature is N.WORKS:
+        assert "R2131-12" in decision.explanation_text or buyer is B.DEFENCE
+    # Works between 90 000 and 100 000: no competition allowed, but a MAPA is advertised.
+    if nature is N.WORKS and buyer is not B.DEFENCE:
         decision = decide(nature, buyer, threshold, day)
         assert decision.band is Band.NO_COMPETITION and decision.publicity is Publicity.NONE
-
-
-@pytest.mark.parametrize("buyer", list(B))
-def test_works_before_2026_are_refused(buyer):
-    # The reference does not give the works no-competition threshold before 2026-01-01.
-    with pytest.raises(UnknownThresholdError) as refused:
-        decide(N.WORKS, buyer, Decimal("6000000"), BEFORE_2026)
-    assert refused.value.field == "launch_date"
-    assert "1er janvier 2026" in refused.value.detail
 
 
 @pytest.mark.parametrize("nature", list(N))
@@ -178,8 +180,9 @@ def test_open_procedure_time_limit(pin, urgency, electronic, days):
 
 
 @pytest.mark.parametrize(("pin", "urgency", "electronic", "applications", "bids"), [
-    (False, False, False, 30, 30), (False, False, True, 30, 25), (True, False, True, 30, 15),
-    (False, True, True, 15, 15),
+    # R2161-8: 25 days electronically, 10 with a prior information notice or a duly justified urgency
+    (False, False, False, 30, 30), (False, False, True, 30, 25), (True, False, True, 30, 10),
+    (False, True, True, 15, 10),
 ])
 def test_restricted_procedure_time_limits(pin, urgency, electronic, applications, bids):
     decision = decide(N.SERVICES, B.STATE, Decimal("300000"), date(2026, 5, 1), urgency=urgency,
@@ -248,4 +251,8 @@ def test_to_dict_is_json_ready():
     data = decide(N.SUPPLIES, B.LOCAL, Decimal("215999.99"), APRIL_2026).to_dict()
     assert json.loads(json.dumps(data)) == data
     assert data["estimated_value"] == "215999.99" and data["recommended_procedure"] == "Procédure adaptée"
-    assert data["publicity_by_procedure"] == {"Procédure adaptée": "national"}
+    assert data["publicity_by_procedure"] == {"Procédure adaptée": "national", "Appel d'offres ouvert": "european",
+                                              "Appel d'offres restreint": "european",
+                                              "Procédure avec négociation": "european",
+                                              "Dialogue compétitif": "european"}
+    assert data["decp_duty"] == "mandatory" and data["warnings"]

@@ -22,20 +22,25 @@ DATES = [date(2024, 1, 1), date(2025, 12, 31), date(2026, 1, 1), date(2026, 3, 3
 
 
 def expected(kind: ThresholdKind, nature: N, buyer: BuyerKind, day: date) -> Decimal | None | type:
-    """Written from PROCUREMENT-RULES.md and DECP.md, independently of the table under test."""
+    """Written from PROCUREMENT-RULES.md, DECP.md and the articles (décret 2022-1683 art. 6 as extended by
+    décret 2024-1217; R2131-12; R2196-1), independently of the table under test."""
     y2026 = day >= date(2026, 1, 1)
     april = day >= date(2026, 4, 1)
     works = nature is N.WORKS
     if kind is K.NO_COMPETITION:
+        if buyer is B.DEFENCE:
+            return None  # R2122-8 is not a defence rule; R2322-14 not checked: no row
         if works:
-            return Decimal(100000) if y2026 else UnknownThresholdError
+            return Decimal(100000)  # décret 2022-1683 art. 6 until 2025-12-31, then R2122-8
         return Decimal(60000 if april else 40000)
     if kind is K.FREE_DOCUMENTS:
         return Decimal(60000 if april else 40000)
     if kind is K.MAPA_PUBLICITY:
-        return Decimal(90000) if buyer in (B.STATE, B.LOCAL) else None
+        return None if buyer is B.DEFENCE else Decimal(90000)  # duty by the buyer's status, see the engine
     if kind is K.DECP:
         return Decimal(40000)
+    if kind is K.DECP_LIST:
+        return Decimal(25000)
     if works:
         return Decimal(5404000 if y2026 else 5538000)
     return Decimal({B.STATE: (140000, 143000), B.LOCAL: (216000, 221000),
@@ -88,6 +93,7 @@ def test_rows_never_overlap_and_leave_no_gap():
 def test_every_row_is_decimal_and_cites_an_article():
     for row in THRESHOLDS:
         assert isinstance(row.amount, Decimal) and row.amount > 0
-        assert "art. R" in row.reference
+        assert "art. R" in row.reference or ("art. 6 du décret n° 2022-1683" in row.reference
+                                              and "décret n° 2024-1217" in row.reference)
         assert row.effective_from >= EARLIEST_KNOWN_DATE
         assert row.effective_to is None or row.effective_to > row.effective_from
