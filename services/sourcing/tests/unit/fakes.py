@@ -13,7 +13,7 @@ from datetime import datetime
 from unefois_events.catalogue import Organisation
 from unefois_rules import BuyerKind
 from unefois_sourcing.clauses.domain import Clause, ClauseKind
-from unefois_sourcing.needs.domain import Need, NeedFilters, NeedListItem, NeedOrder, NeedStatus
+from unefois_sourcing.needs.domain import HistoryEntry, Need, NeedFilters, NeedListItem, NeedOrder, NeedStatus
 from unefois_sourcing.research.domain import Quote, Research
 from unefois_sourcing.reference import normalise
 from unefois_sourcing.suppliers.domain import Establishment
@@ -23,7 +23,9 @@ from unefois_sourcing.suppliers.repository import cpv_prefix
 def _item(need: Need) -> NeedListItem:
     facts = need.facts
     return NeedListItem(id=need.id, status=need.status, object=facts.object, main_cpv=facts.main_cpv,
-                        estimated_value=facts.estimated_value, nature=facts.nature, created_at=need.created_at)
+                        estimated_value=facts.estimated_value, nature=facts.nature, created_at=need.created_at,
+                        planned_launch_date=facts.planned_launch_date, works_operation=facts.works_operation,
+                        purchase_family=facts.purchase_family)
 
 
 _SORT = {
@@ -38,7 +40,21 @@ class FakeNeeds:
     def __init__(self, *, buyer_kind: BuyerKind | None = None) -> None:
         self.rows: dict[uuid.UUID, Need] = {}
         self.profile = buyer_kind  # the tenant's profile (None: it has none)
+        self.profile_public_body: bool | None = True  # what its profile says of R2131-12
         self.locked: list[uuid.UUID] = []  # what use cases locked, in order
+        # The audit trail's need entries, as the real repository reads them from audit_trail:
+        # tests copy a unit of work's committed entries in with `record(uow)`.
+        self.trail: dict[uuid.UUID, list[HistoryEntry]] = {}
+        self._copied: dict[int, int] = {}  # id(uow) -> how many of its entries are in the trail
+
+    def record(self, uow, at: datetime | None = None) -> None:
+        """Copy `uow`'s committed audit entries into the trail (the kernel writes audit_trail)."""
+        notes = uow.committed.audits[self._copied.get(id(uow), 0):]
+        self._copied[id(uow)] = len(uow.committed.audits)
+        for note in notes:
+            entries = self.trail.setdefault(uuid.UUID(note.aggregate_id), [])
+            entries.append(HistoryEntry(occurred_at=at or uow.clock.now(), actor=str(note.change.get("by") or note.actor),
+                                        action=note.action, change=note.change))
 
     async def add(self, need: Need) -> None:
         assert need.id not in self.rows, "a need is added once"
@@ -55,8 +71,16 @@ class FakeNeeds:
 
     async def save(self, need: Need) -> None:
         stored = self.rows[need.id]
-        assert stored.facts == need.facts, "a need's facts do not change once entered"
+        assert stored.facts == need.facts, "a need's facts change only by save_facts"
         self.rows[need.id] = need
+
+    async def save_facts(self, need: Need) -> None:
+        stored = self.rows[need.id]
+        if stored.status is NeedStatus.DRAFT:  # as the real UPDATE ... AND status = 'draft'
+            self.rows[need.id] = replace(stored, facts=need.facts)
+
+    async def history(self, need_id: uuid.UUID) -> list[HistoryEntry]:
+        return list(self.trail.get(need_id, []))
 
     def _matching(self, tenant: str, filters: NeedFilters) -> list[NeedListItem]:
         return [_item(need) for need in self.rows.values() if need.tenant == tenant
@@ -75,13 +99,19 @@ class FakeNeeds:
         items.sort(key=_SORT[order], reverse=not ascending)
         return items[offset:offset + limit]
 
-    async def same_division_since(self, division: str, since: datetime, *,
-                                  exclude: uuid.UUID | None = None) -> list[NeedListItem]:
+    async def related_since(self, division: str, since: datetime, *, operation: str | None = None,
+                            family: str | None = None, exclude: uuid.UUID | None = None) -> list[NeedListItem]:
         return [_item(need) for need in self.rows.values()
-                if need.created_at > since and need.facts.main_cpv.startswith(division) and need.id != exclude]
+                if need.created_at > since and need.id != exclude
+                and (need.facts.main_cpv.startswith(division)
+                     or (operation is not None and need.facts.works_operation == operation)
+                     or (family is not None and need.facts.purchase_family == family))]
 
     async def buyer_kind(self) -> BuyerKind:
         return self.profile or BuyerKind.LOCAL
+
+    async def public_body(self) -> bool | None:
+        return True if self.profile is None else self.profile_public_body
 
 
 class FakeResearch:

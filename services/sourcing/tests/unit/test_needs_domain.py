@@ -50,6 +50,103 @@ def test_every_unknown_code_is_named_at_once():
     assert domain.reference_errors(purchase()) == []
 
 
+def test_a_wrong_check_digit_says_so_and_names_the_expected_one():
+    # 45000000-7 is the list's code: -3 is a wrong check digit, not an unknown code.
+    assert domain.cpv_problem("45000000-7") is None and domain.cpv_problem("45000000") is None
+    assert domain.cpv_problem("45000000-3") == (
+        "clé de contrôle incorrecte (attendue : 7) : 45000000-3 ; le code est 45000000-7")
+    assert domain.cpv_problem("99999999-1") == "code CPV inconnu de la nomenclature 2008 : 99999999-1"
+
+
+def test_the_check_digit_is_the_lists_for_every_code_and_no_other_digit_passes():
+    from unefois_sourcing import reference
+    for entry in reference.all_cpv():
+        assert domain.cpv_problem(entry.code) is None and domain.cpv_problem(entry.code8) is None
+        wrong = f"{entry.code8}-{(int(entry.code[-1]) + 1) % 10}"
+        assert f"(attendue : {entry.code[-1]})" in domain.cpv_problem(wrong)
+
+
+def test_each_wrong_additional_code_is_named_with_its_rank():
+    facts = purchase(additional_cpvs=["45000000-7", "45000000-3", "98765432"])
+    errors = domain.reference_errors(facts)
+    assert [e["field"] for e in errors] == ["facts.additional_cpvs.1", "facts.additional_cpvs.2"]
+    assert errors[0]["reason"].startswith("code complémentaire n° 2 : clé de contrôle incorrecte (attendue : 7)")
+    assert errors[1]["reason"] == "code complémentaire n° 3 : code CPV inconnu de la nomenclature 2008 : 98765432"
+
+
+@pytest.mark.parametrize(("nature", "ccag", "allowed"), [
+    ("works", "Travaux", True), ("works", "Maitrise d'œuvre", True), ("works", "Pas de CCAG", True),
+    ("works", "Fournitures courantes et services", False), ("works", "Prestations intellectuelles", False),
+    ("supplies", "Fournitures courantes et services", True), ("supplies", "Marchés industriels", True),
+    ("supplies", "Techniques de l'information et de la communication", True), ("supplies", "Travaux", False),
+    ("supplies", "Prestations intellectuelles", False), ("services", "Prestations intellectuelles", True),
+    ("services", "Maitrise d'œuvre", True), ("services", "Pas de CCAG", True), ("services", "Travaux", False),
+])
+def test_the_ccag_follows_the_nature(nature, ccag, allowed):
+    problem = domain.ccag_problem(domain.PurchaseNature(nature), domain.Ccag(ccag))
+    assert (problem is None) is allowed
+    if not allowed:
+        assert f"« {ccag} » ne s'applique pas" in problem
+        assert "facts.ccag" in {e["field"] for e in domain.reference_errors(purchase(nature=nature, ccag=ccag))}
+
+
+def test_an_estimated_value_of_zero_is_refused():
+    with pytest.raises(InvalidFields) as refused:
+        domain.check_need(purchase(estimated_value=Decimal("0.00")), BuyerKind.LOCAL, date(2026, 11, 2))
+    assert refused.value.errors[0] == {"field": "facts.estimated_value",
+                                       "reason": "la valeur estimée doit être supérieure à 0 €"}
+    domain.check_need(purchase(estimated_value=Decimal("0.01")), BuyerKind.LOCAL, date(2026, 11, 2))
+
+
+def test_dates_in_the_past_are_refused_today_is_not():
+    today = date(2026, 11, 2)
+    domain.check_need(purchase(desired_start_date=today, planned_launch_date=today), BuyerKind.LOCAL, today)
+    with pytest.raises(InvalidFields) as refused:
+        domain.check_need(purchase(desired_start_date=date(2026, 11, 1), planned_launch_date=date(2026, 11, 1)),
+                          BuyerKind.LOCAL, today)
+    assert [e["field"] for e in refused.value.errors] == ["facts.desired_start_date", "facts.planned_launch_date"]
+    assert "nous sommes le 02/11/2026" in refused.value.errors[0]["reason"]
+    # A need already submitted may have passed its planned launch date: the decision is then today's.
+    past = purchase(planned_launch_date=date(2026, 10, 1))
+    assert domain.check_need(past, BuyerKind.LOCAL, today, past_submission=True).launch_date == today
+
+
+def test_the_rules_are_those_of_the_planned_launch_date():
+    # 218 000 € of services for a local authority: adapted on 2025-12-15 (formal threshold 221 000 €),
+    # formal from 2026-01-01 (216 000 €): the planned launch date decides, not the day it is typed.
+    facts = purchase(nature="services", ccag="Fournitures courantes et services", main_cpv="90910000",
+                     estimated_value=Decimal("218000.00"), planned_launch_date=date(2025, 12, 15))
+    decision = domain.check_need(facts, BuyerKind.LOCAL, date(2025, 11, 2))
+    assert decision.launch_date == date(2025, 12, 15) and decision.band == "adapted"
+    with pytest.raises(InvalidFields) as refused:
+        domain.check_need(facts.model_copy(update={"planned_launch_date": date(2026, 1, 10)}), BuyerKind.LOCAL,
+                          date(2025, 11, 2))
+    assert [e["field"] for e in refused.value.errors] == ["facts.procedure"]
+    assert domain.decision_date(purchase(), date(2026, 11, 2)) == date(2026, 11, 2)  # none planned: today
+
+
+def test_an_edit_changes_the_facts_and_says_what_changed():
+    draft = need(NeedStatus.DRAFT, return_comment="Préciser l'objet", returned_at=AT)
+    changed = draft.facts.model_copy(update={"object": "Voirie : rue des Lilas", "estimated_value": Decimal("90000.00")})
+    edited, changes = domain.edit(draft, changed, roles=BUYING)
+    assert (edited.status, edited.facts, edited.return_comment) == (NeedStatus.DRAFT, changed, "Préciser l'objet")
+    assert [c.to_dict() for c in changes] == [
+        {"field": "object", "before": "Réfection de la voirie communale", "after": "Voirie : rue des Lilas"},
+        {"field": "estimated_value", "before": "120000.00", "after": "90000.00"}]
+    assert domain.edit(draft, draft.facts, roles=BUYING)[1] == []  # nothing changed
+
+
+def test_a_submitted_or_approved_need_is_not_edited():
+    for status, words in ((NeedStatus.SUBMITTED, "un besoin soumis ne se modifie plus"),
+                          (NeedStatus.APPROVED, "un besoin approuvé ne se modifie plus")):
+        with pytest.raises(DomainError) as refused:
+            domain.edit(need(status), purchase(), roles=BUYING)
+        assert (refused.value.status, refused.value.field) == (409, "status") and refused.value.detail.startswith(words)
+    with pytest.raises(DomainError) as refused:
+        domain.edit(need(), purchase(), roles=frozenset({Role.SUPPLIER}))
+    assert refused.value.status == 403
+
+
 def test_a_procedure_the_rules_do_not_allow_is_refused_with_the_other_fields():
     # 120 000 € of works for a local authority: an adapted procedure is allowed...
     decision = domain.check_need(purchase(), BuyerKind.LOCAL, date(2026, 11, 2))
@@ -93,8 +190,8 @@ def test_needs_of_one_division_that_add_up_over_a_threshold_are_a_warning():
 
 
 def test_the_page_is_offered_what_the_transitions_allow():
-    assert domain.allowed_actions(NeedStatus.DRAFT, BUYING) == {NeedAction.SUBMIT}
-    assert domain.allowed_actions(NeedStatus.DRAFT, APPROVING) == {NeedAction.SUBMIT}  # an approver buys too
+    assert domain.allowed_actions(NeedStatus.DRAFT, BUYING) == {NeedAction.EDIT, NeedAction.SUBMIT}
+    assert domain.allowed_actions(NeedStatus.DRAFT, APPROVING) == {NeedAction.EDIT, NeedAction.SUBMIT}  # an approver buys too
     assert domain.allowed_actions(NeedStatus.SUBMITTED, BUYING) == set()
     assert domain.allowed_actions(NeedStatus.SUBMITTED, APPROVING) == {NeedAction.RETURN, NeedAction.APPROVE}
     assert domain.allowed_actions(NeedStatus.APPROVED, APPROVING) == set()
@@ -106,7 +203,8 @@ def test_every_allowed_action_is_a_transition_that_succeeds_and_no_other():
     for status in NeedStatus:
         for roles in (BUYING, APPROVING):
             allowed = domain.allowed_actions(status, roles)
-            for action, take in ((NeedAction.SUBMIT, lambda n: domain.submit(n, roles=roles, at=AT)),
+            for action, take in ((NeedAction.EDIT, lambda n: domain.edit(n, n.facts, roles=roles)),
+                                 (NeedAction.SUBMIT, lambda n: domain.submit(n, roles=roles, at=AT)),
                                  (NeedAction.RETURN, lambda n: domain.return_for_changes(n, "Lots", roles=roles, at=AT)),
                                  (NeedAction.APPROVE, lambda n: domain.approve(n, roles=roles, approver="C", at=AT,
                                                                                invited=[]))):
@@ -201,10 +299,13 @@ def test_a_framework_agreement_lasts_no_longer_than_the_law_allows(kind, maximum
     assert "facts.duration_months" in {error["field"] for error in refused.value.errors}
 
 
-def test_no_unverified_limit_is_applied_to_defence_framework_agreements():
-    # Their own limit was not verified against its article: none is applied rather than a guess.
-    assert domain.framework_duration_problem(purchase(techniques=["Accord-cadre"], duration_months=120),
-                                             BuyerKind.DEFENCE) is None
+def test_a_defence_framework_agreement_lasts_seven_years_at_most():
+    # Art. L2325-1 1°: "La durée des accords-cadres ne peut dépasser sept ans, sauf dans des cas
+    # exceptionnels dûment justifiés" (defence or security contracts).
+    framework = {"techniques": ["Accord-cadre"]}
+    assert domain.framework_duration_problem(purchase(**framework, duration_months=84), BuyerKind.DEFENCE) is None
+    problem = domain.framework_duration_problem(purchase(**framework, duration_months=85), BuyerKind.DEFENCE)
+    assert "84 mois au plus (7 ans" in problem and "L2325-1" in problem
 
 
 def test_a_return_comment_with_a_nul_character_is_refused():

@@ -4,6 +4,7 @@ time of the unit of work's clock, and what it refuses without writing anything."
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -85,6 +86,100 @@ async def test_create_warns_of_a_split_purchase_within_twelve_months(buyer, add_
     created = await service.create(buyer, draft(estimated_value="35000.00"))
     assert len(created.warnings) >= 1
     assert "Nettoyage de l'école" in created.warnings[0] and "Nettoyage ancien" not in " ".join(created.warnings)
+
+
+async def test_create_refuses_each_wrong_value_with_its_field(buyer, repos, clock, draft):
+    yesterday = (clock.today() - timedelta(days=1)).isoformat()
+    with pytest.raises(InvalidFields) as refused:
+        await service.create(buyer, draft(estimated_value="0.00", desired_start_date=yesterday,
+                                          planned_launch_date=yesterday, main_cpv="90910000-3",
+                                          additional_cpvs=["90911200-8", "90911200-1", "12345678"],
+                                          ccag="Travaux", techniques=["Accord-cadre"], duration_months=49))
+    reasons = {e["field"]: e["reason"] for e in refused.value.errors}
+    assert set(reasons) == {"facts.estimated_value", "facts.desired_start_date", "facts.planned_launch_date",
+                            "facts.main_cpv", "facts.additional_cpvs.1", "facts.additional_cpvs.2", "facts.ccag",
+                            "facts.duration_months"}
+    assert reasons["facts.main_cpv"].startswith("clé de contrôle incorrecte (attendue : 9)")
+    assert reasons["facts.additional_cpvs.1"].startswith("code complémentaire n° 2 : clé de contrôle incorrecte")
+    assert "48 mois au plus" in reasons["facts.duration_months"]
+    assert repos.needs.rows == {} and nothing_committed(buyer)
+
+
+async def test_the_planned_launch_date_decides_and_the_clock_says_what_is_past(buyer, clock, draft):
+    # 218 000 € of services for a local authority, typed on 2025-11-02: planned for 2025-12-15, the
+    # rules of 2025 (formal threshold 221 000 €) allow an adapted procedure; planned for 2026-01-10,
+    # those of 2026 (216 000 €) do not.
+    clock.set(datetime(2025, 11, 2, 9, tzinfo=UTC))
+    services = {"estimated_value": "218000.00"}
+    created = await service.create(buyer, draft(**services, planned_launch_date="2025-12-15"))
+    assert (created.decision.launch_date, created.decision.band) == (datetime(2025, 12, 15).date(), "adapted")
+    with pytest.raises(InvalidFields) as refused:
+        await service.create(buyer, draft(**services, planned_launch_date="2026-01-10"))
+    assert [e["field"] for e in refused.value.errors] == ["facts.procedure"]
+    # None planned: the clock's day.
+    assert (await service.create(buyer, draft(**services))).decision.launch_date == clock.today()
+
+
+# ---------------------------------------------------------------- edit
+
+
+async def test_a_returned_need_is_edited_and_the_trail_says_what_changed(buyer, repos, clock, draft):
+    created = await service.create(buyer, draft())
+    need = created.need
+    repos.needs.rows[need.id] = replace(need, return_comment="Préciser l'objet")  # returned by an approver
+    clock.advance(timedelta(hours=2))
+    edited = await service.edit(buyer, need.id, draft(object="Nettoyage des locaux de la mairie annexe",
+                                                      estimated_value="39500.00"))
+    stored = repos.needs.rows[need.id]
+    assert stored == edited.need and edited.changed and repos.needs.locked == [need.id]
+    assert (stored.status, stored.facts.object, stored.facts.estimated_value, stored.return_comment) == (
+        NeedStatus.DRAFT, "Nettoyage des locaux de la mairie annexe", Decimal("39500.00"), "Préciser l'objet")
+    assert (stored.facts.need_id, stored.facts.buyer, stored.created_at) == (need.id, need.facts.buyer, need.created_at)
+    assert buyer.committed.actions() == ["need.created", "need.edited"]
+    assert buyer.committed.audits[1].change == {"by": "Camille Achat", "changes": [
+        {"field": "object", "before": "Nettoyage des locaux de la mairie", "after": "Nettoyage des locaux de la mairie annexe"},
+        {"field": "estimated_value", "before": "38000.00", "after": "39500.00"}]}
+    # The need page's history reads the trail back.
+    repos.needs.record(buyer)
+    history = await service.history(buyer, need.id)
+    assert [h.action for h in history] == ["need.created", "need.edited"] and history[1].actor == "Camille Achat"
+    assert (await service.need_file(buyer, need.id)).history == history
+
+
+async def test_an_edit_that_changes_nothing_records_nothing(buyer, repos, draft):
+    created = await service.create(buyer, draft())
+    edited = await service.edit(buyer, created.need.id, draft())
+    assert not edited.changed and buyer.committed.actions() == ["need.created"]
+
+
+async def test_an_edit_has_the_checks_of_a_creation(buyer, repos, draft):
+    need = (await service.create(buyer, draft())).need
+    with pytest.raises(InvalidFields) as refused:
+        await service.edit(buyer, need.id, draft(estimated_value="0.00", additional_cpvs=["90911200-1"]))
+    assert {e["field"] for e in refused.value.errors} == {"facts.estimated_value", "facts.additional_cpvs.0"}
+    assert repos.needs.rows[need.id] == need and buyer.committed.actions() == ["need.created"]
+
+
+async def test_a_submitted_or_approved_need_is_not_edited(buyer, repos, add_need, draft):
+    for status in ("submitted", "approved"):
+        need = add_need(status)
+        with pytest.raises(DomainError) as refused:
+            await service.edit(buyer, need.id, draft())
+        assert (refused.value.status, refused.value.field) == (409, "status")
+        assert repos.needs.rows[need.id] == need
+    with pytest.raises(NotFound):
+        await service.edit(buyer, uuid.uuid4(), draft())
+    assert nothing_committed(buyer)
+
+
+async def test_only_a_buyer_edits(uow_of, repos, add_need, draft):
+    from conftest import BUYER
+    from unefois_kernel.auth.principal import Role
+    need = add_need()
+    reader = uow_of(replace(BUYER, roles=frozenset({Role.SUPPLIER})))
+    with pytest.raises(DomainError) as refused:
+        await service.edit(reader, need.id, draft())
+    assert refused.value.status == 403 and repos.needs.rows[need.id] == need
 
 
 # ---------------------------------------------------------------- reads
@@ -174,7 +269,7 @@ async def test_return_says_why_and_only_an_approver_returns(approver, buyer, rep
     assert (returned.status, returned.return_comment, returned.returned_at) == (
         NeedStatus.DRAFT, "Préciser les lots", clock.now())
     assert approver.committed.actions() == ["need.returned"]
-    assert approver.committed.audits[0].change == {"comment": "Préciser les lots"}
+    assert approver.committed.audits[0].change == {"by": "Dominique Valide", "comment": "Préciser les lots"}
     assert buyer.committed.audits == []
 
 

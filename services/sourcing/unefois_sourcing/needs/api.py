@@ -1,4 +1,5 @@
-"""Needs HTTP API: a buyer creates a need and submits it, an approver returns or approves it."""
+"""Needs HTTP API: a buyer creates a need, edits it while a draft (or returned), and submits it;
+an approver returns or approves it."""
 
 from __future__ import annotations
 
@@ -39,6 +40,15 @@ async def recommend(
 @router.get("/{need_id}", response_model=NeedView, summary="Lire un besoin")
 async def get_need(need_id: uuid.UUID, request: Request, principal: Principal = allow(*BUYER_ROLES)) -> NeedView:
     return NeedView.of(await service.get(runtime_of(request).uow(principal), need_id))
+
+
+@router.put("/{need_id}", response_model=NeedView, summary="Modifier un besoin (brouillon ou renvoyé)",
+            responses={409: {"description": "Le besoin est soumis ou approuvé : il ne se modifie plus (champ status)"}})
+async def edit_need(need_id: uuid.UUID, draft: NeedDraft, request: Request,
+                    principal: Principal = allow(*roles_for(NeedAction.EDIT))) -> NeedView:
+    """The same body as the creation; the changed fields go to the audit trail, before and after."""
+    edited = await service.edit(runtime_of(request).uow(principal), need_id, draft)
+    return NeedView.of(edited.need, decision=edited.decision, warnings=edited.warnings)
 
 
 @router.post("/{need_id}/submit", response_model=NeedView, summary="Soumettre le besoin à l'approbation")

@@ -1,7 +1,8 @@
 """The life of a need (pure): what a need must satisfy, its statuses, who may move it where.
 
     draft --submit--> submitted --approve--> approved   (NeedApproved: the purchase goes to tendering)
-                          \\--return, with a comment--> draft
+      ^  \\                  \\--return, with a comment--> draft
+      \\--edit (a draft, or a need returned with a comment; never once submitted or approved)
 
 Transitions take the need as stored and return it changed, with the events to publish
 (`(need, events)`); they refuse an illegal step with DomainError: 409 on the status, 422 on
@@ -19,7 +20,9 @@ from decimal import Decimal
 from enum import StrEnum
 
 from unefois_events.catalogue import Event, NeedApproved, NeedContent, Organisation, PurchaseFacts
-from unefois_events.values import FRAMEWORK_MAX_MONTHS, PlaceCodeType, PurchaseNature, PurchaseTechnique, text_problem
+from unefois_events.values import (
+    FRAMEWORK_MAX_MONTHS, Ccag, PlaceCodeType, PurchaseNature, PurchaseTechnique, text_problem,
+)
 from unefois_kernel.auth.principal import BUYER_ROLES, Role
 from unefois_kernel.clock import paris_date
 from unefois_kernel.domain_errors import DomainError, InvalidFields
@@ -37,6 +40,7 @@ class NeedStatus(StrEnum):
 
 
 class NeedAction(StrEnum):
+    EDIT = "edit"
     SUBMIT = "submit"
     RETURN = "return"
     APPROVE = "approve"
@@ -51,6 +55,8 @@ class _Transition:
 
 APPROVER_ROLES = frozenset({Role.BUYER_APPROVER})
 TRANSITIONS: Mapping[NeedAction, _Transition] = {
+    # A buyer changes a draft (a need returned with a comment is a draft again); it stays a draft.
+    NeedAction.EDIT: _Transition(frozenset({NeedStatus.DRAFT}), NeedStatus.DRAFT, BUYER_ROLES),
     # A buyer sends a draft for approval (a buyer-approver may too: the role includes buying).
     NeedAction.SUBMIT: _Transition(frozenset({NeedStatus.DRAFT}), NeedStatus.SUBMITTED, BUYER_ROLES),
     # An approver sends a submitted need back to its author, saying why.
@@ -72,6 +78,11 @@ def allowed_actions(status: NeedStatus, roles: Collection[Role]) -> frozenset[Ne
 
 
 def _wrong_status(action: NeedAction, status: NeedStatus) -> str:
+    if action is NeedAction.EDIT:
+        if status is NeedStatus.APPROVED:
+            return "un besoin approuvé ne se modifie plus : il est parti en consultation"
+        return ("un besoin soumis ne se modifie plus : le valideur l'approuve ou vous le renvoie avec un commentaire, "
+                "vous pourrez alors le modifier")
     if action is NeedAction.SUBMIT:
         return f"seul un brouillon peut être soumis (statut actuel : {status.value})"
     if action is NeedAction.RETURN:
@@ -82,6 +93,7 @@ def _wrong_status(action: NeedAction, status: NeedStatus) -> str:
 
 
 _WRONG_ROLE = {
+    NeedAction.EDIT: "seul un acheteur de l'organisation peut modifier un besoin",
     NeedAction.SUBMIT: "seul un acheteur de l'organisation peut soumettre un besoin",
     NeedAction.RETURN: "seul un valideur de l'organisation peut renvoyer un besoin",
     NeedAction.APPROVE: "seul un valideur de l'organisation peut approuver un besoin",
@@ -123,6 +135,16 @@ class Need:
 
 
 @dataclass(frozen=True)
+class HistoryEntry:
+    """One entry of a need's audit trail, as its page shows it."""
+
+    occurred_at: datetime
+    actor: str  # the person's name when recorded ("by"), else the audit actor
+    action: str  # "need.created", "need.edited", "need.submitted", "need.returned", "need.approved"
+    change: Mapping[str, object]
+
+
+@dataclass(frozen=True)
 class NeedListItem:
     """A need as lists show it (and as the splitting check compares it)."""
 
@@ -133,6 +155,15 @@ class NeedListItem:
     estimated_value: Decimal
     nature: PurchaseNature
     created_at: datetime
+    planned_launch_date: date | None = None
+    works_operation: str | None = None
+    purchase_family: str | None = None
+
+    @property
+    def launch_date(self) -> date:
+        """When it is (or was) launched, as the splitting check counts it: its planned launch
+        date, else the day it was created."""
+        return self.planned_launch_date or paris_date(self.created_at)
 
 
 class NeedOrder(StrEnum):
@@ -181,14 +212,54 @@ def lots_add_up(content: NeedContent) -> bool:
     return not content.lots or sum(lot.estimated_value for lot in content.lots) == content.estimated_value
 
 
+def cpv_problem(code: str) -> str | None:
+    """Why `code` ("45000000" or "45000000-7") is not a CPV 2008 code, or None.
+
+    The check digit is the one the official list gives the code. No formula reproduces the
+    list's check digits: the weighted schemes tried (Luhn, Verhoeff, Damm, ISO 7064 MOD 11-2
+    and 11-10, MOD 97, every 2-weight linear mod 10/11 sum) match at most 1 829 of its 9 454
+    codes, and the Publications Office says the 2008 revision's digits do not follow its
+    documented algorithm (OP-TED/ePO discussion 589). So a known 8-digit code with another
+    digit says which one is expected, and an unknown 8-digit code is unknown."""
+    if reference.cpv_entry(code) is not None:
+        return None
+    digits = code.strip().split("-")[0]
+    known = reference.cpv_entry(digits)
+    if known is not None:
+        return f"clé de contrôle incorrecte (attendue : {known.code[-1]}) : {code} ; le code est {known.code}"
+    return f"code CPV inconnu de la nomenclature 2008 : {code}"
+
+
+# The CCAGs a need of each nature may refer to ("Pas de CCAG" always): works under the CCAG
+# Travaux, the maîtrise d'œuvre that goes with them under the CCAG MOE; supplies under the CCAG
+# FCS, MI (marchés industriels) or TIC; services under the CCAG FCS, PI (prestations
+# intellectuelles), TIC, MOE or MI. The form offers only these, and the server checks them.
+NATURE_CCAGS: Mapping[PurchaseNature, tuple[Ccag, ...]] = {
+    PurchaseNature.WORKS: (Ccag.WORKS, Ccag.PROJECT_MANAGEMENT, Ccag.NONE),
+    PurchaseNature.SUPPLIES: (Ccag.SUPPLIES_AND_SERVICES, Ccag.INDUSTRIAL, Ccag.ICT, Ccag.NONE),
+    PurchaseNature.SERVICES: (Ccag.SUPPLIES_AND_SERVICES, Ccag.INTELLECTUAL, Ccag.ICT, Ccag.PROJECT_MANAGEMENT,
+                              Ccag.INDUSTRIAL, Ccag.NONE),
+}
+NATURE_NAMES = {PurchaseNature.WORKS: "des travaux", PurchaseNature.SUPPLIES: "des fournitures",
+                PurchaseNature.SERVICES: "des services"}
+
+
+def ccag_problem(nature: PurchaseNature, ccag: Ccag) -> str | None:
+    if ccag in NATURE_CCAGS[nature]:
+        return None
+    offered = ", ".join(c.value for c in NATURE_CCAGS[nature])
+    return f"le CCAG « {ccag.value} » ne s'applique pas à {NATURE_NAMES[nature]} (au choix : {offered})"
+
+
 def reference_errors(content: NeedContent, prefix: str = "facts") -> list[dict[str, str]]:
-    """Every problem with the need's codes (CPV 2008, COG 2026) and lots, as {field, reason}, in French."""
+    """Every problem with the need's codes (CPV 2008, COG 2026), CCAG and lots, as {field, reason}, in French."""
     errors = []
-    if reference.cpv_entry(content.main_cpv) is None:
-        errors.append({"field": f"{prefix}.main_cpv", "reason": f"code CPV inconnu de la nomenclature 2008 : {content.main_cpv}"})
+    if (problem := cpv_problem(content.main_cpv)) is not None:
+        errors.append({"field": f"{prefix}.main_cpv", "reason": problem})
     for index, code in enumerate(content.additional_cpvs):
-        if reference.cpv_entry(code) is None:
-            errors.append({"field": f"{prefix}.additional_cpvs.{index}", "reason": f"code CPV inconnu : {code}"})
+        if (problem := cpv_problem(code)) is not None:
+            errors.append({"field": f"{prefix}.additional_cpvs.{index}",
+                           "reason": f"code complémentaire n° {index + 1} : {problem}"})
     place = content.place_of_execution
     lookups = {
         PlaceCodeType.COMMUNE: (reference.commune, "commune inconnue du COG 2026"),
@@ -199,6 +270,8 @@ def reference_errors(content: NeedContent, prefix: str = "facts") -> list[dict[s
         lookup, reason = lookups[place.code_type]
         if lookup(place.code) is None:
             errors.append({"field": f"{prefix}.place_of_execution.code", "reason": f"{reason} : {place.code}"})
+    if (problem := ccag_problem(content.nature, content.ccag)) is not None:
+        errors.append({"field": f"{prefix}.ccag", "reason": problem})
     if not lots_add_up(content):
         errors.append({"field": f"{prefix}.lots", "reason": LOTS_REASON})
     return errors
@@ -206,27 +279,58 @@ def reference_errors(content: NeedContent, prefix: str = "facts") -> list[dict[s
 
 # Accords-cadres' longest duration by kind of buyer, in months: 4 years for a pouvoir adjudicateur,
 # 8 years for an entité adjudicatrice (code de la commande publique, art. L2125-1; DAJ, fiche "Les
-# accords-cadres", 1.2.2). The law allows longer "dans des cas exceptionnels dûment justifiés": the
-# platform does not take such a justification yet. Defence or security framework agreements have a
-# limit of their own that was not verified here: no limit is applied to them rather than a guessed one.
+# accords-cadres", 1.2.2), 7 years for a defence or security framework agreement (art. L2325-1 1°).
+# The law allows longer "dans des cas exceptionnels dûment justifiés": the platform does not take
+# such a justification yet, so it refuses and says so.
 FRAMEWORK_MAX_MONTHS_BY_KIND = {BuyerKind.STATE: FRAMEWORK_MAX_MONTHS, BuyerKind.LOCAL: FRAMEWORK_MAX_MONTHS,
-                                BuyerKind.UTILITY: 96}
+                                BuyerKind.UTILITY: 96, BuyerKind.DEFENCE: 84}
+FRAMEWORK_ARTICLES = {BuyerKind.STATE: "art. L2125-1", BuyerKind.LOCAL: "art. L2125-1",
+                      BuyerKind.UTILITY: "art. L2125-1", BuyerKind.DEFENCE: "art. L2325-1"}
 
 
 def framework_duration_problem(content: NeedContent, kind: BuyerKind) -> str | None:
     """Why a framework agreement's duration is too long for this buyer, or None."""
     maximum = FRAMEWORK_MAX_MONTHS_BY_KIND.get(kind)
     if maximum is not None and PurchaseTechnique.FRAMEWORK in content.techniques and content.duration_months > maximum:
-        return (f"un accord-cadre dure {maximum} mois au plus (code de la commande publique, art. L2125-1), "
-                "sauf cas exceptionnel dûment justifié, que la plateforme ne prend pas encore en charge")
+        return (f"un accord-cadre dure {maximum} mois au plus ({maximum // 12} ans ; code de la commande publique, "
+                f"{FRAMEWORK_ARTICLES[kind]}), sauf cas exceptionnel dûment justifié, que la plateforme ne prend pas "
+                "encore en charge")
     return None
 
 
-def check_need(content: NeedContent, kind: BuyerKind, launch_date: date) -> Decision:
-    """Reference data and the procedure rules in force on `launch_date`: every refused field at
-    once (InvalidFields, 422), else the rules' decision."""
-    errors = reference_errors(content)
-    decision = decide(content.nature, kind, content.estimated_value, launch_date)
+def date_errors(content: NeedContent, today: date, *, past_submission: bool = False) -> list[dict[str, str]]:
+    """Dates of the need that lie in the past (the service clock's Paris `today`). The planned
+    launch date of a need already submitted may have passed: the decision is then taken on today."""
+    errors = []
+    shown = today.strftime("%d/%m/%Y")
+    if content.desired_start_date is not None and content.desired_start_date < today:
+        errors.append({"field": "facts.desired_start_date",
+                       "reason": f"la date de début souhaitée est passée (nous sommes le {shown})"})
+    if content.planned_launch_date is not None and content.planned_launch_date < today and not past_submission:
+        errors.append({"field": "facts.planned_launch_date",
+                       "reason": f"la date de lancement prévue est passée (nous sommes le {shown})"})
+    return errors
+
+
+def value_errors(content: NeedContent) -> list[dict[str, str]]:
+    if content.estimated_value <= 0:
+        return [{"field": "facts.estimated_value", "reason": "la valeur estimée doit être supérieure à 0 €"}]
+    return []
+
+
+def decision_date(content: NeedContent, today: date) -> date:
+    """The day the rules are taken on: the planned launch date (the value is assessed when the
+    call for competition is sent, art. R2121-3), today when there is none or it has passed."""
+    planned = content.planned_launch_date
+    return planned if planned is not None and planned >= today else today
+
+
+def check_need(content: NeedContent, kind: BuyerKind, today: date, *, past_submission: bool = False) -> Decision:
+    """Reference data, dates and the procedure rules in force on the need's decision date:
+    every refused field at once (InvalidFields, 422), else the rules' decision."""
+    errors = [*value_errors(content), *date_errors(content, today, past_submission=past_submission),
+              *reference_errors(content)]
+    decision = decide(content.nature, kind, content.estimated_value, decision_date(content, today))
     if content.procedure not in decision.allowed_procedures:
         errors.append({"field": "facts.procedure", "reason": "procédure non permise : " + decision.explanation_text})
     if (reason := framework_duration_problem(content, kind)) is not None:
@@ -234,6 +338,16 @@ def check_need(content: NeedContent, kind: BuyerKind, launch_date: date) -> Deci
     if errors:
         raise InvalidFields(errors)
     return decision
+
+
+def rules_date(need: Need, today: date) -> date:
+    """The day a need's page takes the rules on: the day it was approved once it is (the
+    decision then taken), else its decision date (planned launch date, or today)."""
+    if need.status is NeedStatus.APPROVED:
+        if need.facts.decision is not None:
+            return need.facts.decision.decided_on
+        return paris_date(need.approved_at) if need.approved_at else need.created_on
+    return decision_date(need.facts, today)
 
 
 def rules_on(facts: PurchaseFacts, kind: BuyerKind, launch_date: date) -> Decision | None:
@@ -257,7 +371,7 @@ def splitting_warnings(facts: PurchaseFacts, launch_date: date, others: Sequence
                        kind: BuyerKind) -> list[str]:
     """Warnings of a possibly split need against the buyer's needs of the same CPV division."""
     summaries = [NeedSummary(reference=other.object[:60], cpv_code=other.main_cpv, estimated_value=other.estimated_value,
-                             launch_date=paris_date(other.created_at), nature=other.nature) for other in others]
+                             launch_date=other.launch_date, nature=other.nature) for other in others]
     new = NeedSummary(reference=facts.object[:60], cpv_code=facts.main_cpv, estimated_value=facts.estimated_value,
                       launch_date=launch_date, nature=facts.nature)
     return [warning.message for warning in check_splitting(new, summaries, kind)]
@@ -289,6 +403,38 @@ def return_for_changes(need: Need, comment: str, *, roles: Collection[Role], at:
     check_return_comment(comment)
     status = _step(NeedAction.RETURN, need.status, roles)
     return replace(need, status=status, returned_at=at, return_comment=comment), []
+
+
+# What an edit compares: everything the buyer typed, and the clauses it picked (never the
+# buyer, the need's id or the decision, which are the platform's).
+EDITED_FIELDS = (*(name for name in NeedContent.model_fields), "clauses")
+
+
+@dataclass(frozen=True)
+class FactChange:
+    """One field an edit changed, its values as stored (JSON)."""
+
+    field: str
+    before: object
+    after: object
+
+    def to_dict(self) -> dict[str, object]:
+        return {"field": self.field, "before": self.before, "after": self.after}
+
+
+def fact_changes(before: PurchaseFacts, after: PurchaseFacts) -> list[FactChange]:
+    """The fields whose value differs, in the form's order."""
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    return [FactChange(name, old.get(name), new.get(name)) for name in EDITED_FIELDS if old.get(name) != new.get(name)]
+
+
+def edit(need: Need, facts: PurchaseFacts, *, roles: Collection[Role]) -> tuple[Need, list[FactChange]]:
+    """The buyer changes a draft or a returned need (never a submitted or approved one: 409 on
+    `status`); it stays a draft, the approver's comment kept until it is submitted again."""
+    status = _step(NeedAction.EDIT, need.status, roles)
+    if facts.need_id != need.id:
+        raise ValueError("the facts of another need")
+    return replace(need, status=status, facts=facts), fact_changes(need.facts, facts)
 
 
 def invitations(shortlist: Sequence[Organisation], added: Sequence[Organisation]) -> list[Organisation]:

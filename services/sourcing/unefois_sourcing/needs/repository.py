@@ -1,5 +1,6 @@
 """SQL of needs (table needs, migrations 0001 and 0004) and of the buyer's profile
-(tenant_profiles, migration 0007): the only module that reads or writes them. Row-level
+(tenant_profiles, migrations 0007 and 0008): the only module that reads or writes them; it
+also reads a need's entries of the kernel's audit trail (its history). Row-level
 security keeps each query to the unit of work's tenant; the list queries filter by it too."""
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from unefois_events.catalogue import PurchaseFacts
 from unefois_events.values import PurchaseNature
 from unefois_kernel.db import like_pattern
 from unefois_rules import BuyerKind
-from unefois_sourcing.needs.domain import Need, NeedFilters, NeedListItem, NeedOrder, NeedStatus
+from unefois_sourcing.needs.domain import HistoryEntry, Need, NeedFilters, NeedListItem, NeedOrder, NeedStatus
 
 _COLUMNS = "id, tenant, status, facts, created_at, submitted_at, returned_at, return_comment, approved_by, approved_at"
 _LIST_COLUMNS = ("id, status, facts->>'object' AS object, facts->>'main_cpv' AS main_cpv, "
-                 "(facts->>'estimated_value')::numeric AS estimated_value, facts->>'nature' AS nature, created_at")
+                 "(facts->>'estimated_value')::numeric AS estimated_value, facts->>'nature' AS nature, created_at, "
+                 "(facts->>'planned_launch_date')::date AS planned_launch_date, "
+                 "facts->>'works_operation' AS works_operation, facts->>'purchase_family' AS purchase_family")
 
 # What each order of the list sorts by: these expressions are the only text that reaches
 # ORDER BY, never anything from the request. Statuses sort in the order a need goes through them.
@@ -54,7 +57,9 @@ def _need(row: asyncpg.Record) -> Need:
 def _item(row: asyncpg.Record) -> NeedListItem:
     return NeedListItem(id=row["id"], status=NeedStatus(row["status"]), object=row["object"] or "",
                         main_cpv=row["main_cpv"] or "", estimated_value=row["estimated_value"],
-                        nature=PurchaseNature(row["nature"]), created_at=row["created_at"])
+                        nature=PurchaseNature(row["nature"]), created_at=row["created_at"],
+                        planned_launch_date=row["planned_launch_date"], works_operation=row["works_operation"],
+                        purchase_family=row["purchase_family"])
 
 
 class NeedsRepository:
@@ -79,8 +84,22 @@ class NeedsRepository:
             "SELECT status FROM needs WHERE id = $1" + (" FOR UPDATE" if lock else ""), need_id)
         return NeedStatus(status) if status else None
 
+    async def save_facts(self, need: Need) -> None:
+        """Write the facts of an edited draft (the domain allows it of a draft only)."""
+        await self._conn.execute("UPDATE needs SET facts = $2 WHERE id = $1 AND status = 'draft'",
+                                 need.id, need.facts.model_dump(mode="json"))
+
+    async def history(self, need_id: uuid.UUID) -> list[HistoryEntry]:
+        """The need's audit trail, oldest first (the kernel's audit_trail, this tenant's)."""
+        rows = await self._conn.fetch(
+            """SELECT occurred_at, actor, action, change FROM audit_trail
+               WHERE tenant = unefois_tenant() AND aggregate_type = 'need' AND aggregate_id = $1
+               ORDER BY sequence""", str(need_id))
+        return [HistoryEntry(occurred_at=row["occurred_at"], actor=str(row["change"].get("by") or row["actor"]),
+                             action=row["action"], change=row["change"]) for row in rows]
+
     async def save(self, need: Need) -> None:
-        """Write where the need stands (its facts do not change once entered)."""
+        """Write where the need stands (its facts change only by save_facts)."""
         await self._conn.execute(
             """UPDATE needs SET status = $2, submitted_at = $3, returned_at = $4, return_comment = $5,
                                 approved_by = $6, approved_at = $7
@@ -103,15 +122,17 @@ class NeedsRepository:
         status = filters.status.value if filters.status else None
         return tenant, status, like_pattern(filters.text) if filters.text else None, filters.division
 
-    async def same_division_since(self, division: str, since: datetime, *,
-                                  exclude: uuid.UUID | None = None) -> list[NeedListItem]:
-        """The tenant's needs whose main CPV code is in `division`, created after `since`
-        (`exclude`: the need itself, when it is already stored)."""
+    async def related_since(self, division: str, since: datetime, *, operation: str | None = None,
+                            family: str | None = None, exclude: uuid.UUID | None = None) -> list[NeedListItem]:
+        """The tenant's needs created after `since` whose main CPV code is in `division`, or of
+        the same works operation or purchase family (`exclude`: the need itself, when stored)."""
         rows = await self._conn.fetch(
             f"""SELECT {_LIST_COLUMNS} FROM needs
-                WHERE created_at > $1 AND facts->>'main_cpv' LIKE $2 || '%'
+                WHERE created_at > $1
+                  AND (facts->>'main_cpv' LIKE $2 || '%' OR facts->>'works_operation' = $4
+                       OR facts->>'purchase_family' = $5)
                   AND ($3::uuid IS NULL OR id <> $3::uuid)""",
-            since, division, exclude,
+            since, division, exclude, operation, family,
         )
         return [_item(row) for row in rows]
 
@@ -120,3 +141,9 @@ class NeedsRepository:
         (most of them)."""
         kind = await self._conn.fetchval("SELECT buyer_kind FROM tenant_profiles WHERE tenant = unefois_tenant()")
         return BuyerKind(kind) if kind else BuyerKind.LOCAL
+
+    async def public_body(self) -> bool | None:
+        """Whether the tenant is a personne publique (art. R2131-12), from its profile; None when its
+        profile does not say. One without a profile is a local authority (buyer_kind), a public body."""
+        row = await self._conn.fetchrow("SELECT public_body FROM tenant_profiles WHERE tenant = unefois_tenant()")
+        return True if row is None else row["public_body"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Protocol, TypeVar
@@ -23,7 +23,7 @@ from unefois_kernel.uow import UnitOfWork
 from unefois_rules import BuyerKind, Decision, decide
 from unefois_sourcing.clauses.domain import Clause, check_all_found
 from unefois_sourcing.needs import domain
-from unefois_sourcing.needs.domain import Need, NeedFilters, NeedListItem, NeedOrder
+from unefois_sourcing.needs.domain import HistoryEntry, Need, NeedFilters, NeedListItem, NeedOrder
 from unefois_sourcing.needs.views import NeedDraft
 from unefois_sourcing.repositories import Repositories
 from unefois_sourcing.research.domain import Research
@@ -34,8 +34,9 @@ Uow = UnitOfWork[Repositories]
 @dataclass(frozen=True)
 class Created:
     need: Need
-    decision: Decision  # the procedure rules in force on the day it was created
+    decision: Decision  # the procedure rules in force on its decision date (planned launch, or today)
     warnings: list[str]  # a possible splitting of the purchase
+    changed: bool = True  # an edit that changed something
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class NeedFile:
     research: Research
     warnings: list[str]
     decision: Decision | None
+    history: list[HistoryEntry] = field(default_factory=list)
 
 
 class Window(Protocol):
@@ -64,6 +66,11 @@ def _roles(uow: Uow) -> frozenset:
     return uow.principal.roles if uow.principal else frozenset()
 
 
+def _person(uow: Uow) -> str:
+    """Who acts, as the history shows it: the person's name, else the actor."""
+    return uow.principal.name if uow.principal and uow.principal.name else uow.actor
+
+
 def _buyer(uow: Uow) -> Organisation:
     principal = uow.principal
     name = principal.org_name if principal and principal.org_name else uow.tenant
@@ -80,25 +87,56 @@ async def _need(uow: Uow, need_id: uuid.UUID, *, lock: bool = False) -> Need:
 async def _splitting_warnings(uow: Uow, facts: PurchaseFacts, kind: BuyerKind, *, launch_date: date,
                               exclude: uuid.UUID | None = None) -> list[str]:
     since = domain.splitting_window_start(uow.clock.now())
-    others = await uow.repos.needs.same_division_since(facts.main_cpv[:2], since, exclude=exclude)
+    others = await uow.repos.needs.related_since(facts.main_cpv[:2], since, operation=facts.works_operation,
+                                                 family=facts.purchase_family, exclude=exclude)
     return domain.splitting_warnings(facts, launch_date, others, kind)
 
 
+async def _checked_facts(uow: Uow, need_id: uuid.UUID, draft: NeedDraft, kind: BuyerKind) -> tuple[PurchaseFacts, Decision]:
+    """The facts the draft makes (its clauses picked from the library) and the rules' decision on
+    its decision date; raises DomainError (InvalidFields with every refused field)."""
+    picked = await uow.repos.clauses.with_ids(draft.clause_ids)
+    check_all_found(draft.clause_ids, picked)
+    facts = domain.compose_facts(need_id, _buyer(uow), draft.facts, picked)
+    decision = domain.check_need(draft.facts, kind, uow.clock.today())
+    return facts, decision
+
+
 async def create(uow: Uow, draft: NeedDraft) -> Created:
-    """Check and store a draft need, against the rules as they stand today. Raises DomainError
-    (InvalidFields with every refused field)."""
+    """Check and store a draft need, against the rules in force on its planned launch date
+    (today when it has none). Raises DomainError (InvalidFields with every refused field)."""
     async with uow:
-        picked = await uow.repos.clauses.with_ids(draft.clause_ids)
-        check_all_found(draft.clause_ids, picked)
-        facts = domain.compose_facts(uuid.uuid4(), _buyer(uow), draft.facts, picked)
-        today = uow.clock.today()
         kind = await uow.repos.needs.buyer_kind()
-        decision = domain.check_need(draft.facts, kind, today)
-        warnings = await _splitting_warnings(uow, facts, kind, launch_date=today)
+        facts, decision = await _checked_facts(uow, uuid.uuid4(), draft, kind)
+        warnings = await _splitting_warnings(uow, facts, kind, launch_date=decision.launch_date)
         need = domain.new_need(facts, tenant=uow.tenant, at=uow.clock.now())
         await uow.repos.needs.add(need)
-        uow.audit("need", need.id, "need.created", {"facts": facts.model_dump(mode="json")})
+        uow.audit("need", need.id, "need.created", {"by": _person(uow), "facts": facts.model_dump(mode="json")})
     return Created(need, decision, warnings)
+
+
+async def edit(uow: Uow, need_id: uuid.UUID, draft: NeedDraft) -> Created:
+    """Change a draft or a need returned with a comment (409 on `status` once submitted or
+    approved), with the same checks as its creation; the audit trail records each changed
+    field, before and after."""
+    async with uow:
+        need = await _need(uow, need_id, lock=True)
+        domain.edit(need, need.facts, roles=_roles(uow))  # the status and role first: 409 / 403
+        kind = await uow.repos.needs.buyer_kind()
+        facts, decision = await _checked_facts(uow, need.id, draft, kind)
+        need, changes = domain.edit(need, facts, roles=_roles(uow))
+        warnings = await _splitting_warnings(uow, facts, kind, launch_date=decision.launch_date, exclude=need.id)
+        if changes:
+            await uow.repos.needs.save_facts(need)
+            uow.audit("need", need.id, "need.edited", {"by": _person(uow), "changes": [c.to_dict() for c in changes]})
+    return Created(need, decision, warnings, changed=bool(changes))
+
+
+async def history(uow: Uow, need_id: uuid.UUID) -> list[HistoryEntry]:
+    """What happened to the need, oldest first (its audit trail)."""
+    async with uow:
+        await _need(uow, need_id)
+        return await uow.repos.needs.history(need_id)
 
 
 async def recommend(uow: Uow, nature: PurchaseNature, estimated_value: Decimal,
@@ -116,14 +154,16 @@ async def get(uow: Uow, need_id: uuid.UUID) -> Need:
 
 
 async def need_file(uow: Uow, need_id: uuid.UUID) -> NeedFile:
-    """The need with its market research, and the rules and splitting warnings as they stood
-    the day it was created (what the approver checks)."""
+    """The need with its market research, its history, and the rules and splitting warnings on
+    its decision date (what the approver checks: the planned launch date, or today)."""
     async with uow:
         need = await _need(uow, need_id)
         research = await uow.repos.research.of(need_id)
         kind = await uow.repos.needs.buyer_kind()
-        warnings = await _splitting_warnings(uow, need.facts, kind, launch_date=need.created_on, exclude=need.id)
-    return NeedFile(need, research, warnings, domain.rules_on(need.facts, kind, need.created_on))
+        on = domain.rules_date(need, uow.clock.today())
+        warnings = await _splitting_warnings(uow, need.facts, kind, launch_date=on, exclude=need.id)
+        entries = await uow.repos.needs.history(need_id)
+    return NeedFile(need, research, warnings, domain.rules_on(need.facts, kind, on), entries)
 
 
 async def latest(uow: Uow, limit: int) -> tuple[list[NeedListItem], int]:
@@ -154,7 +194,7 @@ async def submit(uow: Uow, need_id: uuid.UUID) -> Need:
         need, events = domain.submit(await _need(uow, need_id, lock=True), roles=_roles(uow), at=uow.clock.now())
         await uow.repos.needs.save(need)
         uow.emit(*events)
-        uow.audit("need", need.id, "need.submitted", {})
+        uow.audit("need", need.id, "need.submitted", {"by": _person(uow)})
     return need
 
 
@@ -164,7 +204,7 @@ async def return_for_changes(uow: Uow, need_id: uuid.UUID, comment: str) -> Need
                                                  at=uow.clock.now())
         await uow.repos.needs.save(need)
         uow.emit(*events)
-        uow.audit("need", need.id, "need.returned", {"comment": comment})
+        uow.audit("need", need.id, "need.returned", {"by": _person(uow), "comment": comment})
     return need
 
 
@@ -179,5 +219,5 @@ async def approve(uow: Uow, need_id: uuid.UUID, invited_suppliers: Sequence[Orga
         await uow.repos.needs.save(need)
         uow.emit(*events)
         uow.audit("need", need.id, "need.approved",
-                  {"invited_suppliers": [supplier.model_dump(mode="json") for supplier in invited]})
+                  {"by": approver, "invited_suppliers": [supplier.model_dump(mode="json") for supplier in invited]})
     return need

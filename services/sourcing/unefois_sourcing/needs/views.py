@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -20,7 +21,7 @@ from unefois_rules import Decision
 from unefois_rules.engine import PUBLICITY_LABELS
 from unefois_sourcing import reference
 from unefois_sourcing.needs.domain import (
-    RETURN_COMMENT_MAX_LENGTH, Need, NeedAction, NeedListItem, NeedOrder, NeedStatus, allowed_actions,
+    RETURN_COMMENT_MAX_LENGTH, HistoryEntry, Need, NeedAction, NeedListItem, NeedOrder, NeedStatus, allowed_actions,
 )
 from unefois_sourcing.research.domain import Research
 
@@ -97,7 +98,75 @@ MESSAGES = {
     "soumis": "Le besoin est soumis à l’approbation.",
     "approuve": "Le besoin est approuvé : il part en consultation.",
     "renvoye": "Le besoin est renvoyé à son auteur avec votre commentaire.",
+    "modifie": "Les modifications du besoin sont enregistrées.",
+    "inchange": "Aucune modification : le besoin est inchangé.",
 }
+
+
+# What the history calls each field of a need (the form's words).
+FACT_LABELS = {
+    "object": "Objet", "description": "Description", "desired_start_date": "Début souhaité", "nature": "Nature",
+    "main_cpv": "CPV principal", "additional_cpvs": "CPV complémentaires", "estimated_value": "Valeur estimée (HT)",
+    "duration_months": "Durée (mois)", "place_of_execution": "Lieu d’exécution", "lots": "Lots",
+    "procedure": "Procédure", "ccag": "CCAG", "techniques": "Technique d’achat", "execution_modes": "Modalité d’exécution",
+    "social_considerations": "Considérations sociales", "environmental_considerations": "Considérations environnementales",
+    "innovative": "Achat innovant", "planned_launch_date": "Lancement prévu", "works_operation": "Opération de travaux",
+    "purchase_family": "Famille d’achat", "candidate_payments": "Primes aux candidats",
+    "buyer_supplied_value": "Fournitures mises à disposition", "specific_services": "Services sociaux et spécifiques",
+    "no_competition_exemption": "Dispense de publicité et de mise en concurrence", "clauses": "Clauses",
+}
+MONEY_FIELDS = {"estimated_value", "candidate_payments", "buyer_supplied_value"}
+DATE_FIELDS = {"desired_start_date", "planned_launch_date"}
+HISTORY_ACTIONS = {
+    "need.created": "Besoin créé", "need.edited": "Besoin modifié", "need.submitted": "Besoin soumis",
+    "need.returned": "Besoin renvoyé à son auteur", "need.approved": "Besoin approuvé",
+}
+
+
+def money_input(value: Decimal | None) -> str:
+    """An amount as the form shows it to be typed again: "38 000,00"; "" for none."""
+    if value is None:
+        return ""
+    return f"{value:,.2f}".replace(",", " ").replace(".", ",")
+
+
+def fact_text(field: str, value: Any) -> str:
+    """A stored value of a need's field (JSON), as a person reads it."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if field in MONEY_FIELDS:
+        return format_euros(Decimal(str(value)))
+    if field in DATE_FIELDS:
+        return format_date(date.fromisoformat(value))
+    if field == "nature":
+        return NATURE_LABELS.get(value, value)
+    if field == "place_of_execution":
+        return f"{PLACE_TYPE_LABELS.get(value.get('code_type'), value.get('code_type'))} {value.get('code')}"
+    if field == "lots":
+        return " ; ".join(f"lot {lot['number']} : {lot['title']} ({format_euros(Decimal(str(lot['estimated_value'])))}"
+                          f"{', petit lot' if lot.get('small_lot') else ''})" for lot in value)
+    if field == "clauses":
+        return " ; ".join(clause.get("title", "") for clause in value)
+    if field == "no_competition_exemption":
+        return f"{value.get('article')} : {value.get('reason')}"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def history_items(entries: Sequence[HistoryEntry]) -> list[dict[str, Any]]:
+    """The need's history as its page lists it: when, who, what, and each change of an edit."""
+    items = []
+    for entry in entries:
+        change = entry.change
+        changes = [(FACT_LABELS.get(c["field"], c["field"]), fact_text(c["field"], c.get("before")),
+                    fact_text(c["field"], c.get("after"))) for c in change.get("changes", [])]
+        items.append({"when": entry.occurred_at, "who": entry.actor,
+                      "what": HISTORY_ACTIONS.get(entry.action, entry.action), "changes": changes,
+                      "comment": change.get("comment") if entry.action == "need.returned" else None})
+    return items
 
 
 def status_badge(status: str) -> dict:
@@ -137,7 +206,7 @@ def _place_name(facts: PurchaseFacts) -> str | None:
 
 def need_context(request: Request, principal: Principal, need: Need, research: Research, warnings: Sequence[str],
                  decision: dict | None, *, error: str | None = None, comment: str = "",
-                 comment_error: str | None = None) -> dict[str, Any]:
+                 comment_error: str | None = None, history: Sequence[HistoryEntry] = ()) -> dict[str, Any]:
     """What needs/need.html shows of a need; its actions are those the domain allows this principal."""
     facts = need.facts
     main_cpv = reference.cpv_entry(facts.main_cpv)
@@ -158,6 +227,8 @@ def need_context(request: Request, principal: Principal, need: Need, research: R
         "research": research, "warnings": warnings, "decision": decision, "problem": None, "band_labels": BAND_LABELS,
         "publicity_labels": PUBLICITY,
         "can_submit": NeedAction.SUBMIT in actions,
+        "can_edit": NeedAction.EDIT in actions,
+        "history": history_items(history),
         "can_decide": bool(actions & {NeedAction.APPROVE, NeedAction.RETURN}),
         "error": error, "comment": comment, "comment_error": comment_error,
         "message": MESSAGES.get(request.query_params.get("message", "")),

@@ -26,9 +26,11 @@ from unefois_kernel.web.listing import Page, Sort
 from unefois_rules.engine import Publicity
 from unefois_sourcing import reference
 from unefois_sourcing.needs import service
+from unefois_sourcing.needs import domain
 from unefois_sourcing.needs.domain import NeedAction, NeedFilters, NeedOrder, NeedStatus, roles_for
 from unefois_sourcing.needs.form import (
-    EMPTY, FIELD_LABELS, choices, domain_errors, form_payload, in_form_order, money_text, validation_errors,
+    EMPTY, FIELD_LABELS, ccag_options, choices, domain_errors, form_payload, form_values, in_form_order, money_text,
+    validation_errors,
 )
 from unefois_sourcing.needs.views import (
     BAND_LABELS, DEFAULT_SORT, HOME_COLUMNS, LIST_COLUMNS, PUBLICITY, SORT_KEYS, STATUS_LABELS, NeedDraft, cpv_divisions,
@@ -93,12 +95,31 @@ async def needs_list(
 # Before /besoins/{need_id}: /besoins/nouveau, /besoins/cpv... must match first.
 
 
-def _form_page(request: Request, clauses, values: dict, errors: dict, *, status_code: int = 200) -> HTMLResponse:
+def _form_page(request: Request, clauses, values: dict, errors: dict, *, need_id: uuid.UUID | None = None,
+               status_code: int = 200) -> HTMLResponse:
+    """The need form: a new need, or the need `need_id` being edited."""
+    if need_id is None:
+        title, action, cancel = "Nouveau besoin", "/besoins/nouveau", "/besoins"
+        breadcrumbs = [("Liste des besoins", "/besoins"), (title, None)]
+    else:
+        title, action, cancel = "Modifier le besoin", f"/besoins/{need_id}/modifier", f"/besoins/{need_id}"
+        short = values.get("object", "")[:59] or "Besoin"
+        breadcrumbs = [("Liste des besoins", "/besoins"), (short, cancel), ("Modifier", None)]
     return render(request, "needs/form.html", {
-        "title": "Nouveau besoin", "breadcrumbs": [("Liste des besoins", "/besoins"), ("Nouveau besoin", None)],
-        "values": values, "errors": in_form_order(errors), "labels": FIELD_LABELS, "clauses": clauses, **choices(),
+        "title": title, "breadcrumbs": breadcrumbs, "form_action": action, "cancel_url": cancel,
+        "editing": need_id is not None,
+        "values": values, "errors": in_form_order(errors), "labels": FIELD_LABELS, "clauses": clauses,
+        **choices(values.get("nature")),
         "main_cpv_label": reference.cpv_label(values.get("main_cpv", "")) if values.get("main_cpv") else None,
     }, status_code=status_code)
+
+
+def _draft_or_errors(form) -> tuple[dict, NeedDraft | None, dict[str, str], list[int]]:
+    values, payload, lot_rows = form_payload(form)
+    try:
+        return values, NeedDraft.model_validate(payload), {}, lot_rows
+    except ValidationError as error:
+        return values, None, validation_errors(error, lot_rows), lot_rows
 
 
 @router.get("/besoins/nouveau", response_class=HTMLResponse, summary="Formulaire d'un nouveau besoin")
@@ -109,12 +130,8 @@ async def new_need(request: Request, principal: Principal = allow(*BUYER_ROLES))
 
 @router.post("/besoins/nouveau", response_class=HTMLResponse, summary="Créer un besoin depuis le formulaire")
 async def create_need(request: Request, principal: Principal = allow(*BUYER_ROLES)):
-    values, payload, lot_rows = form_payload(await request.form())
-    try:
-        draft = NeedDraft.model_validate(payload)
-    except ValidationError as error:
-        errors = validation_errors(error, lot_rows)
-    else:
+    values, draft, errors, lot_rows = _draft_or_errors(await request.form())
+    if draft is not None:
         try:
             created = await service.create(runtime_of(request).uow(principal), draft)
         except DomainError as error:
@@ -125,11 +142,40 @@ async def create_need(request: Request, principal: Principal = allow(*BUYER_ROLE
     return _form_page(request, clauses, values, errors, status_code=422)
 
 
+@router.get("/besoins/ccag", response_class=HTMLResponse, summary="Les CCAG d'une nature (fragment)")
+async def ccag_choices(request: Request, nature: str = Query(default="", max_length=20),
+                       ccag: str = Query(default="", max_length=100),
+                       principal: Principal = allow(*BUYER_ROLES)) -> HTMLResponse:
+    """The CCAG select for the nature chosen (htmx, when the nature changes): the choice kept
+    when it still applies, else the empty placeholder."""
+    options = ccag_options(nature)
+    selected = ccag if ccag in {value for value, _ in options} else ""
+    return render(request, "needs/fragments/ccag.html", {"ccags": options, "values": {"ccag": selected}, "errors": {}})
+
+
+@router.get("/besoins/dispense", response_class=HTMLResponse, summary="Le cas de dispense d'une procédure (fragment)")
+async def exemption_fields(request: Request, procedure: str = Query(default="", max_length=100),
+                           exemption_article: str = Query(default="", max_length=20),
+                           exemption_reason: str = Query(default="", max_length=4000),
+                           principal: Principal = allow(*BUYER_ROLES)) -> HTMLResponse:
+    """The no-competition case and its reason when the procedure chosen is "sans publicité ni mise
+    en concurrence" (htmx, when the procedure changes), nothing otherwise; what was typed kept."""
+    values = {"procedure": procedure, "exemption_article": exemption_article, "exemption_reason": exemption_reason}
+    return render(request, "needs/fragments/exemption.html", {"values": values, "errors": {}, **choices()})
+
+
 @router.get("/besoins/cpv", response_class=HTMLResponse, summary="Suggestions de codes CPV (fragment)")
 async def cpv_suggestions(request: Request, q: str = Query(default="", max_length=200),
+                          nature: str = Query(default="", max_length=20),
                           principal: Principal = allow(*BUYER_ROLES)) -> HTMLResponse:
-    entries = reference.search_cpv(q, limit=10) if len(q.strip()) >= 2 else []
+    kind = nature if nature in set(PurchaseNature) else None
+    entries = _search_cpv(q, kind) if len(q.strip()) >= 2 else []
     return render(request, "needs/fragments/cpv_suggestions.html", {"entries": entries, "q": q.strip()})
+
+
+def _search_cpv(text: str, nature: str | None) -> list:
+    """The CPV suggestions, the need's nature's codes first."""
+    return reference.search_cpv(text, limit=10, nature=PurchaseNature(nature) if nature else None)
 
 
 @router.get("/besoins/cpv/choisir", response_class=HTMLResponse, summary="Choisir un code CPV (fragment)")
@@ -177,13 +223,42 @@ async def _need_page(request: Request, principal: Principal, need_id: uuid.UUID,
     file = await service.need_file(runtime_of(request).uow(principal), need_id)
     decision = file.decision.to_dict() if file.decision else None
     context = need_context(request, principal, file.need, file.research, file.warnings, decision, error=error,
-                           comment=comment, comment_error=comment_error)
+                           comment=comment, comment_error=comment_error, history=file.history)
     return render(request, "needs/need.html", context, status_code=status_code)
 
 
 @router.get("/besoins/{need_id}", response_class=HTMLResponse, summary="Un besoin")
 async def need_page(need_id: uuid.UUID, request: Request, principal: Principal = allow(*BUYER_ROLES)) -> HTMLResponse:
     return await _need_page(request, principal, need_id)
+
+
+@router.get("/besoins/{need_id}/modifier", response_class=HTMLResponse, summary="Formulaire de modification d'un besoin")
+async def edit_form(need_id: uuid.UUID, request: Request,
+                    principal: Principal = allow(*roles_for(NeedAction.EDIT))) -> HTMLResponse:
+    """The form, prefilled; a need that can no longer be edited is its page saying why (409)."""
+    need = await service.get(runtime_of(request).uow(principal), need_id)
+    try:
+        domain.edit(need, need.facts, roles=principal.roles)  # the domain's refusal, if any (409 on the status)
+    except DomainError as error:
+        return await _refused(request, principal, need_id, error)
+    clauses = await service.clause_library(runtime_of(request).uow(principal))
+    return _form_page(request, clauses, form_values(need.facts), {}, need_id=need_id)
+
+
+@router.post("/besoins/{need_id}/modifier", response_class=HTMLResponse, summary="Modifier un besoin depuis le formulaire")
+async def edit_need(need_id: uuid.UUID, request: Request, principal: Principal = allow(*roles_for(NeedAction.EDIT))):
+    values, draft, errors, lot_rows = _draft_or_errors(await request.form())
+    if draft is not None:
+        try:
+            edited = await service.edit(runtime_of(request).uow(principal), need_id, draft)
+        except DomainError as error:
+            if error.status in {403, 404, 409}:
+                return await _refused(request, principal, need_id, error)
+            errors = domain_errors(error, lot_rows)
+        else:
+            return _done(need_id, "modifie" if edited.changed else "inchange")
+    clauses = await service.clause_library(runtime_of(request).uow(principal))
+    return _form_page(request, clauses, values, errors, need_id=need_id, status_code=422)
 
 
 def _done(need_id: uuid.UUID, message: str) -> RedirectResponse:
