@@ -11,6 +11,8 @@
 - explanation: French wording of amounts, dates and thresholds.
 """
 
+from .choice import ChoiceAssessment, assess_choice, procedure_decision, still_holds
+from .deadlines import minimum_deadline, next_working_day
 from .engine import Band, Decision, DecpDuty, Publicity, TimeLimit, decide, decp_duty
 from .errors import RulesError, UnknownThresholdError
 from .estimate import AmountBasis, Estimate, LotBreakdown, LotEstimate, estimate_value
@@ -25,8 +27,8 @@ from .thresholds import (
 )
 
 __all__ = [
-    "EARLIEST_KNOWN_DATE", "THRESHOLDS", "AmountBasis", "Band", "BuyerKind", "Decision", "DecpDuty", "Estimate",
+    "EARLIEST_KNOWN_DATE", "THRESHOLDS", "AmountBasis", "Band", "BuyerKind", "ChoiceAssessment", "Decision", "DecpDuty", "Estimate",
     "LotBreakdown", "LotEstimate", "NeedSummary", "Publicity", "RulesError", "SplittingWarning", "ThresholdKind",
-    "ThresholdRow", "TimeLimit", "UnknownThresholdError", "check_splitting", "decide", "decp_duty", "estimate_value",
-    "threshold_in_force",
+    "ThresholdRow", "TimeLimit", "UnknownThresholdError", "assess_choice", "check_splitting", "decide", "decp_duty",
+    "estimate_value", "minimum_deadline", "next_working_day", "procedure_decision", "still_holds", "threshold_in_force",
 ]
