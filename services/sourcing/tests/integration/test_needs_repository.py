@@ -47,7 +47,7 @@ async def test_another_tenant_sees_nothing_of_it(uows, principals):
         assert await uow.repos.needs.count(OTHER_BUYER.siret) == 0
         # Even asking with the other tenant's SIRET: row-level security has the last word.
         assert await uow.repos.needs.count(BUYER.siret) == 0
-        assert await uow.repos.needs.same_division_since("45", AT - timedelta(days=400)) == []
+        assert await uow.repos.needs.related_since("45", AT - timedelta(days=400)) == []
 
 
 async def test_the_list_filters_orders_and_pages_in_sql(uows, principals):
@@ -90,16 +90,52 @@ async def test_the_list_filters_orders_and_pages_in_sql(uows, principals):
             tonte.id, NeedStatus.APPROVED, "77310000", Decimal("30000.00"), "services", tonte.created_at)
 
 
-async def test_the_splitting_query_reads_one_division_since_a_date(uows, principals):
-    recent, old = need(AT - timedelta(days=30)), need(AT - timedelta(days=380))
+async def test_the_splitting_query_reads_one_division_or_operation_or_family_since_a_date(uows, principals):
+    recent = need(AT - timedelta(days=30), planned_launch_date=AT.date() + timedelta(days=20),
+                  works_operation="École Jules-Ferry")
+    old = need(AT - timedelta(days=380))
     other_division = need(AT - timedelta(days=1), main_cpv="77310000", nature="services",
-                          ccag="Fournitures courantes et services")
+                          ccag="Fournitures courantes et services", purchase_family="Espaces verts")
     async with uows(principals["buyer"]) as uow:
         for row in (recent, old, other_division):
             await uow.repos.needs.add(row)
         since = AT - timedelta(days=365)
-        assert [i.id for i in await uow.repos.needs.same_division_since("45", since)] == [recent.id]
-        assert await uow.repos.needs.same_division_since("45", since, exclude=recent.id) == []
+        [item] = await uow.repos.needs.related_since("45", since)
+        assert (item.id, item.launch_date, item.works_operation) == (
+            recent.id, AT.date() + timedelta(days=20), "École Jules-Ferry")
+        assert await uow.repos.needs.related_since("45", since, exclude=recent.id) == []
+        # The same operation, or the same family, whatever the CPV division.
+        assert [i.id for i in await uow.repos.needs.related_since("71", since, operation="École Jules-Ferry")] == [
+            recent.id]
+        [family] = await uow.repos.needs.related_since("30", since, family="Espaces verts")
+        assert (family.id, family.purchase_family, family.launch_date) == (other_division.id, "Espaces verts",
+                                                                            other_division.created_at.date())
+
+
+async def test_only_a_draft_has_its_facts_rewritten(uows, principals):
+    draft, submitted = need(), need(status=NeedStatus.SUBMITTED)
+    async with uows(principals["buyer"]) as uow:
+        for row in (draft, submitted):
+            await uow.repos.needs.add(row)
+    async with uows(principals["buyer"]) as uow:
+        for row in (draft, submitted):
+            await uow.repos.needs.save_facts(replace(row, facts=row.facts.model_copy(update={"object": "Changé"})))
+    async with uows(principals["buyer"]) as uow:
+        assert (await uow.repos.needs.get(draft.id)).facts.object == "Changé"
+        assert await uow.repos.needs.get(submitted.id) == submitted
+
+
+async def test_the_buyers_legal_status_comes_from_its_profile(uows, principals, as_admin):
+    async with uows(principals["buyer"]) as uow:
+        assert await uow.repos.needs.public_body() is True  # no profile: a local authority, a public body
+    await as_admin("INSERT INTO tenant_profiles (tenant, buyer_kind) VALUES ($1, 'utility')", BUYER.siret)
+    async with uows(principals["buyer"]) as uow:
+        assert await uow.repos.needs.public_body() is None  # a profile that does not say
+    await as_admin("UPDATE tenant_profiles SET public_body = false WHERE tenant = $1", BUYER.siret)
+    async with uows(principals["buyer"]) as uow:
+        assert (await uow.repos.needs.buyer_kind(), await uow.repos.needs.public_body()) == (BuyerKind.UTILITY, False)
+    async with uows(principals["stranger"]) as uow:
+        assert await uow.repos.needs.public_body() is True
 
 
 async def test_the_buyers_kind_comes_from_its_profile(uows, principals, as_admin):

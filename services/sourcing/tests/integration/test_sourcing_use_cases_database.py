@@ -84,3 +84,35 @@ async def test_a_refusal_writes_nothing_and_a_stranger_finds_nothing(uows, princ
     assert await _outbox(pool) == []
     assert await _trail(pool) == [(buyer.actor, "need.created")]
     assert (await needs.get(uows(buyer), created.need.id)).status is NeedStatus.DRAFT
+
+
+async def test_a_returned_need_is_edited_in_the_database_with_its_history(uows, principals, pool):
+    buyer, approver = principals["buyer"], principals["approver"]
+    created = await needs.create(uows(buyer), NeedDraft.model_validate({"facts": FACTS}))
+    need_id = created.need.id
+    await needs.submit(uows(buyer), need_id)
+    with pytest.raises(DomainError) as refused:  # submitted: no edit
+        await needs.edit(uows(buyer), need_id, NeedDraft.model_validate({"facts": FACTS}))
+    assert (refused.value.status, refused.value.field) == (409, "status")
+    await needs.return_for_changes(uows(approver), need_id, "Préciser le nombre de stades.")
+
+    changed = {**FACTS, "object": "Tonte des trois stades municipaux", "estimated_value": "32000.00"}
+    edited = await needs.edit(uows(buyer), need_id, NeedDraft.model_validate({"facts": changed}))
+    stored = await needs.get(uows(buyer), need_id)
+    assert stored == edited.need and stored.status is NeedStatus.DRAFT
+    assert (stored.facts.object, stored.facts.estimated_value) == ("Tonte des trois stades municipaux",
+                                                                   Decimal("32000.00"))
+    assert stored.return_comment == "Préciser le nombre de stades."  # until it is submitted again
+    assert await _trail(pool) == [(buyer.actor, "need.created"), (buyer.actor, "need.submitted"),
+                                  (approver.actor, "need.returned"), (buyer.actor, "need.edited")]
+    file = await needs.need_file(uows(buyer), need_id)
+    assert [entry.action for entry in file.history] == ["need.created", "need.submitted", "need.returned",
+                                                        "need.edited"]
+    assert file.history[3].actor == buyer.name and file.history[3].change["changes"] == [
+        {"field": "object", "before": "Tonte des stades municipaux", "after": "Tonte des trois stades municipaux"},
+        {"field": "estimated_value", "before": "30000.00", "after": "32000.00"}]
+    # Another buyer reads none of it.
+    with pytest.raises(NotFound):
+        await needs.history(uows(principals["stranger"]), need_id)
+    resubmitted = await needs.submit(uows(buyer), need_id)
+    assert resubmitted.return_comment is None
