@@ -14,7 +14,14 @@ from typing import Any
 
 import pytest
 from stdnum import luhn
-from unefois_events.catalogue import ContractNotified, Organisation, PlaceOfExecution, PurchaseFacts
+from unefois_events.catalogue import (
+    BuyerKind,
+    ContractNotified,
+    Organisation,
+    PlaceOfExecution,
+    ProcedureDecision,
+    PurchaseFacts,
+)
 from unefois_events.values import (
     Ccag,
     EnvironmentalConsideration,
@@ -393,6 +400,34 @@ def test_publication_duty_thresholds(estimated_value: Decimal, notified_on: date
 
     assert publication_duty(event) is duty
     assert must_publish(event) is (duty is PublicationDuty.MANDATORY)
+
+
+def test_the_duty_is_the_rules_engines_one() -> None:
+    # One rule, one place (issue 10): opendata asks unefois_rules.decp_duty (R2196-1).
+    from unefois_rules import DecpDuty, decp_duty
+
+    for value in (Decimal("24999.99"), Decimal("25000.00"), Decimal("39999.99"), Decimal("40000.00")):
+        event = a_contract(purchase_changes={"estimated_value": value})
+        duty, _, _ = decp_duty(value, event.notified_on)
+        assert publication_duty(event).value == duty.value
+    assert {d.value for d in DecpDuty} <= {d.value for d in PublicationDuty}
+
+
+def _decided_by(buyer_kind: BuyerKind) -> ProcedureDecision:
+    return ProcedureDecision(decided_on=date(2024, 3, 1), buyer_kind=buyer_kind, band="formal",
+                             allowed_procedures=[Procedure.RESTRICTED], recommended_procedure=Procedure.RESTRICTED,
+                             chosen_procedure=Procedure.RESTRICTED)
+
+
+def test_a_defence_buyers_contract_is_a_defence_or_security_contract() -> None:
+    # DECP schema v2.0.3, `nature`: « Marché de défense ou de sécurité » (CCP part 2, book III).
+    defence = a_contract(purchase_changes={"decision": _decided_by(BuyerKind.DEFENCE)})
+    record = decp_marche(defence, PUBLISHED_ON)
+    assert record["nature"] == "Marché de défense ou de sécurité"
+    assert validate_decp_document(decp_document([record])) == []
+    ordinary = a_contract(purchase_changes={"decision": _decided_by(BuyerKind.LOCAL)})
+    assert decp_marche(ordinary, PUBLISHED_ON)["nature"] == "Marché"
+    assert decp_marche(a_contract(), PUBLISHED_ON)["nature"] == "Marché"  # no decision (older producer)
 
 
 def test_threshold_applies_to_the_estimated_need_not_to_the_awarded_amount() -> None:

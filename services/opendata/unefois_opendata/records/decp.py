@@ -27,44 +27,42 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 from stdnum.fr import siret as stdnum_siret
-from unefois_events.catalogue import ContractNotified
+from unefois_events.catalogue import BuyerKind, ContractNotified
 from unefois_events.values import (
     EnvironmentalConsideration,
     ExecutionMode,
     PurchaseTechnique,
     SocialConsideration,
 )
+from unefois_rules import DecpDuty, decp_duty
 
 SCHEMA_FILE_NAME = "schema_decp_v2.0.3.json"
 
 # DECP `nature`. The event's `purchase.nature` (works/supplies/services) is a different
-# axis and does not map to it. The other two values, "Marché de partenariat" and "Marché
-# de défense ou de sécurité", are distinct legal regimes (CCP part 2, books II and III)
-# that the platform neither runs nor flags; every contract it notifies is an ordinary
-# public contract, so "Marché" is the only truthful value until the event says otherwise.
+# axis and does not map to it. "Marché de défense ou de sécurité" (CCP part 2, book III) is
+# what the procedure decision carried by the purchase says when the buyer's regime is
+# defence (`purchase.decision.buyer_kind`); "Marché de partenariat" (book II) is a regime
+# the platform neither runs nor flags. Otherwise every contract it notifies is an ordinary
+# public contract: "Marché" (also when an older producer sent no decision).
 ORDINARY_CONTRACT_NATURE = "Marché"
+DEFENCE_CONTRACT_NATURE = "Marché de défense ou de sécurité"
 HOLDER_IDENTIFIER_TYPE = "SIRET"  # the event's Organisation only carries a SIRET
 # The "none" value shared by techniques and modalitesExecution.
 NOT_APPLICABLE = "Sans objet"
 assert PurchaseTechnique.NONE == ExecutionMode.NONE == NOT_APPLICABLE
 
-# CCP R.2196-1: marchés whose estimated need is >= 40 000 € HT are published on
-# data.gouv.fr within two months of notification (DECP.md §6). Open point in DECP.md:
-# whether decree 2025-1386 moved this threshold was not verified on Légifrance.
-MANDATORY_PUBLICATION_THRESHOLD = Decimal("40000")
-# 25 000 to 40 000 € HT: the buyer publishes either the DECP or, in Q1 of the next year,
-# its own list of the marchés concluded (DECP.md §6, older R.2196-1 wording). Below that,
-# no publication duty.
-OPTIONAL_PUBLICATION_FLOOR = Decimal("25000")
+# CCP R.2196-1: the duty (DECP from 40 000 € HT of estimated need; DECP or the buyer's annual
+# list from 25 000; none below) is the rules engine's, in one place (unefois_rules.decp_duty,
+# its dated table): this module only asks it (DECP.md §6).
 PUBLICATION_DEADLINE_MONTHS = 2
 # The arrêtés of 22/12/2022 (amended 22/12/2023) apply to marchés notified from this day;
 # earlier ones belong to the 2019 format, which this module does not produce.
 FORMAT_2024_APPLIES_FROM = date(2024, 1, 1)
 
 # Bounds used by the MINEF consolidation (DECP.md §7.2), beyond the schema's minimum 1.
-MINIMUM_AMOUNT = Decimal("1")
-MAXIMUM_PLAUSIBLE_AMOUNT = Decimal("3000000000")
-REPEATED_DIGIT_CHECK_ABOVE = Decimal("100000000")
+MINIMUM_AMOUNT = Decimal(1)
+MAXIMUM_PLAUSIBLE_AMOUNT = Decimal(3000000000)
+REPEATED_DIGIT_CHECK_ABOVE = Decimal(100000000)
 MAXIMUM_REPEATS_OF_ONE_DIGIT = 6
 PLACEHOLDER_AMOUNT_PREFIX = "123456789"
 MAXIMUM_DURATION_MONTHS = 180
@@ -107,12 +105,24 @@ def publication_duty(event: ContractNotified) -> PublicationDuty:
     """
     if event.notified_on < FORMAT_2024_APPLIES_FROM:
         return PublicationDuty.OUT_OF_FORMAT_2024
-    need_value = event.purchase.estimated_value
-    if need_value >= MANDATORY_PUBLICATION_THRESHOLD:
-        return PublicationDuty.MANDATORY
-    if need_value >= OPTIONAL_PUBLICATION_FLOOR:
-        return PublicationDuty.DECP_OR_ANNUAL_LIST
-    return PublicationDuty.NONE
+    duty, _, _ = decp_duty(event.purchase.estimated_value, event.notified_on, nature=event.purchase.nature)
+    return _DUTIES[duty]
+
+
+_DUTIES: dict[DecpDuty, PublicationDuty] = {
+    DecpDuty.MANDATORY: PublicationDuty.MANDATORY,
+    DecpDuty.DECP_OR_ANNUAL_LIST: PublicationDuty.DECP_OR_ANNUAL_LIST,
+    DecpDuty.NONE: PublicationDuty.NONE,
+}
+
+
+def contract_nature(event: ContractNotified) -> str:
+    """The DECP `nature`: defence or security contract when the purchase's procedure decision
+    says the buyer's regime is defence, else an ordinary « Marché »."""
+    decision = event.purchase.decision
+    if decision is not None and decision.buyer_kind is BuyerKind.DEFENCE:
+        return DEFENCE_CONTRACT_NATURE
+    return ORDINARY_CONTRACT_NATURE
 
 
 def must_publish(event: ContractNotified) -> bool:
@@ -206,7 +216,7 @@ def decp_marche(event: ContractNotified, published_on: date) -> dict[str, Any]:
     record: dict[str, Any] = {
         "id": event.contract_number,
         "acheteur": {"id": purchase.buyer.siret},
-        "nature": ORDINARY_CONTRACT_NATURE,
+        "nature": contract_nature(event),
         # Without the lot number in the event, the objet of the whole purchase is used
         # even for a lot's contract (the schema allows "objet du marché ou du lot").
         "objet": purchase.object,
@@ -310,7 +320,7 @@ def requires_origin_shares(cpv: str) -> bool:
     return decp_cpv(cpv).startswith(ORIGIN_SHARE_CPV_PREFIXES)
 
 
-def amount_exclusion_reasons(montant: int | float) -> list[str]:
+def amount_exclusion_reasons(montant: float) -> list[str]:
     """Why MINEF would set a montant aside as implausible (DECP.md §7.2)."""
     amount = Decimal(str(montant))
     digits = format(amount, "f").split(".")[0]
