@@ -5,7 +5,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-
 from unefois_events.values import Procedure as P
 from unefois_events.values import PurchaseNature as N
 from unefois_rules import (
@@ -148,7 +147,7 @@ def test_mapa_publicity_threshold(nature, buyer, day):
 @pytest.mark.parametrize("nature", list(N))
 def test_dates_before_2024_are_refused(nature):
     with pytest.raises(UnknownThresholdError) as refused:
-        decide(nature, B.LOCAL, Decimal("100000"), date(2023, 12, 31))
+        decide(nature, B.LOCAL, Decimal(100000), date(2023, 12, 31))
     assert refused.value.field == "launch_date"
     assert "1er janvier 2024" in refused.value.detail
 
@@ -172,7 +171,7 @@ def test_old_rows_say_their_period():
     (True, True, True, 15),
 ])
 def test_open_procedure_time_limit(pin, urgency, electronic, days):
-    decision = decide(N.SUPPLIES, B.LOCAL, Decimal("300000"), date(2026, 5, 1), urgency=urgency,
+    decision = decide(N.SUPPLIES, B.LOCAL, Decimal(300000), date(2026, 5, 1), urgency=urgency,
                       electronic_bids=electronic, prior_information_notice=pin)
     limit = decision.time_limit_for(P.OPEN)
     assert limit.bids_days == days and limit.applications_days is None and not limit.suggested
@@ -185,7 +184,7 @@ def test_open_procedure_time_limit(pin, urgency, electronic, days):
     (False, True, True, 15, 10),
 ])
 def test_restricted_procedure_time_limits(pin, urgency, electronic, applications, bids):
-    decision = decide(N.SERVICES, B.STATE, Decimal("300000"), date(2026, 5, 1), urgency=urgency,
+    decision = decide(N.SERVICES, B.STATE, Decimal(300000), date(2026, 5, 1), urgency=urgency,
                       electronic_bids=electronic, prior_information_notice=pin)
     limit = decision.time_limit_for(P.RESTRICTED)
     assert (limit.applications_days, limit.bids_days) == (applications, bids)
@@ -193,28 +192,28 @@ def test_restricted_procedure_time_limits(pin, urgency, electronic, applications
 
 
 def test_mapa_time_limit_is_a_suggestion():
-    limit = decide(N.SUPPLIES, B.LOCAL, Decimal("100000"), date(2026, 5, 1)).time_limit_for(P.ADAPTED)
+    limit = decide(N.SUPPLIES, B.LOCAL, Decimal(100000), date(2026, 5, 1)).time_limit_for(P.ADAPTED)
     assert limit.bids_days == 15 and limit.suggested
 
 
 def test_standstill_not_electronic():
-    decision = decide(N.WORKS, B.LOCAL, Decimal("6000000"), date(2026, 5, 1), electronic_notification=False)
+    decision = decide(N.WORKS, B.LOCAL, Decimal(6000000), date(2026, 5, 1), electronic_notification=False)
     assert decision.standstill_days == 16
     assert "16 jours" in decision.explanation_text and "R2182-1" in decision.explanation_text
 
 
 def test_utilities_may_negotiate_freely():
-    decision = decide(N.SERVICES, B.UTILITY, Decimal("500000"), date(2026, 5, 1))
+    decision = decide(N.SERVICES, B.UTILITY, Decimal(500000), date(2026, 5, 1))
     assert "R2124-4" in decision.explanation_text
 
 
 def test_a_datetime_launch_is_taken_as_its_date():
-    decision = decide(N.SUPPLIES, B.LOCAL, Decimal("50000"), datetime(2026, 4, 1, 9, 30))
+    decision = decide(N.SUPPLIES, B.LOCAL, Decimal(50000), datetime(2026, 4, 1, 9, 30))
     assert decision.launch_date == APRIL_2026 and decision.band is Band.NO_COMPETITION
 
 
 def test_a_decision_is_frozen():
-    decision = decide(N.SUPPLIES, B.LOCAL, Decimal("50000"), APRIL_2026)
+    decision = decide(N.SUPPLIES, B.LOCAL, Decimal(50000), APRIL_2026)
     with pytest.raises(AttributeError):
         decision.band = Band.FORMAL  # type: ignore[misc]
 
@@ -228,7 +227,7 @@ def test_a_decision_is_frozen():
     ({"launch_date": "2026-05-01"}, "launch_date"),
 ])
 def test_bad_input_names_the_field(kwargs, field):
-    args = {"nature": N.SUPPLIES, "buyer_kind": B.LOCAL, "estimated_value": Decimal("1000"),
+    args = {"nature": N.SUPPLIES, "buyer_kind": B.LOCAL, "estimated_value": Decimal(1000),
             "launch_date": APRIL_2026} | kwargs
     with pytest.raises(RulesError) as refused:
         decide(**args)
@@ -237,10 +236,10 @@ def test_bad_input_names_the_field(kwargs, field):
 
 
 def test_explanation_cites_the_articles():
-    text = decide(N.SUPPLIES, B.LOCAL, Decimal("150000"), APRIL_2026).explanation_text
+    text = decide(N.SUPPLIES, B.LOCAL, Decimal(150000), APRIL_2026).explanation_text
     for article in ("R2122-8", "R2123-1", "R2124-1", "R2131-12", "R2132-2", "R2182-1", "R2196-1"):
         assert f"art. {article}" in text
-    formal = decide(N.SUPPLIES, B.LOCAL, Decimal("250000"), APRIL_2026).explanation_text
+    formal = decide(N.SUPPLIES, B.LOCAL, Decimal(250000), APRIL_2026).explanation_text
     for article in ("R2124-1", "R2124-2", "R2124-3", "R2124-5", "R2131-16", "R2161-2", "R2161-6", "R2182-1"):
         assert f"art. {article}" in formal
 

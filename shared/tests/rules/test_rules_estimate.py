@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-
 from unefois_rules import AmountBasis, LotEstimate, RulesError, estimate_value
 
 D = Decimal

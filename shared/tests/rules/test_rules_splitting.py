@@ -4,9 +4,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-
 from unefois_events.values import PurchaseNature as N
-from unefois_rules import BuyerKind, NeedSummary, RulesError, ThresholdKind, check_splitting
+from unefois_rules import (
+    BuyerKind,
+    NeedSummary,
+    RulesError,
+    ThresholdKind,
+    check_splitting,
+)
 from unefois_rules.splitting import add_months
 
 D = Decimal

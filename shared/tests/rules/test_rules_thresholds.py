@@ -4,7 +4,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-
 from unefois_events.values import PurchaseNature as N
 from unefois_rules import (
     EARLIEST_KNOWN_DATE,
