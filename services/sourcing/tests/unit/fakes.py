@@ -71,7 +71,8 @@ class FakeNeeds:
 
     async def save(self, need: Need) -> None:
         stored = self.rows[need.id]
-        assert stored.facts == need.facts, "a need's facts change only by save_facts"
+        assert stored.facts.model_copy(update={"decision": need.facts.decision}) == need.facts, (
+            "only the approval's decision changes a need's facts here (an edit goes through save_facts)")
         self.rows[need.id] = need
 
     async def save_facts(self, need: Need) -> None:
@@ -177,6 +178,12 @@ class FakeSuppliers:
 
     async def get(self, siret: str) -> Establishment | None:
         return self.rows.get(siret)
+
+    async def declare_interests(self, siret: str, cpv_codes: list[str]) -> bool:
+        if siret not in self.rows:
+            return False
+        self.rows[siret] = replace(self.rows[siret], cpv_interests=sorted({code[:8] for code in cpv_codes}))
+        return True
 
     async def search(self, *, name: str | None = None, siret: str | None = None, cpv: str | None = None,
                      commune: str | None = None, include_closed: bool = False, trigram: bool | None = None,

@@ -23,6 +23,9 @@ A = Organisation(siret="80000004400019", name="Travaux Publics Rhodaniens SAS")
 B = Organisation(siret="81000005900016", name="Fournitures du Centre")
 
 
+RULES = domain.rules_of(purchase(), BuyerKind.LOCAL, date(2026, 11, 2))  # 120 000 € of works, adapted
+
+
 def need(status: NeedStatus = NeedStatus.DRAFT, **changes) -> Need:
     facts = purchase()
     return Need(id=facts.need_id, tenant=BUYER.siret, status=status, facts=facts,
@@ -108,7 +111,7 @@ def test_dates_in_the_past_are_refused_today_is_not():
     assert "nous sommes le 02/11/2026" in refused.value.errors[0]["reason"]
     # A need already submitted may have passed its planned launch date: the decision is then today's.
     past = purchase(planned_launch_date=date(2026, 10, 1))
-    assert domain.check_need(past, BuyerKind.LOCAL, today, past_submission=True).launch_date == today
+    assert domain.check_need(past, BuyerKind.LOCAL, today, past_submission=True).decision.launch_date == today
 
 
 def test_the_rules_are_those_of_the_planned_launch_date():
@@ -116,7 +119,7 @@ def test_the_rules_are_those_of_the_planned_launch_date():
     # formal from 2026-01-01 (216 000 €): the planned launch date decides, not the day it is typed.
     facts = purchase(nature="services", ccag="Fournitures courantes et services", main_cpv="90910000",
                      estimated_value=Decimal("218000.00"), planned_launch_date=date(2025, 12, 15))
-    decision = domain.check_need(facts, BuyerKind.LOCAL, date(2025, 11, 2))
+    decision = domain.check_need(facts, BuyerKind.LOCAL, date(2025, 11, 2)).decision
     assert decision.launch_date == date(2025, 12, 15) and decision.band == "adapted"
     with pytest.raises(InvalidFields) as refused:
         domain.check_need(facts.model_copy(update={"planned_launch_date": date(2026, 1, 10)}), BuyerKind.LOCAL,
@@ -149,7 +152,7 @@ def test_a_submitted_or_approved_need_is_not_edited():
 
 def test_a_procedure_the_rules_do_not_allow_is_refused_with_the_other_fields():
     # 120 000 € of works for a local authority: an adapted procedure is allowed...
-    decision = domain.check_need(purchase(), BuyerKind.LOCAL, date(2026, 11, 2))
+    decision = domain.check_need(purchase(), BuyerKind.LOCAL, date(2026, 11, 2)).decision
     assert "Procédure adaptée" in decision.allowed_procedures
     # ...300 000 € of supplies is over the formal threshold: not an adapted procedure.
     over = purchase(nature="supplies", ccag="Fournitures courantes et services", estimated_value=Decimal("300000.00"),
@@ -207,7 +210,7 @@ def test_every_allowed_action_is_a_transition_that_succeeds_and_no_other():
                                  (NeedAction.SUBMIT, lambda n: domain.submit(n, roles=roles, at=AT)),
                                  (NeedAction.RETURN, lambda n: domain.return_for_changes(n, "Lots", roles=roles, at=AT)),
                                  (NeedAction.APPROVE, lambda n: domain.approve(n, roles=roles, approver="C", at=AT,
-                                                                               invited=[]))):
+                                                                               invited=[], rules=RULES))):
                 if action in allowed:
                     assert take(need(status))[0].status == domain.TRANSITIONS[action].target
                 else:
@@ -221,30 +224,47 @@ def test_every_allowed_action_is_a_transition_that_succeeds_and_no_other():
 
 def test_approval_publishes_everything_downstream_needs():
     submitted = need(NeedStatus.SUBMITTED)
-    approved, events = domain.approve(submitted, roles=APPROVING, approver="Cheffe", at=AT, invited=[A])
+    approved, events = domain.approve(submitted, roles=APPROVING, approver="Cheffe", at=AT, invited=[A], rules=RULES)
     assert (approved.status, approved.approved_by, approved.approved_at) == (NeedStatus.APPROVED, "Cheffe", AT)
     [event] = events
     assert isinstance(event, NeedApproved)
-    assert event.purchase == submitted.facts and event.invited_suppliers == [A]
+    assert event.purchase == submitted.facts.model_copy(update={"decision": event.purchase.decision})
+    assert event.invited_suppliers == [A] and approved.facts == event.purchase
+    # The decision taken on approval travels, for tendering to check again at publication.
+    decision = event.purchase.decision
+    assert (decision.decided_on, decision.band, decision.chosen_procedure.value, decision.buyer_kind) == (
+        date(2026, 11, 2), "adapted", "Procédure adaptée", BuyerKind.LOCAL)
     assert event.subject == str(submitted.facts.need_id)
     assert event.tenant == submitted.facts.buyer.siret
 
 
+def test_a_choice_the_rules_now_refuse_is_not_approved():
+    over = purchase(nature="supplies", ccag="Fournitures courantes et services", estimated_value=Decimal("300000.00"))
+    rules = domain.rules_of(over, BuyerKind.LOCAL, date(2026, 11, 2))  # adapted above the formal threshold
+    submitted = need(NeedStatus.SUBMITTED)
+    with pytest.raises(DomainError) as refused:
+        domain.approve(submitted, roles=APPROVING, approver="C", at=AT, invited=[], rules=rules)
+    assert refused.value.field == "facts.procedure" and "Renvoyez le besoin à son auteur" in refused.value.detail
+    with pytest.raises(DomainError) as uncovered:
+        domain.approve(submitted, roles=APPROVING, approver="C", at=AT, invited=[], rules=None)
+    assert uncovered.value.field == "facts.planned_launch_date"
+
+
 def test_a_need_is_approved_once():
     with pytest.raises(DomainError) as refused:
-        domain.approve(need(NeedStatus.APPROVED), roles=APPROVING, approver="C", at=AT, invited=[])
+        domain.approve(need(NeedStatus.APPROVED), roles=APPROVING, approver="C", at=AT, invited=[], rules=RULES)
     assert refused.value.status == 409 and refused.value.detail == "ce besoin est déjà approuvé"
 
 
 def test_a_draft_cannot_be_approved_before_it_is_submitted():
     with pytest.raises(DomainError) as refused:
-        domain.approve(need(NeedStatus.DRAFT), roles=APPROVING, approver="C", at=AT, invited=[])
+        domain.approve(need(NeedStatus.DRAFT), roles=APPROVING, approver="C", at=AT, invited=[], rules=RULES)
     assert refused.value.field == "status" and refused.value.status == 409
 
 
 def test_only_an_approver_approves():
     with pytest.raises(DomainError) as refused:
-        domain.approve(need(NeedStatus.SUBMITTED), roles=BUYING, approver="C", at=AT, invited=[])
+        domain.approve(need(NeedStatus.SUBMITTED), roles=BUYING, approver="C", at=AT, invited=[], rules=RULES)
     assert refused.value.status == 403
 
 

@@ -282,7 +282,10 @@ async def test_approve_publishes_the_need_with_the_shortlist_invited(approver, r
         NeedStatus.APPROVED, approver.principal.name, clock.now())
     [event] = approver.committed.events
     assert isinstance(event, NeedApproved)
-    assert (event.purchase, event.approved_at, event.approved_by) == (need.facts, clock.now(), approver.principal.name)
+    assert (event.approved_at, event.approved_by) == (clock.now(), approver.principal.name)
+    assert event.purchase == need.facts.model_copy(update={"decision": event.purchase.decision})
+    assert event.purchase.decision.decided_on == clock.today() and approved.facts == event.purchase
+    assert approver.committed.audits[0].change["decision"]["chosen_procedure"] == "Procédure adaptée"
     assert event.invited_suppliers == [TPR, FDC]
     assert approver.committed.actions() == ["need.approved"]
     assert [s["siret"] for s in approver.committed.audits[0].change["invited_suppliers"]] == [TPR.siret, FDC.siret]

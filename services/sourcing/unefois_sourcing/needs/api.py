@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/needs", tags=["besoins"])
 @router.post("", status_code=201, response_model=NeedView, summary="Créer un besoin (brouillon)")
 async def create_need(draft: NeedDraft, request: Request, principal: Principal = allow(*BUYER_ROLES)) -> NeedView:
     created = await service.create(runtime_of(request).uow(principal), draft)
-    return NeedView.of(created.need, decision=created.decision, warnings=created.warnings)
+    return NeedView.of(created.need, decision=created.decision, warnings=[*created.warnings, *created.advice])
 
 
 @router.get("/recommendation", summary="Procédure recommandée pour un besoin (moteur de règles, sans enregistrer)")
@@ -48,7 +48,7 @@ async def edit_need(need_id: uuid.UUID, draft: NeedDraft, request: Request,
                     principal: Principal = allow(*roles_for(NeedAction.EDIT))) -> NeedView:
     """The same body as the creation; the changed fields go to the audit trail, before and after."""
     edited = await service.edit(runtime_of(request).uow(principal), need_id, draft)
-    return NeedView.of(edited.need, decision=edited.decision, warnings=edited.warnings)
+    return NeedView.of(edited.need, decision=edited.decision, warnings=[*edited.warnings, *edited.advice])
 
 
 @router.post("/{need_id}/submit", response_model=NeedView, summary="Soumettre le besoin à l'approbation")

@@ -19,14 +19,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from unefois_events.catalogue import Event, NeedApproved, NeedContent, Organisation, PurchaseFacts
+from unefois_events.catalogue import Event, NeedApproved, NeedContent, Organisation, ProcedureDecision, PurchaseFacts
 from unefois_events.values import (
-    FRAMEWORK_MAX_MONTHS, Ccag, PlaceCodeType, PurchaseNature, PurchaseTechnique, text_problem,
+    FRAMEWORK_MAX_MONTHS, Ccag, PlaceCodeType, Procedure, PurchaseNature, PurchaseTechnique, text_problem,
 )
 from unefois_kernel.auth.principal import BUYER_ROLES, Role
 from unefois_kernel.clock import paris_date
 from unefois_kernel.domain_errors import DomainError, InvalidFields
-from unefois_rules import BuyerKind, Decision, NeedSummary, check_splitting, decide
+from unefois_rules import (
+    BuyerKind, ChoiceAssessment, Decision, LotEstimate, NeedSummary, assess_choice, check_splitting, decide,
+    estimate_value, procedure_decision,
+)
 from unefois_sourcing import reference
 from unefois_sourcing.clauses.domain import Clause, considerations
 
@@ -325,19 +328,61 @@ def decision_date(content: NeedContent, today: date) -> date:
     return planned if planned is not None and planned >= today else today
 
 
-def check_need(content: NeedContent, kind: BuyerKind, today: date, *, past_submission: bool = False) -> Decision:
+@dataclass(frozen=True)
+class Rules:
+    """The rules' decision on the need's decision date and the assessment of the buyer's choice
+    (lawful, with warnings, or refused naming its field)."""
+
+    decision: Decision
+    assessment: ChoiceAssessment
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the buyer is told (lawful choices are warnings, not refusals), each once."""
+        return list(dict.fromkeys([*self.decision.warnings, *self.assessment.warnings]))
+
+    def procedure_decision(self, chosen: Procedure) -> ProcedureDecision:
+        return procedure_decision(self.decision, chosen, self.assessment)
+
+
+def rules_value(content: NeedContent) -> Decimal:
+    """The value the thresholds are compared with: the estimate typed (options and renewals
+    included) plus the payments to candidates (art. R2121-1) and, for works, the supplies the
+    buyer provides (art. R2121-5), as the rules package computes it."""
+    return estimate_value([LotEstimate(amount=content.estimated_value, duration_months=content.duration_months)],
+                          candidate_payments=content.candidate_payments,
+                          buyer_supplied_value=content.buyer_supplied_value, nature=content.nature).value
+
+
+def rules_of(content: NeedContent, kind: BuyerKind, on: date, *, public_body: bool | None = None) -> Rules:
+    """The rules in force `on` for this need and the assessment of its chosen procedure. Raises
+    DomainError (RulesError) naming the field the rules cannot take."""
+    decision = decide(content.nature, kind, rules_value(content), on, public_body=public_body,
+                      specific_services=content.specific_services)
+    assessment = assess_choice(decision, content.procedure, exemption=content.no_competition_exemption,
+                               lots=content.lots)
+    return Rules(decision, assessment)
+
+
+def check_need(content: NeedContent, kind: BuyerKind, today: date, *, public_body: bool | None = None,
+               past_submission: bool = False) -> Rules:
     """Reference data, dates and the procedure rules in force on the need's decision date:
-    every refused field at once (InvalidFields, 422), else the rules' decision."""
+    every refused field at once (InvalidFields, 422), else the rules (with their warnings)."""
     errors = [*value_errors(content), *date_errors(content, today, past_submission=past_submission),
               *reference_errors(content)]
-    decision = decide(content.nature, kind, content.estimated_value, decision_date(content, today))
-    if content.procedure not in decision.allowed_procedures:
-        errors.append({"field": "facts.procedure", "reason": "procédure non permise : " + decision.explanation_text})
+    try:
+        rules = rules_of(content, kind, decision_date(content, today), public_body=public_body)
+    except DomainError as error:  # the rules cannot take one of the need's values
+        raise InvalidFields([*errors, {"field": f"facts.{error.field or 'estimated_value'}", "reason": error.detail}]) \
+            from None
+    if not rules.assessment.lawful:
+        errors.append({"field": f"facts.{rules.assessment.field or 'procedure'}",
+                       "reason": rules.assessment.refusal or "procédure non permise"})
     if (reason := framework_duration_problem(content, kind)) is not None:
         errors.append({"field": "facts.duration_months", "reason": reason})
     if errors:
         raise InvalidFields(errors)
-    return decision
+    return rules
 
 
 def rules_date(need: Need, today: date) -> date:
@@ -350,10 +395,11 @@ def rules_date(need: Need, today: date) -> date:
     return decision_date(need.facts, today)
 
 
-def rules_on(facts: PurchaseFacts, kind: BuyerKind, launch_date: date) -> Decision | None:
+def rules_on(facts: PurchaseFacts, kind: BuyerKind, launch_date: date, *,
+             public_body: bool | None = None) -> Rules | None:
     """The procedure rules as they stood on `launch_date` (None when the table does not cover it)."""
     try:
-        return decide(facts.nature, kind, facts.estimated_value, launch_date)
+        return rules_of(facts, kind, launch_date, public_body=public_body)
     except DomainError:
         return None
 
@@ -369,11 +415,15 @@ def splitting_window_start(now: datetime) -> datetime:
 
 def splitting_warnings(facts: PurchaseFacts, launch_date: date, others: Sequence[NeedListItem],
                        kind: BuyerKind) -> list[str]:
-    """Warnings of a possibly split need against the buyer's needs of the same CPV division."""
+    """Warnings of a possibly split need against the buyer's other needs: works by operation,
+    supplies and services by purchase family, the CPV division when none is named (the rules'
+    grouping, art. R2121-4 to R2121-7)."""
     summaries = [NeedSummary(reference=other.object[:60], cpv_code=other.main_cpv, estimated_value=other.estimated_value,
-                             launch_date=other.launch_date, nature=other.nature) for other in others]
+                             launch_date=other.launch_date, nature=other.nature, operation=other.works_operation,
+                             family=other.purchase_family) for other in others]
     new = NeedSummary(reference=facts.object[:60], cpv_code=facts.main_cpv, estimated_value=facts.estimated_value,
-                      launch_date=launch_date, nature=facts.nature)
+                      launch_date=launch_date, nature=facts.nature, operation=facts.works_operation,
+                      family=facts.purchase_family)
     return [warning.message for warning in check_splitting(new, summaries, kind)]
 
 
@@ -442,9 +492,20 @@ def invitations(shortlist: Sequence[Organisation], added: Sequence[Organisation]
     return list({supplier.siret: supplier for supplier in [*shortlist, *added]}.values())
 
 
-def approve(need: Need, *, roles: Collection[Role], approver: str, at: datetime,
-            invited: Sequence[Organisation]) -> tuple[Need, list[Event]]:
-    """The approver approves a submitted need: NeedApproved carries everything tendering needs."""
+def approve(need: Need, *, roles: Collection[Role], approver: str, at: datetime, invited: Sequence[Organisation],
+            rules: Rules | None) -> tuple[Need, list[Event]]:
+    """The approver approves a submitted need: NeedApproved carries everything tendering needs,
+    with the procedure decision taken on approval (`rules`: the rules of the need's decision
+    date), so that tendering can check it again on the day it publishes. A choice the rules now
+    refuse (a threshold moved since it was submitted) is not approved: the need goes back to its
+    author for a lawful procedure."""
     status = _step(NeedAction.APPROVE, need.status, roles)
-    event = NeedApproved(purchase=need.facts, approved_by=approver, approved_at=at, invited_suppliers=list(invited))
-    return replace(need, status=status, approved_by=approver, approved_at=at), [event]
+    if rules is None:
+        raise DomainError("les règles de passation ne couvrent pas la date de lancement de ce besoin : la plateforme ne "
+                          "peut pas l'approuver", field="facts.planned_launch_date")
+    if not rules.assessment.lawful:
+        raise DomainError(f"{rules.assessment.refusal} Renvoyez le besoin à son auteur pour qu'il choisisse une procédure "
+                          "possible.", field=f"facts.{rules.assessment.field or 'procedure'}")
+    facts = need.facts.model_copy(update={"decision": rules.procedure_decision(need.facts.procedure)})
+    event = NeedApproved(purchase=facts, approved_by=approver, approved_at=at, invited_suppliers=list(invited))
+    return replace(need, status=status, facts=facts, approved_by=approver, approved_at=at), [event]

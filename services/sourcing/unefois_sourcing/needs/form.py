@@ -17,6 +17,7 @@ from unefois_events.catalogue import PurchaseFacts
 from unefois_events.values import MAX_DURATION_MONTHS, Ccag, ExecutionMode, Procedure, PurchaseNature, PurchaseTechnique
 from unefois_kernel.domain_errors import DomainError, InvalidFields
 from unefois_kernel.validation_messages import french_message
+from unefois_rules import exemptions
 from unefois_sourcing.needs.domain import NATURE_CCAGS
 from unefois_sourcing.needs.views import NATURE_LABELS, PLACE_TYPE_LABELS, money_input
 
@@ -218,8 +219,10 @@ def domain_errors(error: DomainError, lot_rows: list[int]) -> dict[str, str]:
 
 
 def exemption_options() -> list[tuple[str, str]]:
-    """The no-competition cases the rules package lists (article, its French title)."""
-    return []  # TODO(issue 10): unefois_rules.exemptions, once it lands
+    """The no-competition cases the rules package checked (article, its French title), in the
+    code's order; the others (unverified) are not offered: the platform does not advise them."""
+    return [(entry.article, f"{entry.article} — {entry.label}")
+            for entry in sorted(exemptions.EXEMPTIONS.values(), key=lambda e: int(e.article.split("-")[1]))]
 
 
 def ccag_options(nature: str | None) -> list[tuple[str, str]]:

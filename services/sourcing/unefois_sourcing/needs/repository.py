@@ -99,13 +99,13 @@ class NeedsRepository:
                              action=row["action"], change=row["change"]) for row in rows]
 
     async def save(self, need: Need) -> None:
-        """Write where the need stands (its facts change only by save_facts)."""
+        """Write where the need stands, and its facts (the approval adds the decision taken)."""
         await self._conn.execute(
             """UPDATE needs SET status = $2, submitted_at = $3, returned_at = $4, return_comment = $5,
-                                approved_by = $6, approved_at = $7
+                                approved_by = $6, approved_at = $7, facts = $8
                WHERE id = $1""",
             need.id, need.status.value, need.submitted_at, need.returned_at, need.return_comment, need.approved_by,
-            need.approved_at,
+            need.approved_at, need.facts.model_dump(mode="json"),
         )
 
     async def count(self, tenant: str, filters: NeedFilters = NeedFilters()) -> int:

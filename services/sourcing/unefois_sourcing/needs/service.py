@@ -23,7 +23,7 @@ from unefois_kernel.uow import UnitOfWork
 from unefois_rules import BuyerKind, Decision, decide
 from unefois_sourcing.clauses.domain import Clause, check_all_found
 from unefois_sourcing.needs import domain
-from unefois_sourcing.needs.domain import HistoryEntry, Need, NeedFilters, NeedListItem, NeedOrder
+from unefois_sourcing.needs.domain import HistoryEntry, Need, NeedFilters, NeedListItem, NeedOrder, Rules
 from unefois_sourcing.needs.views import NeedDraft
 from unefois_sourcing.repositories import Repositories
 from unefois_sourcing.research.domain import Research
@@ -34,9 +34,18 @@ Uow = UnitOfWork[Repositories]
 @dataclass(frozen=True)
 class Created:
     need: Need
-    decision: Decision  # the procedure rules in force on its decision date (planned launch, or today)
+    rules: Rules  # the procedure rules in force on its decision date (planned launch, or today), the choice assessed
     warnings: list[str]  # a possible splitting of the purchase
     changed: bool = True  # an edit that changed something
+
+    @property
+    def decision(self) -> Decision:
+        return self.rules.decision
+
+    @property
+    def advice(self) -> list[str]:
+        """The rules' warnings on the buyer's choice (lawful, to be weighed)."""
+        return self.rules.warnings
 
 
 @dataclass(frozen=True)
@@ -46,8 +55,16 @@ class NeedFile:
     need: Need
     research: Research
     warnings: list[str]
-    decision: Decision | None
+    rules: Rules | None
     history: list[HistoryEntry] = field(default_factory=list)
+
+    @property
+    def decision(self) -> Decision | None:
+        return self.rules.decision if self.rules else None
+
+    @property
+    def advice(self) -> list[str]:
+        return self.rules.warnings if self.rules else []
 
 
 class Window(Protocol):
@@ -92,14 +109,14 @@ async def _splitting_warnings(uow: Uow, facts: PurchaseFacts, kind: BuyerKind, *
     return domain.splitting_warnings(facts, launch_date, others, kind)
 
 
-async def _checked_facts(uow: Uow, need_id: uuid.UUID, draft: NeedDraft, kind: BuyerKind) -> tuple[PurchaseFacts, Decision]:
-    """The facts the draft makes (its clauses picked from the library) and the rules' decision on
-    its decision date; raises DomainError (InvalidFields with every refused field)."""
+async def _checked_facts(uow: Uow, need_id: uuid.UUID, draft: NeedDraft, kind: BuyerKind) -> tuple[PurchaseFacts, Rules]:
+    """The facts the draft makes (its clauses picked from the library) and the rules on its
+    decision date; raises DomainError (InvalidFields with every refused field)."""
     picked = await uow.repos.clauses.with_ids(draft.clause_ids)
     check_all_found(draft.clause_ids, picked)
     facts = domain.compose_facts(need_id, _buyer(uow), draft.facts, picked)
-    decision = domain.check_need(draft.facts, kind, uow.clock.today())
-    return facts, decision
+    rules = domain.check_need(draft.facts, kind, uow.clock.today(), public_body=await uow.repos.needs.public_body())
+    return facts, rules
 
 
 async def create(uow: Uow, draft: NeedDraft) -> Created:
@@ -107,12 +124,12 @@ async def create(uow: Uow, draft: NeedDraft) -> Created:
     (today when it has none). Raises DomainError (InvalidFields with every refused field)."""
     async with uow:
         kind = await uow.repos.needs.buyer_kind()
-        facts, decision = await _checked_facts(uow, uuid.uuid4(), draft, kind)
-        warnings = await _splitting_warnings(uow, facts, kind, launch_date=decision.launch_date)
+        facts, rules = await _checked_facts(uow, uuid.uuid4(), draft, kind)
+        warnings = await _splitting_warnings(uow, facts, kind, launch_date=rules.decision.launch_date)
         need = domain.new_need(facts, tenant=uow.tenant, at=uow.clock.now())
         await uow.repos.needs.add(need)
         uow.audit("need", need.id, "need.created", {"by": _person(uow), "facts": facts.model_dump(mode="json")})
-    return Created(need, decision, warnings)
+    return Created(need, rules, warnings)
 
 
 async def edit(uow: Uow, need_id: uuid.UUID, draft: NeedDraft) -> Created:
@@ -123,13 +140,13 @@ async def edit(uow: Uow, need_id: uuid.UUID, draft: NeedDraft) -> Created:
         need = await _need(uow, need_id, lock=True)
         domain.edit(need, need.facts, roles=_roles(uow))  # the status and role first: 409 / 403
         kind = await uow.repos.needs.buyer_kind()
-        facts, decision = await _checked_facts(uow, need.id, draft, kind)
+        facts, rules = await _checked_facts(uow, need.id, draft, kind)
         need, changes = domain.edit(need, facts, roles=_roles(uow))
-        warnings = await _splitting_warnings(uow, facts, kind, launch_date=decision.launch_date, exclude=need.id)
+        warnings = await _splitting_warnings(uow, facts, kind, launch_date=rules.decision.launch_date, exclude=need.id)
         if changes:
             await uow.repos.needs.save_facts(need)
             uow.audit("need", need.id, "need.edited", {"by": _person(uow), "changes": [c.to_dict() for c in changes]})
-    return Created(need, decision, warnings, changed=bool(changes))
+    return Created(need, rules, warnings, changed=bool(changes))
 
 
 async def history(uow: Uow, need_id: uuid.UUID) -> list[HistoryEntry]:
@@ -145,7 +162,8 @@ async def recommend(uow: Uow, nature: PurchaseNature, estimated_value: Decimal,
     today), without storing anything. Raises DomainError when the rules cannot decide."""
     async with uow:
         kind = await uow.repos.needs.buyer_kind()
-    return decide(nature, kind, estimated_value, launch_date or uow.clock.today())
+        public_body = await uow.repos.needs.public_body()
+    return decide(nature, kind, estimated_value, launch_date or uow.clock.today(), public_body=public_body)
 
 
 async def get(uow: Uow, need_id: uuid.UUID) -> Need:
@@ -160,10 +178,11 @@ async def need_file(uow: Uow, need_id: uuid.UUID) -> NeedFile:
         need = await _need(uow, need_id)
         research = await uow.repos.research.of(need_id)
         kind = await uow.repos.needs.buyer_kind()
+        public_body = await uow.repos.needs.public_body()
         on = domain.rules_date(need, uow.clock.today())
         warnings = await _splitting_warnings(uow, need.facts, kind, launch_date=on, exclude=need.id)
         entries = await uow.repos.needs.history(need_id)
-    return NeedFile(need, research, warnings, domain.rules_on(need.facts, kind, on), entries)
+    return NeedFile(need, research, warnings, domain.rules_on(need.facts, kind, on, public_body=public_body), entries)
 
 
 async def latest(uow: Uow, limit: int) -> tuple[list[NeedListItem], int]:
@@ -215,9 +234,15 @@ async def approve(uow: Uow, need_id: uuid.UUID, invited_suppliers: Sequence[Orga
         need = await _need(uow, need_id, lock=True)
         invited = domain.invitations(await uow.repos.research.shortlist(need_id), invited_suppliers)
         approver = uow.principal.name if uow.principal else uow.actor
-        need, events = domain.approve(need, roles=_roles(uow), approver=approver, at=uow.clock.now(), invited=invited)
+        kind = await uow.repos.needs.buyer_kind()
+        # Decided again on approval: the planned launch date, or today once it has passed (R2121-3).
+        rules = domain.rules_on(need.facts, kind, domain.decision_date(need.facts, uow.clock.today()),
+                                public_body=await uow.repos.needs.public_body())
+        need, events = domain.approve(need, roles=_roles(uow), approver=approver, at=uow.clock.now(), invited=invited,
+                                      rules=rules)
         await uow.repos.needs.save(need)
         uow.emit(*events)
         uow.audit("need", need.id, "need.approved",
-                  {"by": approver, "invited_suppliers": [supplier.model_dump(mode="json") for supplier in invited]})
+                  {"by": approver, "invited_suppliers": [supplier.model_dump(mode="json") for supplier in invited],
+                   "decision": need.facts.decision.model_dump(mode="json") if need.facts.decision else None})
     return need

@@ -52,7 +52,8 @@ class NeedView(BaseModel):
     approved_by: str | None = None
     approved_at: datetime | None = None
     recommendation: dict | None = Field(default=None, description="Procédures permises et obligations (moteur de règles)")
-    warnings: list[str] = Field(default_factory=list, description="Alertes, par exemple un possible saucissonnage")
+    warnings: list[str] = Field(default_factory=list, description=(
+        "Alertes : un possible saucissonnage, et ce que les règles disent du choix de l'acheteur (possible, à peser)"))
 
     @classmethod
     def of(cls, need: Need, *, decision: Decision | None = None, warnings: Sequence[str] = ()) -> NeedView:
@@ -206,7 +207,8 @@ def _place_name(facts: PurchaseFacts) -> str | None:
 
 def need_context(request: Request, principal: Principal, need: Need, research: Research, warnings: Sequence[str],
                  decision: dict | None, *, error: str | None = None, comment: str = "",
-                 comment_error: str | None = None, history: Sequence[HistoryEntry] = ()) -> dict[str, Any]:
+                 comment_error: str | None = None, history: Sequence[HistoryEntry] = (),
+                 advice: Sequence[str] = ()) -> dict[str, Any]:
     """What needs/need.html shows of a need; its actions are those the domain allows this principal."""
     facts = need.facts
     main_cpv = reference.cpv_entry(facts.main_cpv)
@@ -224,7 +226,7 @@ def need_context(request: Request, principal: Principal, need: Need, research: R
         "additional_cpvs": [(code, reference.cpv_label(code)) for code in facts.additional_cpvs],
         "place_label": PLACE_TYPE_LABELS.get(place.code_type.value, place.code_type.value),
         "place_name": _place_name(facts),
-        "research": research, "warnings": warnings, "decision": decision, "problem": None, "band_labels": BAND_LABELS,
+        "research": research, "warnings": warnings, "advice": list(advice), "decision": decision, "problem": None, "band_labels": BAND_LABELS,
         "publicity_labels": PUBLICITY,
         "can_submit": NeedAction.SUBMIT in actions,
         "can_edit": NeedAction.EDIT in actions,

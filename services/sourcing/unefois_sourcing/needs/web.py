@@ -223,7 +223,7 @@ async def _need_page(request: Request, principal: Principal, need_id: uuid.UUID,
     file = await service.need_file(runtime_of(request).uow(principal), need_id)
     decision = file.decision.to_dict() if file.decision else None
     context = need_context(request, principal, file.need, file.research, file.warnings, decision, error=error,
-                           comment=comment, comment_error=comment_error, history=file.history)
+                           comment=comment, comment_error=comment_error, history=file.history, advice=file.advice)
     return render(request, "needs/need.html", context, status_code=status_code)
 
 
