@@ -1,5 +1,6 @@
 """The dated table of thresholds: values per date, buyer kind and nature, coverage, no overlap."""
 
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -82,7 +83,7 @@ def test_rows_never_overlap_and_leave_no_gap():
             for buyer in B:
                 rows = sorted((r for r in THRESHOLDS if r.kind is kind and r.applies_to(nature, buyer)),
                               key=lambda r: r.effective_from)
-                for before, after in zip(rows, rows[1:]):
+                for before, after in itertools.pairwise(rows):
                     assert before.effective_to is not None
                     assert before.effective_to + timedelta(days=1) == after.effective_from
                 if rows:
