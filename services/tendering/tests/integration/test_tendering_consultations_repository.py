@@ -13,9 +13,11 @@ import pytest
 
 from unefois_events.catalogue import NeedApproved, Organisation
 from unefois_kernel.tenancy import set_scope
-from unefois_kernel.testing import BUYER, purchase
-from unefois_tendering.consultations.domain import ConsultationStatus, open_consultation
+from unefois_kernel.testing import BUYER, load_beside, purchase
+from unefois_tendering.consultations.domain import ConsultationStatus, confirm_procedure, open_consultation
 
+# The unit tests' payload makers (sourcing's decision taken through the shared rules engine).
+fakes = load_beside(__file__.replace("/integration/", "/unit/"), name="unefois_tendering_unit_fakes")
 AT = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
 
@@ -104,3 +106,26 @@ async def test_references_are_numbered_per_tenant_and_year_in_the_kernel_sequenc
         await set_scope(conn, tenant=BUYER.siret)
         rows = await conn.fetch("SELECT name, year, last FROM yearly_sequences ORDER BY year")
     assert [tuple(row) for row in rows] == [("consultation", 2026, 3), ("consultation", 2027, 1)]
+
+
+async def test_a_held_consultation_and_its_publication_are_read_back_as_stored(uows, principals):
+    # The done-when case of issue 10: decided for 2025-12-15, held on 2026-01-10.
+    publication = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
+    need = fakes.a_planned_need(approved_at=publication)
+    held, events = open_consultation(need, consultation_id=uuid.uuid4(), reference="2026-0001", at=publication)
+    assert (held.status, events) == (ConsultationStatus.AWAITING_PROCEDURE, [])
+    async with uows(principals["buyer"]) as uow:
+        await uow.repos.consultations.add(held)
+    async with uows(principals["buyer"]) as uow:
+        assert await uow.repos.consultations.get(held.id) == held
+        assert [c.id for c in await uow.repos.consultations.latest()] == [held.id]
+
+    published, _ = confirm_procedure(held, "Appel d'offres ouvert", at=publication)
+    async with uows(principals["buyer"]) as uow:
+        await uow.repos.consultations.publish(published)
+    async with uows(principals["buyer"]) as uow:
+        assert await uow.repos.consultations.get(held.id) == published
+    async with uows(principals["other_buyer"]) as uow:  # another buyer's publish matches no row
+        await uow.repos.consultations.publish(dataclasses.replace(published, bid_deadline=publication))
+    async with uows(principals["buyer"]) as uow:
+        assert (await uow.repos.consultations.get(held.id)).bid_deadline == published.bid_deadline

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from unefois_events.catalogue import NeedApproved, Organisation
+import unefois_rules
+from unefois_events.catalogue import NeedApproved, Organisation, ProcedureDecision
+from unefois_events.values import Procedure
 from unefois_kernel.testing import BUYER, SUPPLIER, purchase
 from unefois_tendering.awards.domain import Award, AwardDecision
 from unefois_tendering.consultations.domain import (
@@ -23,6 +25,36 @@ from unefois_tendering.repositories import Repositories
 
 def a_need(buyer: Organisation = BUYER, *, approved_at: datetime, **changes) -> NeedApproved:
     return NeedApproved(purchase=purchase(buyer, **changes), approved_by="Valideur <u-9>", approved_at=approved_at)
+
+
+def sourcing_decision(facts, *, decided_on: date, buyer_kind: str = "local", public_body: bool | None = True,
+                      chosen: Procedure | None = None) -> ProcedureDecision:
+    """The decision sourcing takes on the planned launch date, through the shared rules engine (as
+    sourcing does): the procedure chosen is the one the rules recommend unless told."""
+    decision = unefois_rules.decide(facts.nature, buyer_kind, facts.estimated_value, decided_on,
+                                    public_body=public_body, specific_services=facts.specific_services)
+    chosen = chosen or decision.recommended_procedure
+    assessment = unefois_rules.assess_choice(decision, chosen, exemption=facts.no_competition_exemption,
+                                             lots=facts.lots)
+    return unefois_rules.procedure_decision(decision, chosen, assessment)
+
+
+# The done-when case of issue 10: services of a local authority at 218 000 € HT, planned for
+# 2025-12-15 (a MAPA then: the formal threshold was 221 000 in 2024-2025) and published on
+# 2026-01-10 (the formal threshold is 216 000 since 2026-01-01).
+PLANNED_ON = date(2025, 12, 15)
+SERVICES_218K = {"nature": "services", "main_cpv": "90910000", "object": "Nettoyage des locaux de la mairie",
+                 "estimated_value": Decimal("218000.00"), "ccag": "Fournitures courantes et services",
+                 "procedure": Procedure.ADAPTED, "planned_launch_date": PLANNED_ON}
+
+
+def a_planned_need(buyer: Organisation = BUYER, *, approved_at: datetime, decided_on: date = PLANNED_ON,
+                   **changes) -> NeedApproved:
+    """An approved need carrying sourcing's decision of `decided_on` (by default: the done-when case)."""
+    fields = SERVICES_218K | {"planned_launch_date": decided_on} | changes
+    facts = purchase(buyer, **fields)
+    facts = facts.model_copy(update={"decision": sourcing_decision(facts, decided_on=decided_on)})
+    return NeedApproved(purchase=facts, approved_by="Valideur <u-9>", approved_at=approved_at)
 
 
 def a_consultation(buyer: Organisation = BUYER, *, at: datetime, reference: str = "2026-0001", **changes) -> Consultation:

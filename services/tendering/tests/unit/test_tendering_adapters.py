@@ -5,6 +5,7 @@ home page's rows."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -43,7 +44,7 @@ async def test_the_api_reads_consultations_in_todays_json_shape(client_as, uow_f
     assert listed == {
         "id": str(consultation.id), "reference": "2026-0001", "status": "published",
         "purchase": need.purchase.model_dump(mode="json"),
-        "published_at": "2026-11-02T10:00:00Z", "bid_deadline": "2026-12-07T10:00:00Z",
+        "published_at": "2026-11-02T10:00:00Z", "bid_deadline": "2026-12-07T23:00:00Z",
         "received_at": "2026-11-02T10:00:00Z", "decision": None, "hold": None,
     }
     assert client.get(f"/api/consultations/{consultation.id}").json() == listed
@@ -97,3 +98,81 @@ def test_the_home_shows_no_data_to_a_visitor_or_a_supplier(client_as):
     for reader in (None, JEAN):
         html = client_as(reader).get("/").text
         assert "<h1>Consultations</h1>" in html and "<table" not in html
+
+
+# ---------------------------------------------------------------- a consultation held at publication
+
+
+@pytest.fixture
+async def held(uow_for, fakes, clock):
+    """The done-when case: planned for 2025-12-15 as a MAPA, held at publication on 2026-01-10."""
+    clock.set(datetime(2026, 1, 10, 9, 0, tzinfo=UTC))
+    return await service.open_from_need(uow_for(tenant=BUYER.siret), fakes.a_planned_need(approved_at=clock.now()))
+
+
+async def test_the_api_confirms_a_lawful_procedure_only(client_as, held, repos):
+    url = f"/api/consultations/{held.id}/procedure"
+    shown = client_as(AGENT).get(f"/api/consultations/{held.id}").json()
+    assert (shown["status"], shown["published_at"], shown["bid_deadline"], shown["decision"]) == (
+        "awaiting_procedure", None, None, None)
+    assert shown["hold"]["held_on"] == "2026-01-10" and shown["hold"]["previous"]["decided_on"] == "2025-12-15"
+
+    assert client_as(JEAN).post(url, json={"procedure": "Appel d'offres ouvert"}).status_code == 403
+    mapa = client_as(AGENT).post(url, json={"procedure": "Procédure adaptée"})
+    assert mapa.status_code == 422
+    assert mapa.headers["content-type"] == "application/problem+json"
+    assert mapa.json()["errors"][0]["field"] == "procedure"
+    unknown = client_as(AGENT).post(url, json={"procedure": "Au plus offrant"})
+    assert (unknown.status_code, unknown.json()["errors"][0]["field"]) == (422, "procedure")
+    assert repos.consultations.rows[held.id].status is ConsultationStatus.AWAITING_PROCEDURE
+
+    opened = client_as(AGENT).post(url, json={"procedure": "Appel d'offres ouvert"})
+    assert opened.status_code == 200
+    body = opened.json()
+    assert (body["status"], body["purchase"]["procedure"], body["published_at"]) == (
+        "published", "Appel d'offres ouvert", "2026-01-10T09:00:00Z")
+    assert (body["decision"]["chosen_procedure"], body["decision"]["decided_on"]) == ("Appel d'offres ouvert", "2026-01-10")
+    assert body["hold"]["held_on"] == "2026-01-10", "the hold stays on record"
+
+    again = client_as(AGENT).post(url, json={"procedure": "Appel d'offres ouvert"})
+    assert (again.status_code, again.json()["errors"][0]["field"]) == (409, "status")
+    assert client_as(AGENT).post(f"/api/consultations/{uuid.uuid4()}/procedure",
+                                 json={"procedure": "Appel d'offres ouvert"}).status_code == 404
+
+
+async def test_the_pages_show_the_held_consultation_and_confirm_its_procedure(client_as, held):
+    client = client_as(AGENT)
+    home = client.get("/").text
+    assert '<span class="badge unefois-badge unefois-badge--warning">À confirmer</span>' in home
+    assert "attend la confirmation de sa procédure" in home
+
+    page = client.get(f"/consultations/{held.id}").text
+    assert "Publication suspendue : la procédure est à confirmer" in page
+    assert held.hold.reason.replace("'", "&#39;") in page
+    assert "15/12/2025" in page and "10/01/2026" in page, "the dates of both decisions"
+    assert "art. R2121-3" in page
+    assert "Seuil des procédures formalisées" in page
+    assert 'name="procedure"' in page and 'value="Appel d&#39;offres ouvert"' in page
+    assert 'value="Procédure adaptée"' not in page, "only the lawful procedures are offered"
+
+    form = f"/consultations/{held.id}/procedure"
+    refused = client.post(form, data={"procedure": "Procédure adaptée"}, follow_redirects=False)
+    assert refused.status_code == 422
+    assert 'id="procedure-message-error"' in refused.text and "<html" in refused.text
+    empty = client.post(form, data={}, follow_redirects=False)
+    assert empty.status_code == 422 and "Choisissez une procédure." in empty.text
+
+    done = client.post(form, data={"procedure": "Appel d'offres ouvert"}, follow_redirects=False)
+    assert (done.status_code, done.headers["location"]) == (303, f"/consultations/{held.id}?message=publiee")
+    published = client.get(done.headers["location"]).text
+    assert "la consultation est publiée" in published
+    assert "Décision de procédure à la publication" in published and 'name="procedure"' not in published
+    assert '<span class="badge unefois-badge unefois-badge--info">Publiée</span>' in published
+
+    late = client.post(form, data={"procedure": "Appel d'offres ouvert"}, follow_redirects=False)
+    assert late.status_code == 409 and "déjà publiée" in late.text
+
+
+def test_the_consultation_page_is_for_buyers(client_as):
+    assert client_as(JEAN).get(f"/consultations/{uuid.uuid4()}").status_code == 403
+    assert client_as(AGENT).get(f"/consultations/{uuid.uuid4()}").status_code == 404

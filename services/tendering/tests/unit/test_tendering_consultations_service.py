@@ -25,9 +25,11 @@ async def test_an_approved_need_is_published_as_a_consultation(fakes, repos, uow
     assert (consultation.reference, consultation.status, consultation.purchase) == (
         "2026-0001", ConsultationStatus.PUBLISHED, need.purchase)
     assert consultation.invited == tuple(invited)
-    # The clock of the unit of work dates it; answers are due 35 days later (R2161-2).
+    # The clock of the unit of work dates it; a need without a decision (an older producer) gets
+    # the open procedure's 35 days (R2161-2), the day of sending not counted: the period ends
+    # with Monday 7 December 2026, and the deadline is the end of that day in Paris.
     assert consultation.published_at == clock.now()
-    assert consultation.bid_deadline == clock.now() + timedelta(days=35)
+    assert consultation.bid_deadline == datetime(2026, 12, 7, 23, 0, tzinfo=UTC)
     [event] = uow.committed.events
     assert isinstance(event, ConsultationPublished)
     assert (event.consultation_id, event.reference, event.purchase, event.bid_deadline) == (

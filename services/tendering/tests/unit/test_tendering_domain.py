@@ -55,9 +55,11 @@ def test_a_consultation_carries_the_need_unchanged():
     assert isinstance(event, ConsultationPublished)
     assert event.purchase == need.purchase == consultation.purchase
     assert (event.consultation_id, event.reference) == (consultation.id, consultation.reference) == (consultation_id, "2026-0007")
-    # Open procedure: at least 35 days from the sending of the contract notice (R2161-2).
+    # No decision carried (an older producer): the open procedure's 35 days from the sending of the
+    # notice (R2161-2), the day of sending not counted, to the end of Monday 7 December in Paris.
     assert event.published_at == consultation.published_at == AT
-    assert event.bid_deadline == consultation.bid_deadline == datetime(2026, 12, 7, 10, tzinfo=UTC)
+    assert event.bid_deadline == consultation.bid_deadline == datetime(2026, 12, 7, 23, tzinfo=UTC)
+    assert event.decision is None and consultation.hold is None
     assert consultation.status is ConsultationStatus.PUBLISHED
     assert (consultation.tenant, consultation.need_id) == (need.tenant, need.purchase.need_id)
     assert consultation.invited == tuple(invited)

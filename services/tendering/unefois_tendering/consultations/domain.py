@@ -13,12 +13,13 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
 import unefois_rules
+from unefois_rules import choice, deadlines
 from unefois_events.catalogue import (
     ConsultationPublished,
     NeedApproved,
@@ -140,15 +141,15 @@ class _Rules:
 
     @staticmethod
     def still_holds(previous: ProcedureDecision, now) -> str | None:
-        return unefois_rules.still_holds(previous, now)
+        return choice.still_holds(previous, now)
 
     @staticmethod
     def assess(now, procedure: Procedure, facts: PurchaseFacts):
-        return unefois_rules.assess_choice(now, procedure, exemption=facts.no_competition_exemption, lots=facts.lots)
+        return choice.assess_choice(now, procedure, exemption=facts.no_competition_exemption, lots=facts.lots)
 
     @staticmethod
     def procedure_decision(now, chosen: Procedure, assessment) -> ProcedureDecision:
-        return unefois_rules.procedure_decision(now, chosen, assessment)
+        return choice.procedure_decision(now, chosen, assessment)
 
     @staticmethod
     def bids_days(now, procedure: Procedure) -> int | None:
@@ -159,15 +160,9 @@ class _Rules:
 
     @staticmethod
     def deadline_day(sent_on: date, days: int) -> date:
-        """The bid deadline's day: `days` after the sending of the notice, moved to the next
-        working day when it falls on a Saturday, a Sunday or a public holiday, as the rules
-        package computes it (unefois_rules.deadlines)."""
-        deadlines = getattr(unefois_rules, "deadlines", None)
-        if deadlines is None:
-            try:
-                from unefois_rules import deadlines
-            except ImportError:  # the rules package has no deadlines yet: calendar days only
-                return sent_on + timedelta(days=days)
+        """The earliest day a period of `days` days from the sending of the notice can end, moved
+        to the next working day when it is a Saturday, a Sunday or a public holiday (règlement
+        n° 1182/71 art. 3, as unefois_rules.deadlines applies it)."""
         return deadlines.next_working_day(deadlines.minimum_deadline(sent_on, days))
 
 
@@ -178,12 +173,19 @@ RulesError = unefois_rules.RulesError
 
 
 def bid_deadline(published_at: datetime, days: int | None) -> datetime:
-    """The bid deadline of a consultation published at `published_at`: the minimum of its
-    procedure (DEFAULT_ANSWER_DAYS when unknown), on the day the rules give, at the publication's
-    (Paris) time of day."""
-    published = published_at.astimezone(PLATFORM_TZ)
-    day = _Rules.deadline_day(published.date(), days or DEFAULT_ANSWER_DAYS)
-    return datetime.combine(day, published.timetz()).astimezone(published_at.tzinfo)
+    """The bid deadline of a consultation whose notice is sent at `published_at`: the minimum time
+    limit of its procedure (DEFAULT_ANSWER_DAYS when the rules give none), the day of sending not
+    counted, ending on a working day; the deadline is the end of that day in Paris (midnight, the
+    next day's 00:00), the earliest the period allows."""
+    sent_on = paris_date(published_at)
+    last_day = _Rules.deadline_day(sent_on, DEFAULT_ANSWER_DAYS if days is None else days)
+    end = datetime.combine(last_day + timedelta(days=1), time(0, 0), tzinfo=PLATFORM_TZ)
+    return end.astimezone(published_at.tzinfo)
+
+
+def last_day_of(deadline: datetime) -> date:
+    """The (Paris) day a bid deadline closes: the deadline is the end of that day (00:00 the next day)."""
+    return paris_date(deadline - timedelta(microseconds=1))
 
 
 class Opening(NamedTuple):

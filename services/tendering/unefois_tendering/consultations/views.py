@@ -11,7 +11,7 @@ from unefois_events.catalogue import ProcedureDecision, PurchaseFacts
 from unefois_events.values import Procedure
 from unefois_kernel.clock import PLATFORM_TZ
 from unefois_kernel.web import format_date, format_euros
-from unefois_tendering.consultations.domain import Consultation, ConsultationStatus, ProcedureHold, ProcedureReview
+from unefois_tendering.consultations.domain import Consultation, ConsultationStatus, ProcedureHold, ProcedureReview, last_day_of
 
 
 class HoldView(BaseModel):
@@ -75,8 +75,18 @@ def paris_day(at: datetime | None) -> str:
     return NOT_YET if at is None else format_date(at.astimezone(PLATFORM_TZ))
 
 
-def paris_moment(at: datetime | None) -> str:
-    return NOT_YET if at is None else f"{paris_day(at)} à {at.astimezone(PLATFORM_TZ):%H:%M} (heure de Paris)"
+def deadline_day(at: datetime | None) -> str:
+    """The day a bid deadline closes (a deadline at the end of a day, 00:00 the next, is that day)."""
+    return NOT_YET if at is None else format_date(last_day_of(at))
+
+
+def deadline_moment(at: datetime | None) -> str:
+    if at is None:
+        return NOT_YET
+    local = at.astimezone(PLATFORM_TZ)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        return f"{deadline_day(at)} à 24 h (fin de journée, heure de Paris)"
+    return f"{paris_day(at)} à {local:%H:%M} (heure de Paris)"
 
 
 def consultation_url(consultation: Consultation) -> str:
@@ -89,7 +99,7 @@ def home_row(consultation: Consultation) -> list:
         consultation.purchase.object,
         STATUS_LABELS[consultation.status],
         paris_day(consultation.published_at),
-        paris_day(consultation.bid_deadline),
+        deadline_day(consultation.bid_deadline),
     ]
 
 
@@ -141,7 +151,7 @@ def consultation_context(consultation: Consultation, review: ProcedureReview | N
         ("Procédure", facts.procedure.value),
         ("Besoin reçu le", paris_day(consultation.received_at)),
         ("Publiée le", paris_day(consultation.published_at) if consultation.published_at else "Pas encore publiée"),
-        ("Date limite des offres", paris_moment(consultation.bid_deadline)),
+        ("Date limite des offres", deadline_moment(consultation.bid_deadline)),
     ]
     hold = consultation.hold
     lawful = review.lawful if review else ()
