@@ -250,6 +250,8 @@ def choices(nature: str | None = None) -> dict[str, Any]:
 
 
 # A new need: nature, procedure and CCAG start on their empty placeholder (required, no default).
-EMPTY = {"technique": PurchaseTechnique.NONE.value, "execution_mode": ExecutionMode.NONE.value, "place_type": "Code commune",
+# They must be "" here: left undefined, the placeholder was not selected and the browser showed
+# (and sent) the first option, "Travaux", as if the buyer had chosen it.
+EMPTY = {"nature": "", "procedure": "", "ccag": "", "technique": PurchaseTechnique.NONE.value, "execution_mode": ExecutionMode.NONE.value, "place_type": "Code commune",
          "clause_ids": [], "innovative": False, "specific_services": False,
          **{f"lot{n}_small": False for n in range(1, LOT_ROWS + 1)}}
