@@ -94,6 +94,10 @@ def _assess_exemption(decision: Decision, exemption: NoCompetitionExemption | No
         return _refuse(f"Art. R2122-8 : la valeur estimée {format_eur(decision.estimated_value)} atteint le "
                        f"{THRESHOLD_LABELS[no_competition.kind]} de {format_eur(no_competition.amount)} en vigueur le "
                        f"{format_date(decision.launch_date)} ; ce cas ne s'applique pas.", "no_competition_exemption.article")
+    if entry.value_below is not None and decision.estimated_value >= entry.value_below:
+        return _refuse(f"Art. {article} ({entry.label}) : ce cas ne vaut que pour une valeur estimée inférieure à "
+                       f"{format_eur(entry.value_below)} ; valeur estimée {format_eur(decision.estimated_value)}.",
+                       "no_competition_exemption.article")
     if decision.nature not in entry.natures:
         natures = " ou ".join(NATURE_LABELS[n] for n in PurchaseNature if n in entry.natures)
         return _refuse(f"Art. {article} ({entry.label}) : ce cas ne vise que les marchés de {natures}, pas un marché de "

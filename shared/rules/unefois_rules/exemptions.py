@@ -19,12 +19,19 @@ publicité ni mise en concurrence préalables »):
   (pouvoir adjudicateur); R2122-11 1° (entité adjudicatrice, recherche): texts read.
 - R2122-6 (lauréats d'un concours): only its gist, through the DAJ fiche (« marchés de services
   attribués à l'un des lauréats d'un concours en application de l'article R. 2122-6 »).
-- R2122-9 (livres non scolaires) and R2122-11 2° onwards: their text could not be read: not advised.
+- R2122-9 (livres non scolaires): its operative sentence, as quoted by cartoap.fr: « Les acheteurs
+  (...) peuvent passer sans publicité ni mise en concurrence préalables un marché de fournitures de
+  livres non scolaires (...) dont la valeur estimée est inférieure à 90 000 euros hors taxes », for
+  the buyers of art. 3, 1° and 2°, of loi n° 81-766 (State, local authorities, teaching, training
+  and research establishments for their own needs; bodies running public libraries for their
+  collections). The 90 000 is checked by value, not dated (one quote only).
+- R2122-11 2° onwards: their text could not be read: not advised.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from unefois_events.catalogue import BuyerKind
 from unefois_events.values import PurchaseNature
@@ -50,6 +57,7 @@ class Exemption:
     natures: frozenset[PurchaseNature]
     buyer_kinds: frozenset[BuyerKind]
     by_value: bool = False  # R2122-8: decided by the dated threshold, not by a reason
+    value_below: Decimal | None = None  # a ceiling the article sets (R2122-9: < 90 000 € HT)
 
 
 EXEMPTIONS: dict[str, Exemption] = {e.article: e for e in (
@@ -102,6 +110,14 @@ EXEMPTIONS: dict[str, Exemption] = {e.article: e for e in (
               "offre pertinente, fait une bonne utilisation des deniers publics et ne contracte pas systématiquement "
               "avec un même opérateur lorsqu'il existe plusieurs offres susceptibles de répondre au besoin",
               ALL_NATURES, BOOK_ONE_BUYERS, by_value=True),
+    Exemption("R2122-9", "Livres non scolaires",
+              "marché de fournitures de livres non scolaires d'une valeur estimée inférieure à 90 000 € HT, passé par "
+              "l'un des acheteurs de l'art. 3, 1° et 2°, de la loi n° 81-766 du 10 août 1981 (État, collectivités "
+              "territoriales, établissements d'enseignement, de formation ou de recherche pour leurs besoins propres ; "
+              "personnes gérant des bibliothèques accueillant du public pour leurs collections) ; l'acheteur tient "
+              "compte du maintien d'un réseau dense de détaillants et ne contracte pas systématiquement avec le même "
+              "opérateur",
+              SUPPLIES, BOOK_ONE_BUYERS, value_below=Decimal(90000)),
     Exemption("R2122-10", "Produits fabriqués à des fins de recherche (pouvoir adjudicateur)",
               "achat par un pouvoir adjudicateur de produits fabriqués uniquement à des fins de recherche, "
               "d'expérimentation, d'étude ou de développement, sans objectif de rentabilité ou d'amortissement des "
@@ -116,9 +132,7 @@ EXEMPTIONS: dict[str, Exemption] = {e.article: e for e in (
 )}
 
 # Articles of the range whose text the platform could not read: refused with NOT_ADVISED.
-UNVERIFIED: dict[str, str] = {
-    "R2122-9": "Livres non scolaires (texte de l'article non vérifié)",
-}
+UNVERIFIED: dict[str, str] = {}
 
 
 def exemption_for(article: str) -> Exemption | None:

@@ -226,9 +226,25 @@ def test_a_case_without_reason_names_the_reason():
 
 def test_an_unverified_case_is_not_advised():
     decision = decide(N.SUPPLIES, B.LOCAL, Decimal(80000), date(2026, 5, 4))
-    refused = assess_choice(decision, P.NO_COMPETITION, exemption=exemption("R2122-9"))
+    unknown = NoCompetitionExemption.model_construct(article="R2122-12", reason="Hors du code")
+    refused = assess_choice(decision, P.NO_COMPETITION, exemption=unknown)
     assert not refused.lawful and "la plateforme ne conseille pas ce cas" in refused.refusal
     assert refused.field == "no_competition_exemption.article"
+
+
+def test_books_under_90_000():
+    # R2122-9: « marché de fournitures de livres non scolaires (...) dont la valeur estimée est inférieure
+    # à 90 000 euros hors taxes ».
+    ok = assess_choice(decide(N.SUPPLIES, B.LOCAL, Decimal("89999.99"), date(2026, 5, 4)), P.NO_COMPETITION,
+                       exemption=exemption("R2122-9", "Livres pour la médiathèque"))
+    assert ok.lawful and any("loi n° 81-766" in w for w in ok.warnings)
+    for value in ("90000", "90000.01"):
+        refused = assess_choice(decide(N.SUPPLIES, B.LOCAL, Decimal(value), date(2026, 5, 4)), P.NO_COMPETITION,
+                                exemption=exemption("R2122-9", "Livres pour la médiathèque"))
+        assert not refused.lawful and refused.field == "no_competition_exemption.article"
+    refused = assess_choice(decide(N.SERVICES, B.LOCAL, Decimal(80000), date(2026, 5, 4)), P.NO_COMPETITION,
+                            exemption=exemption("R2122-9", "Reliure"))
+    assert not refused.lawful  # supplies only
 
 
 def test_an_exemption_with_another_procedure_is_refused():
