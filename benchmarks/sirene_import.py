@@ -7,6 +7,10 @@ PostgreSQL (started if it is not running, stopped afterwards only if this run st
 and prints rows/s next to the resident memory of this process sampled during the import
 (at 10 %, 50 % and 100 % of the file, and the peak), to show that memory stays flat
 whatever the file size. Asserts nothing about time.
+
+With --legal-units, a StockUniteLegale-layout file is generated too (one company per SIREN, in
+reverse order: the join assumes none), the establishments lose their own names one in two
+(their company's name is then the only one), and the import joins both files.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from unefois_sourcing.suppliers import synthetic
 from unefois_sourcing.suppliers.import_sirene import DEFAULT_BATCH_SIZE, ImportSummary, _Bar, import_file
 
 HEADER_FILE = Path(__file__).resolve().parent.parent / "services/sourcing/tests/fixtures/sirene/stock_etablissement_header.csv"
+UL_HEADER_FILE = HEADER_FILE.with_name("stock_unite_legale_header.csv")
 MARKS = (0.10, 0.25, 0.50, 0.75, 1.00)
 BAD_EVERY = 1_000
 
@@ -44,6 +49,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--reimport", action="store_true", help="import the file a second time (every row an update)")
     parser.add_argument("--keep-file", action="store_true", help="leave the generated file in place")
+    parser.add_argument("--legal-units", action="store_true",
+                        help="also generate a StockUniteLegale file and join it (the company names)")
     arguments = parser.parse_args(argv)
     if not 1 <= arguments.rows <= 50_000_000:
         parser.error("--rows must be between 1 and 50,000,000")
@@ -51,11 +58,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return arguments
 
 
-def _rows(count: int):
+def _rows(count: int, *, nameless_every: int = 0):
     maker = synthetic.RowMaker(synthetic.read_header(HEADER_FILE), seed=2026)
     siret_at = maker.header.index("siret")
     for n in range(count):
-        row = maker.row(10_000_000 + n)
+        row = maker.row(10_000_000 + n, **({"enseigne1Etablissement": ""} if nameless_every and n % nameless_every == 0
+                                           else {}))
         if n % BAD_EVERY == 999:
             row[siret_at] = synthetic.break_siret(row[siret_at])
         yield row
@@ -115,7 +123,14 @@ def _hwm() -> int | None:
     return None
 
 
-async def _import(dsn: str, path: Path, label: str, batch_size: int) -> Run:
+def _legal_unit_rows(count: int):
+    """One StockUniteLegale row per SIREN of _rows(count), last SIREN first."""
+    maker = synthetic.LegalUnitMaker(synthetic.read_header(UL_HEADER_FILE), seed=2026)
+    for n in reversed(range(count)):
+        yield maker.row(synthetic.make_siret(10_000_000 + n)[:9])
+
+
+async def _import(dsn: str, path: Path, label: str, batch_size: int, legal_units: Path | None = None) -> Run:
     run = Run(label)
     conn = await db.connect(dsn)
     try:
@@ -133,7 +148,7 @@ async def _import(dsn: str, path: Path, label: str, batch_size: int) -> Run:
                 streamed_at[0] = time.monotonic()
 
             run.summary = await import_file(conn, path, rejects_path=path.with_name(path.name + ".rejets.csv"),
-                                            batch_size=batch_size, progress=progress)
+                                            legal_units_path=legal_units, batch_size=batch_size, progress=progress)
         run.streamed_s = streamed_at[0] - began
         run.upsert_s = time.monotonic() - streamed_at[0]
         run.peak, run.samples = sampler.peak, sampler.samples
@@ -180,9 +195,15 @@ async def main(argv: list[str] | None = None) -> int:
 
     began = time.monotonic()
     console.print(f"generating {arguments.rows:,} rows into {arguments.file} …")
-    synthetic.write_file(arguments.file, synthetic.read_header(HEADER_FILE), _rows(arguments.rows))
+    synthetic.write_file(arguments.file, synthetic.read_header(HEADER_FILE),
+                         _rows(arguments.rows, nameless_every=2 if arguments.legal_units else 0))
+    legal_units = None
+    if arguments.legal_units:
+        legal_units = arguments.file.with_name(arguments.file.stem + "_unites_legales.csv")
+        console.print(f"generating {arguments.rows:,} legal units into {legal_units} …")
+        synthetic.write_file(legal_units, synthetic.read_header(UL_HEADER_FILE), _legal_unit_rows(arguments.rows))
     generated_s = time.monotonic() - began
-    file_bytes = arguments.file.stat().st_size
+    file_bytes = arguments.file.stat().st_size + (legal_units.stat().st_size if legal_units else 0)
 
     profile = load_profile("test")
     runtime = Runtime(profile)
@@ -199,9 +220,10 @@ async def main(argv: list[str] | None = None) -> int:
             settings = {k: await conn.fetchval(f"SHOW {k}") for k in ("synchronous_commit", "work_mem", "shared_buffers")}
         finally:
             await conn.close()
-        runs.append(await _import(dsn, arguments.file, "first import", arguments.batch_size))
+        label = " (+ unités légales)" if legal_units else ""
+        runs.append(await _import(dsn, arguments.file, "first import" + label, arguments.batch_size, legal_units))
         if arguments.reimport:
-            runs.append(await _import(dsn, arguments.file, "re-import", arguments.batch_size))
+            runs.append(await _import(dsn, arguments.file, "re-import" + label, arguments.batch_size, legal_units))
     finally:
         await runtime.databases.drop_scratch_database(name)
         if started:
@@ -209,6 +231,8 @@ async def main(argv: list[str] | None = None) -> int:
         if not arguments.keep_file:
             arguments.file.unlink(missing_ok=True)
             arguments.file.with_name(arguments.file.name + ".rejets.csv").unlink(missing_ok=True)
+            if legal_units:
+                legal_units.unlink(missing_ok=True)
 
     context = [
         f"profile {profile.name}: PostgreSQL 127.0.0.1:{profile.postgres_port} "
@@ -219,6 +243,8 @@ async def main(argv: list[str] | None = None) -> int:
         f"{'GIN trigram on the name' if trigram else 'btree on the name (no pg_trgm)'}; "
         + ", ".join(f"{k} = {v}" for k, v in settings.items()),
         f"one row in {BAD_EVERY:,} has a wrong SIRET key (rejected and written to the rejects file)",
+        *([(f"joined with a StockUniteLegale file of {arguments.rows:,} rows (last SIREN first); one establishment "
+            "in two has no name of its own (its company's is used)")] if legal_units else []),
     ]
     _report(console, arguments, file_bytes, generated_s, runs, context)
     return 0

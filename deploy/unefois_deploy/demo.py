@@ -24,6 +24,24 @@ SUPPLIERS = [
     {"siret": "82000006500012", "name": "Numérique Territorial SA"},
     {"siret": "83000007100019", "name": "Entretien Espaces Verts SCOP"},
 ]
+# The demo suppliers as the supplier directory (/fournisseurs) holds them: written at every `up`
+# (seed_supplier_directory) through the operator's SIRENE import, from a StockEtablissement and a
+# StockUniteLegale file made for them. Fictitious companies; the SIRETs pass the Luhn check.
+SUPPLIER_DIRECTORY = [
+    {"siret": "80000004400019", "numero": "12", "voie": ("RUE", "DE LA REPUBLIQUE"), "postal": "69002",
+     "commune": ("69382", "LYON 2E ARRONDISSEMENT"), "naf": "42.11Z", "tranche": "21", "categorie": "PME",
+     "cpv": ["45200000", "45261000"]},
+    {"siret": "81000005900016", "numero": "3", "voie": ("AV", "JEAN JAURES"), "postal": "63000",
+     "commune": ("63113", "CLERMONT-FERRAND"), "naf": "46.49Z", "tranche": "11", "categorie": "PME",
+     "cpv": ["39160000", "30192000"]},
+    {"siret": "82000006500012", "numero": "45", "voie": ("BD", "GAMBETTA"), "postal": "38000",
+     "commune": ("38185", "GRENOBLE"), "naf": "62.02A", "tranche": "32", "categorie": "ETI",
+     "cpv": ["72000000", "48000000"]},
+    {"siret": "83000007100019", "numero": "8", "voie": ("CHE", "DU MOULIN"), "postal": "01500",
+     "commune": ("01004", "AMBERIEU-EN-BUGEY"), "naf": "81.30Z", "tranche": "12", "categorie": "PME",
+     "cpv": ["77310000", "77300000"]},
+]
+
 # Logins of the development issuer's seeded users (deploy/dev_issuer/.../users.json).
 BUYER_LOGINS = {
     REGION["siret"]: ("acheteur@region-demo.fr", "valideur@region-demo.fr"),
@@ -187,3 +205,55 @@ async def load_demo(service_urls: dict[str, str], *, issuer_url: str) -> list[De
             ids = await run_purchase(client, service_urls, facts, supplier, amount, actors)
             loaded.append(DemoPurchase(buyer["name"], object_, ids.contract_number, ids.contract_id))
     return loaded
+
+
+async def seed_supplier_directory(sourcing_dsn: str) -> str:
+    """The demo suppliers into the supplier directory, by the operator's SIRENE import (an upsert:
+    safe at every `up`, and it fills a runtime whose demo was loaded before the directory was
+    seeded), then their CPV interests. Returns what the CLI prints."""
+    import csv
+    import tempfile
+    from pathlib import Path
+
+    from unefois_kernel import db
+    from unefois_sourcing.suppliers.import_sirene import import_file
+    from unefois_sourcing.suppliers.repository import SuppliersRepository
+
+    names = {supplier["siret"]: supplier["name"] for supplier in SUPPLIERS}
+    establishments = [{
+        "siren": entry["siret"][:9], "nic": entry["siret"][9:], "siret": entry["siret"],
+        "statutDiffusionEtablissement": "O", "trancheEffectifsEtablissement": entry["tranche"],
+        "etablissementSiege": "true", "numeroVoieEtablissement": entry["numero"],
+        "typeVoieEtablissement": entry["voie"][0], "libelleVoieEtablissement": entry["voie"][1],
+        "codePostalEtablissement": entry["postal"], "libelleCommuneEtablissement": entry["commune"][1],
+        "codeCommuneEtablissement": entry["commune"][0], "etatAdministratifEtablissement": "A",
+        "activitePrincipaleEtablissement": entry["naf"], "nomenclatureActivitePrincipaleEtablissement": "NAFRev2",
+        "dateDernierTraitementEtablissement": "2026-01-05T08:00:00",
+    } for entry in SUPPLIER_DIRECTORY]
+    legal_units = [{
+        "siren": entry["siret"][:9], "statutDiffusionUniteLegale": "O", "categorieEntreprise": entry["categorie"],
+        "etatAdministratifUniteLegale": "A", "denominationUniteLegale": names[entry["siret"]],
+        "nicSiegeUniteLegale": entry["siret"][9:],
+    } for entry in SUPPLIER_DIRECTORY]
+    layouts = Path(__file__).resolve().parents[2] / "services/sourcing/tests/fixtures/sirene"
+    conn = await db.connect(sourcing_dsn)
+    try:
+        with tempfile.TemporaryDirectory(prefix="unefois-demo-sirene-") as folder:
+            files = {}
+            for kind, rows in (("etablissement", establishments), ("unite_legale", legal_units)):
+                header = (layouts / f"stock_{kind}_header.csv").read_text(encoding="utf-8").strip().split(",")
+                files[kind] = Path(folder) / f"stock_{kind}.csv"
+                with files[kind].open("w", encoding="utf-8", newline="") as handle:
+                    writer = csv.writer(handle, lineterminator="\n")
+                    writer.writerow(header)
+                    writer.writerows([row.get(column, "") for column in header] for row in rows)
+            summary = await import_file(conn, files["etablissement"], rejects_path=Path(folder) / "rejets.csv",
+                                        legal_units_path=files["unite_legale"])
+        repository = SuppliersRepository(conn)
+        for entry in SUPPLIER_DIRECTORY:
+            await repository.declare_interests(entry["siret"], entry["cpv"])
+    finally:
+        await conn.close()
+    if summary.rejected_total:
+        return f"supplier directory: {summary.rejected_total} demo supplier(s) refused by the import"
+    return f"supplier directory: {summary.imported} demo suppliers ({summary.inserted} new)"

@@ -21,11 +21,26 @@ async def load_demo_once(profile: RuntimeProfile, service_urls: dict[str, str]) 
     if importlib.util.find_spec(DEMO_MODULE) is None:
         return "no demo module: skipped", []
     demo = importlib.import_module(DEMO_MODULE)
+    directory = await _seed_suppliers(profile, demo)
     if _stamp(profile).exists():
-        return f"demo already loaded (remove {_stamp(profile)} to load it again)", demo.demo_buyers()
+        return f"demo already loaded (remove {_stamp(profile)} to load it again); {directory}", demo.demo_buyers()
     load_demo = getattr(demo, "load_demo", None)
     if load_demo is None:
         return f"{DEMO_MODULE} has no load_demo(): skipped", []
     purchases = await load_demo(service_urls, issuer_url=profile.issuer_url)
     _stamp(profile).touch()
-    return "demo loaded", purchases
+    return f"demo loaded; {directory}", purchases
+
+
+async def _seed_suppliers(profile: RuntimeProfile, demo) -> str:
+    """The demo suppliers into the supplier directory at every `up` (an upsert), stamp or not: a
+    runtime whose demo was loaded before the directory was seeded gets them too."""
+    seed = getattr(demo, "seed_supplier_directory", None)
+    if seed is None:
+        return "no supplier directory seeding"
+    from unefois_deploy.runtime import Runtime
+
+    try:
+        return await seed(Runtime(profile).databases.service_dsn("sourcing"))
+    except Exception as exc:  # noqa: BLE001 - reported; the rest of the demo does not depend on it
+        return f"supplier directory not seeded ({type(exc).__name__}: {exc})"

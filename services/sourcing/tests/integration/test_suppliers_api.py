@@ -103,3 +103,60 @@ async def test_openapi_declares_the_search_and_its_access(directory):
     operation = document["paths"]["/api/suppliers"]["get"]
     assert operation["x-unefois-access"] == ["buyer", "buyer-approver"]
     assert {p["name"] for p in operation["parameters"]} >= {"q", "siret", "cpv", "commune", "limit", "offset"}
+
+
+# ---------------------------------------------------------------- issue 10, item 13
+
+
+async def test_a_siret_typed_with_spaces_is_normalised(directory, tokens):
+    url = directory["url"] + "/api/suppliers"
+    atelier = directory["sirets"][1]
+    spaced = f"{atelier[:3]} {atelier[3:6]} {atelier[6:9]} {atelier[9:]}"
+    assert [s["siret"] for s in (await _get(tokens, BUYER, url, siret=spaced)).json()] == [atelier]
+    one = await _get(tokens, BUYER, f"{url}/{spaced}")
+    assert one.status_code == 200 and one.json()["siret"] == atelier
+
+
+async def test_no_criterion_or_a_name_too_long_is_a_problem_naming_q(directory, tokens):
+    url = directory["url"] + "/api/suppliers"
+    for params in ({}, {"include_closed": "true"}, {"q": "   "}, {"q": "x" * 201}):
+        response = await _get(tokens, BUYER, url, **params)
+        assert response.status_code == 422, params
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert [e["field"] for e in response.json()["errors"]] == ["q"], params
+    assert "au moins un critère" in (await _get(tokens, BUYER, url)).json()["errors"][0]["message"]
+
+
+async def test_the_page_names_a_name_too_long_and_asks_for_a_criterion(directory, tokens):
+    url = directory["url"] + "/fournisseurs"
+    headers = {**await tokens.headers_for(BUYER), "Accept": "text/html"}
+    async with httpx.AsyncClient(timeout=10) as client:
+        long = await client.get(url, params={"q": "menuiserie " * 40}, headers=headers)
+        empty = await client.get(url, params={"q": "", "siret": "", "cpv": "", "commune": ""}, headers=headers)
+        first = await client.get(url, headers=headers)
+        spaced = await client.get(url, params={"siret": " ".join(directory["sirets"][1][i:i + 3] for i in range(0, 14, 3))},
+                                  headers=headers)
+    assert long.status_code == 422 and long.headers["content-type"].startswith("text/html")
+    assert "dépasse 200 caractères" in long.text and 'aria-invalid="true"' in long.text
+    assert empty.status_code == 422 and "Indiquez au moins un critère de recherche" in empty.text
+    assert "aucun critère renseigné" in empty.text and "<table" not in empty.text
+    assert first.status_code == 200 and "Renseignez au moins un critère" in first.text and "<table" not in first.text
+    assert spaced.status_code == 200 and directory["sirets"][1] in spaced.text
+
+
+async def test_the_demo_suppliers_are_in_the_directory(platform, tokens, service_dsn):
+    from unefois_deploy import demo
+
+    message = await demo.seed_supplier_directory(service_dsn("sourcing"))
+    assert message.startswith("supplier directory: 4 demo suppliers"), message
+    again = await demo.seed_supplier_directory(service_dsn("sourcing"))  # every `up`: an upsert
+    assert again == "supplier directory: 4 demo suppliers (0 new)"
+    url = platform.url("sourcing") + "/api/suppliers"
+    for supplier in demo.SUPPLIERS:
+        found = (await _get(tokens, BUYER, url, siret=supplier["siret"])).json()
+        assert [s["name"] for s in found] == [supplier["name"]]
+        assert found[0]["size_basis"] == "categorieEntreprise" and found[0]["cpv_interests"]
+    by_cpv = (await _get(tokens, BUYER, url, cpv="77310000")).json()
+    assert "83000007100019" in [s["siret"] for s in by_cpv]
+    by_name = (await _get(tokens, BUYER, url, q="rhodaniens")).json()
+    assert by_name[0]["siret"] == "80000004400019"

@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 
 from unefois_kernel import db, migrations
-from unefois_sourcing.suppliers import synthetic
+from unefois_sourcing.suppliers import domain, synthetic
 from unefois_sourcing.suppliers.import_sirene import import_file
 from unefois_sourcing.suppliers.repository import SuppliersRepository
 
@@ -278,3 +278,61 @@ async def test_without_pg_trgm_the_migration_falls_back_to_a_plain_index(scratch
         assert await SuppliersRepository(conn).search(name="electricite generalle") == []
     finally:
         await conn.close()
+
+
+# ---------------------------------------------------------------- StockUniteLegale joined (issue 10, item 13)
+
+UL_HEADER = synthetic.read_header(HEADER_FILE.with_name("stock_unite_legale_header.csv"))
+
+
+async def test_the_company_name_comes_from_stock_unite_legale(directory, tmp_path):
+    """Establishments n = 0..39; even ones have no name of their own. Companies for n < 30, written
+    last first (no order assumed), plus a row the join cannot use."""
+    maker, units = synthetic.RowMaker(HEADER, seed=11), synthetic.LegalUnitMaker(UL_HEADER, seed=11)
+    sirets = [synthetic.make_siret(50_000_000 + n, 1) for n in range(40)]
+
+    def establishment(n: int) -> list[str]:
+        siret = sirets[n]
+        return maker.row(50_000_000 + n, siren=siret[:9], nic=siret[9:], siret=siret, etatAdministratifEtablissement="A",
+                         enseigne1Etablissement="" if n % 2 == 0 else f"Enseigne {n}", trancheEffectifsEtablissement="01")
+
+    special = {
+        0: {"denominationUniteLegale": "BOULANGERIE DU CENTRE", "categorieEntreprise": "GE"},
+        1: {"denominationUniteLegale": "", "prenom1UniteLegale": "JEANNE", "prenomUsuelUniteLegale": "JEANNE",
+            "nomUniteLegale": "MARTIN", "nomUsageUniteLegale": "", "categorieEntreprise": ""},
+        2: {"denominationUniteLegale": "[ND]", "nomUniteLegale": "[ND]", "prenom1UniteLegale": "[ND]",
+            "prenomUsuelUniteLegale": "", "categorieEntreprise": ""},  # diffusion partielle, no name
+    }
+    establishments, legal_units = tmp_path / "StockEtablissement.csv", tmp_path / "StockUniteLegale.csv"
+    synthetic.write_file(establishments, HEADER, (establishment(n) for n in range(40)))
+    rows = [units.row(sirets[n][:9], **special.get(n, {})) for n in reversed(range(30))]
+    synthetic.write_file(legal_units, UL_HEADER, [*rows, units.row("12345678")])
+
+    summary = await import_file(directory, establishments, rejects_path=tmp_path / "rejets.csv",
+                                legal_units_path=legal_units, batch_size=7)
+
+    assert (summary.legal_units_read, summary.legal_units_unusable) == (31, 1)
+    nameless = {2, 30, 32, 34, 36, 38}  # no company name (withheld, or no company) and none of their own
+    assert summary.rejected == {"nom_manquant": len(nameless)}
+    assert {int(r["ligne"]) for r in _rejects(tmp_path / "rejets.csv")} == {n + 2 for n in nameless}
+    assert summary.inserted == 40 - len(nameless)
+    rows = {r["siret"]: r for r in await directory.fetch("SELECT siret, name, search_name, size_category, size_basis "
+                                                         "FROM suppliers")}
+    assert rows[sirets[0]]["name"] == "BOULANGERIE DU CENTRE"
+    assert (rows[sirets[0]]["size_category"], rows[sirets[0]]["size_basis"]) == ("GE", "categorieEntreprise")
+    assert rows[sirets[1]]["name"] == "JEANNE MARTIN"  # the company's name before the establishment's sign
+    assert (rows[sirets[1]]["size_category"], rows[sirets[1]]["size_basis"]) == ("PME", "trancheEffectifsEtablissement")
+    assert rows[sirets[31]]["name"] == "Enseigne 31"  # no company in the file: its own sign
+    assert all(rows[sirets[n]]["name"] == rows[sirets[n]]["name"].upper() for n in range(30) if n != 2 and n in rows)
+    repository = SuppliersRepository(directory)
+    assert [e.siret for e in await repository.search(name="boulangerie du centre", trigram=False)] == [sirets[0]]
+    assert [e.siret for e in await repository.search(name="jeanne martin", trigram=False)] == [sirets[1]]
+
+
+async def test_a_legal_units_file_without_siren_is_refused_before_any_write(directory, tmp_path):
+    establishments, legal_units = tmp_path / "StockEtablissement.csv", tmp_path / "StockUniteLegale.csv"
+    synthetic.write_file(establishments, HEADER, [synthetic.RowMaker(HEADER).row(60_000_000)])
+    legal_units.write_text("denominationUniteLegale\nX\n", encoding="utf-8")
+    with pytest.raises(domain.HeaderError):
+        await import_file(directory, establishments, rejects_path=tmp_path / "r.csv", legal_units_path=legal_units)
+    assert await directory.fetchval("SELECT count(*) FROM suppliers") == 0

@@ -142,3 +142,86 @@ def test_generated_rows_parse(parser):
     maker = synthetic.RowMaker(HEADER, seed=1)
     parsed = [parser.parse(maker.row(n), n + 2) for n in range(500)]
     assert all(isinstance(p, Supplier) for p in parsed)
+
+
+# ---------------------------------------------------------------- StockUniteLegale joined (issue 10, item 13)
+
+UL_HEADER = synthetic.read_header(HEADER_FILE.with_name("stock_unite_legale_header.csv"))
+
+
+def ul_row(**values: str) -> list[str]:
+    base = {"siren": SIRET[:9], "statutDiffusionUniteLegale": "O"}
+    base.update(values)
+    return [base.get(column, "") for column in UL_HEADER]
+
+
+def test_the_legal_units_fixture_is_the_35_column_layout():
+    assert len(UL_HEADER) == 35 and UL_HEADER[0] == "siren" and "denominationUniteLegale" in UL_HEADER
+
+
+def test_a_company_gives_its_denomination_and_insee_size():
+    unit = domain.LegalUnitParser(UL_HEADER).parse(ul_row(denominationUniteLegale="SOCIÉTÉ GÉNÉRALE D'ÉQUIPEMENT",
+                                                          categorieEntreprise="ETI"))
+    assert unit == domain.LegalUnit(siren=SIRET[:9], name="SOCIÉTÉ GÉNÉRALE D'ÉQUIPEMENT",
+                                    search_name="societe generale d equipement", size_category="ETI")
+
+
+@pytest.mark.parametrize(("values", "name"), [
+    ({"prenom1UniteLegale": "JEANNE", "nomUniteLegale": "MARTIN"}, "JEANNE MARTIN"),
+    ({"prenom1UniteLegale": "JEANNE", "prenomUsuelUniteLegale": "JEANNOT", "nomUniteLegale": "MARTIN"}, "JEANNOT MARTIN"),
+    ({"prenom1UniteLegale": "JEANNE", "nomUniteLegale": "MARTIN", "nomUsageUniteLegale": "DURAND"}, "JEANNE DURAND"),
+    ({"nomUniteLegale": "MARTIN"}, "MARTIN"),
+    ({"prenom1UniteLegale": "JEANNE"}, None),  # a first name alone is no name
+    ({"prenom1UniteLegale": "[ND]", "nomUniteLegale": "[ND]"}, None),  # diffusion partielle: withheld
+])
+def test_an_individual_entrepreneur_gives_first_name_and_name(values, name):
+    unit = domain.LegalUnitParser(UL_HEADER).parse(ul_row(**values))
+    assert unit.name == name
+
+
+@pytest.mark.parametrize("bad", [ul_row(siren="12345678"), ul_row(siren="12345678A"), ul_row()[:10]])
+def test_a_legal_unit_row_the_join_cannot_use_is_none(bad):
+    assert domain.LegalUnitParser(UL_HEADER).parse(bad) is None
+
+
+def test_a_legal_units_header_without_siren_or_name_is_refused():
+    with pytest.raises(domain.HeaderError, match="siren"):
+        domain.LegalUnitParser(["denominationUniteLegale"])
+    with pytest.raises(domain.HeaderError, match="nom"):
+        domain.LegalUnitParser(["siren", "categorieEntreprise"])
+
+
+def test_with_legal_units_joined_an_establishment_without_a_name_waits_for_its_company():
+    header = [c for c in HEADER if c not in domain.NAME_COLUMNS]
+    with pytest.raises(domain.HeaderError):
+        RowParser(header)
+    joined = RowParser(header, legal_units_joined=True)
+    supplier = joined.parse([{"siren": SIRET[:9], "nic": SIRET[9:], "siret": SIRET}.get(c, "") for c in header], 2)
+    assert isinstance(supplier, Supplier) and supplier.name is None and supplier.search_name is None
+    assert isinstance(RowParser(HEADER).parse(row(enseigne1Etablissement=""), 3), Rejected)
+
+
+def test_the_legal_unit_maker_writes_companies_and_individuals():
+    maker = synthetic.LegalUnitMaker(UL_HEADER, seed=1)
+    parser = domain.LegalUnitParser(UL_HEADER)
+    units = [parser.parse(maker.row(synthetic.make_siret(n)[:9])) for n in range(200)]
+    assert all(unit is not None and unit.name for unit in units)
+    assert 10 < sum(1 for unit in units if " " in unit.name and unit.name.split()[-1] in synthetic._LAST_NAMES) < 80
+
+
+@pytest.mark.parametrize(("typed", "siret"), [
+    ("123 456 789 00012", "12345678900012"), ("123\u00a0456\u202f789 00012", "12345678900012"),
+    (" 73282932000074 ", "73282932000074"), ("732.829.320.00074", "73282932000074"),
+])
+def test_a_siret_typed_with_spaces_is_read_as_14_digits(typed, siret):
+    assert domain.normalise_siret(typed) == siret
+
+
+def test_no_criterion_at_all_or_a_name_too_long_is_named():
+    assert domain.criteria_errors(require_one=True) == [{"field": "q", "reason": domain.NO_CRITERION}]
+    assert domain.criteria_errors(name="  ", require_one=True)[0]["field"] == "q"
+    assert domain.criteria_errors(name="menuiserie", require_one=True) == []
+    assert domain.criteria_errors() == []  # the page before any search: nothing to say
+    too_long = domain.criteria_errors(name="a" * 201)
+    assert [e["field"] for e in too_long] == ["q"] and "200 caractères" in too_long[0]["reason"]
+    assert domain.criteria_errors(name="a" * 200) == []

@@ -48,3 +48,28 @@ async def test_search_and_read_one(buyer, repos):
     with pytest.raises(NotFound) as missing:
         await service.get(buyer, "35600000000048")
     assert missing.value.field == "siret"
+
+
+async def test_a_search_with_no_criterion_is_refused_naming_q(buyer, repos):
+    for criteria in (SupplierSearch(), SupplierSearch(include_closed=True), SupplierSearch(name="  ")):
+        with pytest.raises(DomainError) as refused:
+            await service.search(buyer, criteria)
+        assert (refused.value.field, refused.value.status) == ("q", 422)
+        assert "au moins un critère" in str(refused.value)
+    assert repos.suppliers.searches == []
+
+
+async def test_a_siret_typed_with_spaces_is_found(buyer, repos):
+    repos.suppliers.rows[MENUISERIE.siret] = MENUISERIE
+    assert await service.search(buyer, SupplierSearch(siret="732 829 320 00074")) == [MENUISERIE]
+    assert repos.suppliers.searches[-1]["siret"] == "73282932000074"
+    assert await service.get(buyer, "732 829 320 00074") == MENUISERIE
+    with pytest.raises(DomainError) as refused:
+        await service.get(buyer, "732 829 320 00075")
+    assert (refused.value.field, refused.value.status) == ("siret", 422)
+
+
+async def test_a_name_too_long_is_refused_naming_q(buyer, repos):
+    with pytest.raises(DomainError) as refused:
+        await service.search(buyer, SupplierSearch(name="x" * 201))
+    assert refused.value.field == "q"

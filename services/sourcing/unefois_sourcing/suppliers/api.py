@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
-from unefois_events.values import CpvCode, Line, Siret
+from unefois_events.values import CpvCode, Line
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow
 from unefois_kernel.auth.principal import Principal
@@ -16,11 +16,13 @@ from unefois_sourcing.suppliers.views import SupplierView
 
 router = APIRouter(prefix="/api/suppliers", tags=["annuaire des fournisseurs"])
 
-@router.get("", response_model=list[SupplierView], summary="Rechercher des fournisseurs (nom, SIRET, CPV, commune)")
+@router.get("", response_model=list[SupplierView], summary="Rechercher des fournisseurs (nom, SIRET, CPV, commune)",
+            description="Au moins un critère (q, siret, cpv ou commune) ; sans critère, 422 nommant le champ q.")
 async def search_suppliers(
     request: Request,
     q: Annotated[Line(200, min_length=0) | None, Query(description="Nom (mots, sans tenir compte des accents)")] = None,
-    siret: Annotated[Siret | None, Query(description="SIRET exact (14 chiffres)")] = None,
+    siret: Annotated[Line(30) | None, Query(description="SIRET exact (14 chiffres ; les espaces sont ignorés : "
+                                                          "« 123 456 789 00012 »)")] = None,
     cpv: Annotated[CpvCode | None, Query(description="Code CPV d'intérêt, avec ou sans clé ; inclut les codes fils")] = None,
     commune: Annotated[Line(5) | None, Query(description="Code commune INSEE de l'établissement")] = None,
     include_closed: Annotated[bool, Query(description="Inclure les établissements fermés")] = False,
@@ -39,7 +41,7 @@ async def search_suppliers(
 @router.get("/{siret}", response_model=SupplierView, summary="Lire un fournisseur par son SIRET")
 async def get_supplier(
     request: Request,
-    siret: Annotated[Siret, Path(description="SIRET (14 chiffres)")],
+    siret: Annotated[Line(30), Path(description="SIRET (14 chiffres ; les espaces sont ignorés)")],
     principal: Principal = allow(*READERS),
 ) -> SupplierView:
     return SupplierView.of(await service.get(runtime_of(request).uow(principal), siret))

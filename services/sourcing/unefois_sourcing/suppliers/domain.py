@@ -112,8 +112,10 @@ class Supplier:
 
     siret: str
     siren: str
-    name: str
-    search_name: str  # normalise(name): what name search compares with
+    # The establishment's own name; None only when the import joins StockUniteLegale, whose
+    # company name (LegalUnit) comes first and may be the only one.
+    name: str | None
+    search_name: str | None  # normalise(name): what name search compares with
     address_line: str | None
     address_complement: str | None
     postal_code: str | None
@@ -202,13 +204,15 @@ class RowParser:
     the same names works; a header without siren/nic/siret is refused at once.
     """
 
-    def __init__(self, header: list[str]) -> None:
+    def __init__(self, header: list[str], *, legal_units_joined: bool = False) -> None:
         names = [name.strip().lstrip("\ufeff") for name in header]
         missing = [column for column in REQUIRED_COLUMNS if column not in names]
         if missing:
             raise HeaderError(f"colonne(s) absente(s) de l'en-tête : {', '.join(missing)}")
-        if not any(column in names for column in NAME_COLUMNS):
+        if not legal_units_joined and not any(column in names for column in NAME_COLUMNS):
             raise HeaderError(f"aucune colonne de nom dans l'en-tête (une de : {', '.join(NAME_COLUMNS)})")
+        # With StockUniteLegale joined, a row without a name of its own waits for its company's name.
+        self.legal_units_joined = legal_units_joined
         self.width = len(names)
         position = {name: i for i, name in enumerate(names)}
         self._at = {column: position.get(column) for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
@@ -231,7 +235,7 @@ class RowParser:
         if siren + nic != siret:
             return Rejected(line, siret, RejectCode.SIRET_MISMATCH, f"SIRET différent de siren + nic ({siren} + {nic})")
         name = next((value for value in (get(row, c) for c in NAME_COLUMNS) if value), None)
-        if name is None:
+        if name is None and not self.legal_units_joined:
             return Rejected(line, siret, RejectCode.NAME_MISSING, "nom manquant (ni dénomination, ni enseigne)")
         commune_code = get(row, "codeCommuneEtablissement")
         if commune_code is not None and not _COMMUNE_CODE.match(commune_code):
@@ -247,7 +251,7 @@ class RowParser:
             siret=siret,
             siren=siren,
             name=name,
-            search_name=normalise(name),
+            search_name=normalise(name) if name else None,
             address_line=street_line(get(row, "numeroVoieEtablissement"), get(row, "indiceRepetitionEtablissement"),
                                      get(row, "typeVoieEtablissement"), get(row, "libelleVoieEtablissement")),
             address_complement=get(row, "complementAdresseEtablissement"),
@@ -262,6 +266,73 @@ class RowParser:
             active=get(row, "etatAdministratifEtablissement") != "F",
             sirene_updated_at=_timestamp(get(row, "dateDernierTraitementEtablissement")),
         )
+
+
+# ---------------------------------------------------------------- StockUniteLegale (the companies)
+
+# Columns of StockUniteLegale the import reads, by name (../shared/reference/data/sirene/).
+LEGAL_UNIT_COLUMNS = (
+    "siren",
+    "denominationUniteLegale",  # a company's name; empty for an individual entrepreneur
+    "nomUniteLegale", "nomUsageUniteLegale", "prenomUsuelUniteLegale", "prenom1UniteLegale",  # an individual's
+    "categorieEntreprise",  # PME / ETI / GE, INSEE's computation (décret 2008-1354)
+)
+_SIREN = re.compile(r"^[0-9]{9}$")
+
+
+@dataclass(frozen=True)
+class LegalUnit:
+    """What the directory takes from one StockUniteLegale row: the company's name and size."""
+
+    siren: str
+    name: str | None
+    search_name: str | None
+    size_category: str | None
+
+    def record(self) -> tuple:
+        return (self.siren, self.name, self.search_name, self.size_category)
+
+
+def person_name(first_name: str | None, last_name: str | None, usage_name: str | None) -> str | None:
+    """An individual entrepreneur's name as the directory shows it: "Jeanne MARTIN" (the usual first
+    name, and the name in use when there is one, else the birth name; SIRENE keeps names in capitals)."""
+    parts = [part for part in (first_name, usage_name or last_name) if part]
+    return " ".join(parts) if last_name or usage_name else None
+
+
+class LegalUnitParser:
+    """StockUniteLegale rows (csv.reader lists) -> LegalUnit, columns found by name like RowParser."""
+
+    def __init__(self, header: list[str]) -> None:
+        names = [name.strip().lstrip("\ufeff") for name in header]
+        if "siren" not in names:
+            raise HeaderError("colonne absente de l'en-tête du fichier des unités légales : siren")
+        if "denominationUniteLegale" not in names and "nomUniteLegale" not in names:
+            raise HeaderError("aucune colonne de nom dans l'en-tête du fichier des unités légales "
+                              "(denominationUniteLegale ou nomUniteLegale)")
+        self.width = len(names)
+        position = {name: i for i, name in enumerate(names)}
+        self._at = {column: position.get(column) for column in LEGAL_UNIT_COLUMNS}
+
+    def _get(self, row: list[str], column: str) -> str | None:
+        index = self._at[column]
+        return None if index is None else _clean(row[index])
+
+    def parse(self, row: list[str]) -> LegalUnit | None:
+        """None for a row the join cannot use (wrong width, no valid SIREN): its establishments
+        keep their own name, or are refused without one, in the rejects file."""
+        if len(row) != self.width:
+            return None
+        get = self._get
+        siren = get(row, "siren") or ""
+        if not _SIREN.match(siren):
+            return None
+        name = get(row, "denominationUniteLegale") or person_name(
+            get(row, "prenomUsuelUniteLegale") or get(row, "prenom1UniteLegale"),
+            get(row, "nomUniteLegale"), get(row, "nomUsageUniteLegale"))
+        size = get(row, "categorieEntreprise")
+        return LegalUnit(siren=siren, name=name, search_name=normalise(name) if name else None,
+                         size_category=size if size in SizeCategory.__members__ else None)
 
 
 # ---------------------------------------------------------------- reading the directory
@@ -306,11 +377,27 @@ class SupplierSearch:
     offset: int = 0
 
 
+MAX_NAME_QUERY = 200  # characters of a name searched (the API's Line(200))
+NO_CRITERION = "indiquez au moins un critère de recherche : nom, SIRET, code CPV ou code commune"
+
+
+def normalise_siret(value: str) -> str:
+    """A SIRET as people type it, "123 456 789 00012" (spaces, non-breaking ones too, dots), as 14 digits."""
+    return re.sub(r"[\s.\u00a0\u202f]", "", value)
+
+
 def criteria_errors(*, siret: str | None = None, cpv: str | None = None,
-                    commune: str | None = None, name: str | None = None) -> list[dict[str, str]]:
-    """Every search criterion that cannot match anything, as {field, reason}, in the form's order."""
+                    commune: str | None = None, name: str | None = None,
+                    require_one: bool = False) -> list[dict[str, str]]:
+    """Every search criterion that cannot match anything, as {field, reason}, in the form's order;
+    with `require_one`, no criterion at all is refused too (the directory is not listed whole)."""
     errors = []
-    if name and (problem := text_problem(name, multiline=False)) is not None:
+    if require_one and not any(value and value.strip() for value in (name, siret, cpv, commune)):
+        return [{"field": "q", "reason": NO_CRITERION}]
+    if name and len(name) > MAX_NAME_QUERY:
+        errors.append({"field": "q", "reason": f"le nom cherché dépasse {MAX_NAME_QUERY} caractères ({len(name)}) : "
+                                               "raccourcissez-le"})
+    elif name and (problem := text_problem(name, multiline=False)) is not None:
         errors.append({"field": "q", "reason": problem})
     if siret and not is_valid_siret(siret):
         errors.append({"field": "siret", "reason": "SIRET invalide : 14 chiffres attendus, clé de contrôle (Luhn) incorrecte"})

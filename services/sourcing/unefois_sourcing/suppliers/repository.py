@@ -89,3 +89,11 @@ class SuppliersRepository:
             sql += " WHERE " + " AND ".join(where)
         sql += f" ORDER BY {order} LIMIT {arg(limit)} OFFSET {arg(offset)}"
         return [_establishment(row) for row in await self._conn.fetch(sql, *args)]
+
+    async def declare_interests(self, siret: str, cpv_codes: list[str]) -> bool:
+        """The CPV codes (8 digits) an establishment says it works in: what a directory search by CPV
+        finds. SIRENE knows nothing of them; a re-import keeps them. False when the SIRET is not in
+        the directory. Written by operators' tools (the demo's seeding), never by a buyer."""
+        done = await self._conn.execute("UPDATE suppliers SET cpv_interests = $2 WHERE siret = $1", siret,
+                                        sorted({code[:8] for code in cpv_codes}))
+        return done != "UPDATE 0"

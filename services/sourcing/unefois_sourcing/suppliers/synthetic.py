@@ -88,6 +88,50 @@ class RowMaker:
         return [values.get(column, "") for column in self.header]
 
 
+_FIRST_NAMES = ("JEANNE", "LUCAS", "CAMILLE", "HUGO", "LÉA", "NOAH", "CHLOÉ", "LOUIS", "INÈS", "GABRIEL")
+_LAST_NAMES = ("MARTIN", "BERNARD", "DUBOIS", "THOMAS", "ROBERT", "RICHARD", "PETIT", "DURAND", "LEROY", "MOREAU")
+_CATEGORIES = ("PME", "PME", "PME", "PME", "ETI", "GE", "")
+
+
+class LegalUnitMaker:
+    """StockUniteLegale rows (lists of strings) for a given header, reproducible from a seed:
+    four companies in five have a denomination, the fifth is an individual entrepreneur."""
+
+    def __init__(self, header: Sequence[str], seed: int = 2026) -> None:
+        self.header = list(header)
+        self.random = random.Random(seed)
+
+    def row(self, siren: str, **overrides: str) -> list[str]:
+        r = self.random
+        person = r.random() < 0.2
+        values = {
+            "siren": siren,
+            "statutDiffusionUniteLegale": "O",
+            "dateCreationUniteLegale": f"{r.randint(1970, 2025)}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}",
+            "trancheEffectifsUniteLegale": r.choice(_BANDS),
+            "dateDernierTraitementUniteLegale": "2026-03-01T10:00:00",
+            "nombrePeriodesUniteLegale": str(r.randint(1, 6)),
+            "categorieEntreprise": r.choice(_CATEGORIES),
+            "anneeCategorieEntreprise": "2023",
+            "dateDebut": "2020-01-01",
+            "etatAdministratifUniteLegale": "A",
+            "denominationUniteLegale": "" if person else " ".join(
+                p for p in (r.choice(_NAME_A).upper(), r.choice(_NAME_B).upper(), r.choice(_NAME_C)) if p),
+            "nomUniteLegale": r.choice(_LAST_NAMES) if person else "",
+            "prenom1UniteLegale": r.choice(_FIRST_NAMES) if person else "",
+            "prenomUsuelUniteLegale": "",
+            "sexeUniteLegale": r.choice(("M", "F")) if person else "",
+            "categorieJuridiqueUniteLegale": "1000" if person else r.choice(("5499", "5710", "5720", "6540")),
+            "activitePrincipaleUniteLegale": r.choice(_NAF),
+            "nomenclatureActivitePrincipaleUniteLegale": "NAFRev2",
+            "caractereEmployeurUniteLegale": r.choice(("O", "N")),
+        }
+        if person:
+            values["prenomUsuelUniteLegale"] = values["prenom1UniteLegale"]
+        values.update(overrides)
+        return [values.get(column, "") for column in self.header]
+
+
 def _commune_sample() -> Iterator[reference.Commune]:
     # Every 97th commune: a spread over all départements, a small list to pick from.
     codes = sorted(reference._communes())  # noqa: SLF001 - the module's own loader, read-only

@@ -20,7 +20,7 @@ from unefois_kernel.web import render
 from unefois_kernel.web.listing import MAX_OFFSET
 from unefois_sourcing import reference
 from unefois_sourcing.suppliers import service
-from unefois_sourcing.suppliers.domain import READERS, SupplierSearch, criteria_errors
+from unefois_sourcing.suppliers.domain import READERS, SupplierSearch, criteria_errors, normalise_siret
 from unefois_sourcing.suppliers.views import directory_row
 
 router = APIRouter(tags=["interface"], include_in_schema=False)
@@ -44,21 +44,29 @@ def sentence(reason: str) -> str:
     return reason[:1].upper() + reason[1:] + ("" if reason.endswith(".") else ".")
 
 
+# What the form shows back of a value typed (a criterion too long is named, and shown cut to this).
+ECHO_LIMIT = 300
+
+
 @router.get("/fournisseurs", response_class=HTMLResponse, summary="Annuaire des fournisseurs")
 async def suppliers_page(
     request: Request,
-    q: str = Query(default="", max_length=200),
-    siret: str = Query(default="", max_length=20),
-    cpv: str = Query(default="", max_length=12),
-    commune: str = Query(default="", max_length=10),
+    # No max_length here: a value too long is a message next to its field (criteria_errors), not a 422 page.
+    q: str = Query(default=""),
+    siret: str = Query(default=""),
+    cpv: str = Query(default=""),
+    commune: str = Query(default=""),
     principal: Principal = allow(*READERS),
 ) -> HTMLResponse:
-    values = {"q": q.strip(), "siret": siret.replace(" ", ""), "cpv": cpv.strip(), "commune": commune.strip().upper()}
+    values = {"q": q.strip(), "siret": normalise_siret(siret), "cpv": cpv.strip(), "commune": commune.strip().upper()}
+    searched = any(values.values())
+    # The form sent with every field empty: ask for a criterion (the directory is not listed whole).
+    submitted = any(name in request.query_params for name in FIELD_LABELS)
     # Every criterion that can match nothing is named at once, next to its field.
     errors = {error["field"]: sentence(error["reason"])
               for error in criteria_errors(siret=values["siret"], cpv=values["cpv"], commune=values["commune"],
-                                             name=values["q"])}
-    searched = any(values.values())
+                                             name=values["q"], require_one=submitted)}
+    values = {key: value[:ECHO_LIMIT] for key, value in values.items()}
     number = page_number(request.query_params.get("page"))
     rows, more = [], False
     if searched and not errors:
@@ -76,6 +84,7 @@ async def suppliers_page(
     return render(request, "suppliers/directory.html", {
         "title": "Annuaire des fournisseurs", "breadcrumbs": [("Annuaire des fournisseurs", None)],
         "values": values, "errors": errors, "labels": FIELD_LABELS, "searched": searched,
+        "no_criterion": submitted and not searched,
         "columns": COLUMNS, "rows": rows, "page_number": number, "first": (number - 1) * PAGE_SIZE + 1,
         "previous_url": page_url(number - 1) if number > 1 else None, "next_url": page_url(number + 1) if more else None,
     }, status_code=422 if errors else 200)
