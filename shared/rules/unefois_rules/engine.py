@@ -421,7 +421,11 @@ def decide(
     assert formal is not None  # every nature and buyer has one
 
     amount = format_eur(value)
-    sentences: list[str] = []
+    # R2121-3 (its heading checked: « valeur du besoin estimée au moment de l'envoi de l'avis d'appel
+    # à la concurrence »; without a notice, when the consultation is launched, as issue 10 states it).
+    sentences: list[str] = [(f"Règles appliquées à la date de lancement du {format_date(launch_date)} : la valeur "
+                            "estimée s'apprécie au moment de l'envoi de l'avis d'appel à la concurrence ou, à défaut "
+                            "d'avis, du lancement de la consultation (art. R2121-3).")]
     warnings: list[str] = []
     formal_set = formal_procedures_for(buyer_kind)
     if _crossed(value, formal):

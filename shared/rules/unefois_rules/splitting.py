@@ -1,19 +1,24 @@
 """Splitting warning (saucissonnage): pure check over a buyer's needs.
 
-Splitting a need to stay under a threshold is forbidden (art. R2121-1 to R2121-9). The check warns
+Splitting a need to stay under a threshold is forbidden (art. R2121-4, text checked: « L'acheteur ne
+peut se soustraire à l'application du présent livre en scindant ses achats ou en utilisant des
+modalités de calcul de la valeur estimée du besoin autres que celles qui y sont prévues »). The check warns
 when needs of the same group launched within one 12-month window each stay under a threshold
 (value < amount) that their sum crosses (sum >= amount). The group is the one the law adds up:
 - works: the same operation (art. R2121-5: « la valeur totale des travaux se rapportant à une
   opération », an operation being a set of works with a functional, technical or economic unity
   decided within a limited time and perimeter; wording corroborated by the DAJ/weka and the former
   code's art. 27);
-- supplies and services: the same homogeneous family, by their own characteristics or as a
-  functional unit (art. R2121-6), i.e. the buyer's own purchase family (`family`);
+- supplies and services: the same homogeneous family (art. R2121-6, text checked: « la valeur
+  totale des fournitures ou des services qui peuvent être considérés comme homogènes soit en raison
+  de leurs caractéristiques propres, soit parce qu'ils constituent une unité fonctionnelle »,
+  whatever the number of operators and contracts), i.e. the buyer's own purchase family (`family`);
 - the CPV division (first two digits) only as a fallback, when the need names no operation or
   family.
-The period: the code adds up over the year (R2121-7 speaks of twelve months or the budget year for
-recurring needs; its exact text could not be checked): the check uses any 12-month window, which
-contains every budget-year grouping's 12-month span, and says so in its message.
+The period: for a regular need, R2121-7 (its opening checked, the rest through its predecessor,
+décret 2016-360 art. 21 II) counts the twelve months or the budget year (before or after the
+contract's conclusion). The check uses any window of 12 months, which holds every budget year,
+and says so in its message.
 
 The window is any period of 12 months [start, start + 12 months - 1 day] containing the new need:
 a need launched exactly 12 months before or after the new one is outside it. The thresholds
@@ -161,8 +166,9 @@ def check_splitting(new: NeedSummary, others: Iterable[NeedSummary], buyer_kind:
             f"sur 12 mois (du {format_date(start)} au {format_date(end)}) — {listed} — restent chacun sous le "
             f"{THRESHOLD_LABELS[row.kind]} de {format_eur(row.amount)} ({row.reference}) mais totalisent "
             f"{format_eur(total)}, ce qui atteint ou dépasse ce seuil. Scinder un besoin pour échapper à un seuil "
-            "est interdit (art. R2121-1 à R2121-9) : additionner ces besoins, ou consigner pourquoi ils sont distincts. "
-            "La plateforme compare les besoins lancés sur toute période de 12 mois."
+            "est interdit (art. R2121-4) : additionner ces besoins, ou consigner pourquoi ils sont distincts. "
+            "La plateforme compare les besoins lancés sur toute période de 12 mois (pour un besoin régulier, "
+            "l'art. R2121-7 compte douze mois ou l'exercice budgétaire)."
         )
         warnings.append(SplittingWarning(row, new.cpv_division, tuple(group), total, start, end, message))
     return tuple(warnings)
