@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 
 from unefois_deploy.config import TEST_CLOCK_START
 from unefois_deploy.demo import SUPPLIERS, VILLAGE, need_facts, run_purchase, wait_for
-from unefois_kernel.clock import paris_date
+from unefois_kernel.clock import PLATFORM_TZ, paris_date
 from unefois_opendata.records.decp import validate_decp_document
 
 pytestmark = pytest.mark.integration
@@ -39,11 +39,21 @@ async def test_a_purchase_flows_from_need_to_open_data_in_one_trace(urls, client
     assert contract["status"] == "notified"
 
     # Dates the law counts, on the platform's calendar: published, awarded and notified on the
-    # day the services' clocks say, the answer period 35 days from publication (art. R2161-2),
-    # the contract numbered in that year.
+    # day the services' clocks say (Monday 30 November 2026), the contract numbered in that year.
+    # Tendering took the procedure decision again on the publication day (art. R2121-3): it still
+    # holds, so the consultation was published at once, under that day's decision. The answer
+    # period is the published procedure's minimum: a MAPA has none in the code, only a reasonable
+    # time (art. R2143-1, R2151-1), for which the rules suggest 15 days; the day of sending is not
+    # counted and the period ends with Tuesday 15 December 2026, a working day (règlement
+    # n° 1182/71 art. 3): the deadline is the end of that day in Paris. (It was a fixed 35 days,
+    # the open procedure's figure of art. R2161-2, whatever the procedure.)
     published_at = datetime.fromisoformat(consultation["published_at"])
-    assert paris_date(published_at) == PLATFORM_TODAY
-    assert datetime.fromisoformat(consultation["bid_deadline"]) - published_at == timedelta(days=35)
+    assert paris_date(published_at) == PLATFORM_TODAY == date(2026, 11, 30)
+    assert consultation["status"] == "awarded" and consultation["hold"] is None  # never held
+    decision = consultation["decision"]
+    assert (decision["decided_on"], decision["chosen_procedure"]) == (PLATFORM_TODAY.isoformat(), facts["procedure"])
+    deadline = datetime.fromisoformat(consultation["bid_deadline"]).astimezone(PLATFORM_TZ)
+    assert deadline == datetime(2026, 12, 16, 0, 0, tzinfo=PLATFORM_TZ)  # 15/12/2026 at 24:00
     assert date.fromisoformat(contract["notified_on"]) == PLATFORM_TODAY
     assert ids.contract_number.startswith(str(PLATFORM_TODAY.year))
 

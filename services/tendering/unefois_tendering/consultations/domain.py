@@ -27,7 +27,7 @@ from unefois_events.catalogue import (
     ProcedureDecision,
     PurchaseFacts,
 )
-from unefois_events.values import Procedure, PurchaseNature
+from unefois_events.values import Procedure
 from unefois_kernel.clock import PLATFORM_TZ, paris_date
 from unefois_kernel.domain_errors import DomainError
 
@@ -123,13 +123,14 @@ class _Rules:
 
     @staticmethod
     def value_of(facts: PurchaseFacts):
-        """The need's estimated value as the rules assess it: the amount plus the payments or
-        premiums to candidates (art. R2121-1) and, for works, the supplies the buyer provides
-        (art. R2121-5)."""
-        value = facts.estimated_value + (facts.candidate_payments or 0)
-        if facts.nature == PurchaseNature.WORKS:
-            value += facts.buyer_supplied_value or 0
-        return value
+        """The need's estimated value as the rules assess it, as sourcing compared it: the amount
+        plus the payments or premiums to candidates (art. R2121-1) and, for works, the supplies the
+        buyer provides (art. R2121-5)."""
+        return unefois_rules.estimate_value(
+            [unefois_rules.LotEstimate(amount=facts.estimated_value, duration_months=facts.duration_months)],
+            candidate_payments=facts.candidate_payments, buyer_supplied_value=facts.buyer_supplied_value,
+            nature=facts.nature,
+        ).value
 
     @staticmethod
     def decide(facts: PurchaseFacts, previous: ProcedureDecision, day: date):
