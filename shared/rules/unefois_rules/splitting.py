@@ -83,8 +83,8 @@ def _group_label(need: NeedSummary) -> str:
         return f"de la même opération de travaux « {need.operation.strip()} » (art. R2121-5)"
     if kind == "family":
         return f"de la même famille homogène d'achats « {need.family.strip()} » (art. R2121-6)"
-    what = "opération" if need.nature is PurchaseNature.WORKS else "famille d'achats"
-    return f"de la division CPV {need.cpv_division} (à défaut d'{what} renseignée)"
+    what = "d'opération" if need.nature is PurchaseNature.WORKS else "de famille d'achats"
+    return f"de la division CPV {need.cpv_division} (à défaut {what} renseignée)"
 
 
 @dataclass(frozen=True)

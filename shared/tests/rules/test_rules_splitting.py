@@ -42,7 +42,7 @@ def test_same_division_within_12_months_warns():
     assert "60 000 € HT" in message and "art. R2122-8" in message
     assert "« 2026-NET-01 » (20 000 € HT" in message and "« 2026-NET-03 » (25 000 € HT" in message
     assert "totalisent 60 000 € HT" in message and "division CPV 90" in message
-    assert "R2121-1" in message
+    assert "R2121-4" in message and "R2121-7" in message  # no splitting; twelve months or budget year
 
 
 def test_sum_one_cent_under_does_not_warn():
