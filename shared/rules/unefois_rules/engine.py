@@ -218,13 +218,13 @@ def _open_limit(urgency: bool, electronic_bids: bool, pin: bool) -> TimeLimit:
     # electronically, 3° 15 days for a duly justified urgency.
     if pin or urgency:
         days = 15
-        reason = ("avis de préinformation (art. R2161-3, 1°) et urgence dûment justifiée (3°)" if pin and urgency
-                  else "avis de préinformation envoyé trente-cinq jours à douze mois avant l'avis de marché "
-                       "(art. R2161-3, 1°)" if pin else "urgence dûment justifiée (art. R2161-3, 3°)")
+        reason = ("avis de préinformation et urgence dûment justifiée, art. R2161-3, 1° et 3°" if pin and urgency
+                  else "avis de préinformation envoyé trente-cinq jours à douze mois avant l'avis de marché, "
+                       "art. R2161-3, 1°" if pin else "urgence dûment justifiée, art. R2161-3, 3°")
     elif electronic_bids:
-        days, reason = 30, "candidatures et offres transmises par voie électronique (art. R2161-3, 2°)"
+        days, reason = 30, "candidatures et offres transmises par voie électronique, art. R2161-3, 2°"
     else:
-        days, reason = 35, "offres non reçues par voie électronique (art. R2161-2)"
+        days, reason = 35, "offres non reçues par voie électronique, art. R2161-2"
     return TimeLimit(Procedure.OPEN, None, days, False,
                      f"Appel d'offres ouvert : au moins {days} jours entre l'envoi de l'avis et la date limite "
                      f"de réception des offres ({reason} ; art. R2161-2 : 35 jours, réduits par l'art. R2161-3 à "
@@ -514,14 +514,15 @@ def decide(
                                 "obligatoire dès 90 000 € HT en procédure adaptée (art. R2131-12).")
         elif not said_formal:
             said_formal = True  # the same for every formal procedure
+            lead = ("Publicité en procédure formalisée" if band is Band.FORMAL
+                    else "Publicité si l'acheteur choisit une procédure formalisée")
             if publicity is Publicity.JOUE:
-                sentences.append(f"Publicité en procédure formalisée : {PUBLICITY_LABELS[publicity]} ; l'avis au BOAMP "
+                sentences.append(f"{lead} : {PUBLICITY_LABELS[publicity]} ; l'avis au BOAMP "
                                  "n'est obligatoire que pour l'État, ses établissements publics autres qu'industriels et "
                                  "commerciaux, les collectivités territoriales, leurs établissements publics et leurs "
                                  "groupements (art. R2131-16).")
             else:
-                sentences.append(f"Publicité en procédure formalisée : {PUBLICITY_LABELS[publicity]} "
-                                 "(art. R2131-16 et suivants).")
+                sentences.append(f"{lead} : {PUBLICITY_LABELS[publicity]} (art. R2131-16 et suivants).")
 
     time_limits = tuple(_time_limits(p, buyer_kind, urgency=urgency, electronic_bids=electronic_bids,
                                      pin=prior_information_notice) for p in allowed)
