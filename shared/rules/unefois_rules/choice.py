@@ -9,11 +9,16 @@
 - `still_holds`: whether a decision taken earlier (sourcing, on the planned launch date) still holds
   under a decision taken again later (tendering, on the publication date).
 
-Small lots (R2123-1 2°, checked through the DAJ/weka/pragma9 summaries of the article: « le montant
-de chaque lot [est inférieur à] 80 000 € HT pour les fournitures et services et 1 000 000 € HT pour
-les travaux » and « le montant cumulé de ces lots [n'excède pas] 20 % de la valeur de la totalité
-des lots »): each lot < its limit, and the small lots together <= 20 % of the estimated value of the
-whole need (all lots).
+Small lots (R2123-1 2°, text checked: « Un lot d'un marché alloti dont le montant total est égal ou
+supérieur aux seuils de procédure formalisée et qui remplit les deux conditions suivantes : a) La
+valeur estimée de chaque lot concerné est inférieure à 80 000 euros hors taxes pour des fournitures
+ou des services ou à 1 million d'euros hors taxes pour des travaux ; b) Le montant cumulé de ces lots
+n'excède pas 20 % de la valeur totale estimée de tous les lots »; the same for defence, R2323-1 2°):
+each lot < its limit, and the small lots together <= 20 % of the estimated value of the whole need.
+Specific services (R2123-1 3°, text checked): « quelle que soit la valeur estimée du besoin ».
+A formal procedure below the formal thresholds: no article of the code forbids it, and none the
+platform read states it; the warning says the buyer then follows that procedure's rules, without
+citing an article.
 """
 
 from __future__ import annotations
@@ -126,11 +131,12 @@ def _assess_small_lots(decision: Decision, lots: Sequence[Lot]) -> ChoiceAssessm
     works = decision.nature is PurchaseNature.WORKS
     limit = SMALL_LOT_LIMIT_WORKS if works else SMALL_LOT_LIMIT_SUPPLIES_SERVICES
     what = "travaux" if works else "fournitures et services"
+    article = "R2323-1, 2°" if decision.buyer_kind is BuyerKind.DEFENCE else "R2123-1, 2°"
     for index, lot in small:
         if lot.estimated_value >= limit:
             return _refuse(f"Lot {lot.number} : {format_eur(lot.estimated_value)} n'est pas un petit lot ; la procédure "
                            f"adaptée n'est possible que pour les lots de {what} inférieurs à {format_eur(limit)} "
-                           "(art. R2123-1, 2°).", f"lots.{index}.small_lot")
+                           f"(art. {article}).", f"lots.{index}.small_lot")
     ceiling = decision.estimated_value * SMALL_LOTS_SHARE
     running = Decimal(0)
     for index, lot in small:
@@ -138,10 +144,10 @@ def _assess_small_lots(decision: Decision, lots: Sequence[Lot]) -> ChoiceAssessm
         if running > ceiling:
             return _refuse(f"Petits lots : leur montant cumulé ({format_eur(running)} avec le lot {lot.number}) dépasse "
                            f"20 % de la valeur estimée de tous les lots ({format_eur(ceiling)} sur "
-                           f"{format_eur(decision.estimated_value)}) (art. R2123-1, 2°).", f"lots.{index}.small_lot")
+                           f"{format_eur(decision.estimated_value)}) (art. {article}).", f"lots.{index}.small_lot")
     numbers = ", ".join(str(lot.number) for _, lot in small)
     return ChoiceAssessment(True, (
-        (f"Petits lots passés en procédure adaptée (art. R2123-1, 2°) : lot(s) {numbers}, chacun inférieur à "
+        (f"Petits lots passés en procédure adaptée (art. {article}) : lot(s) {numbers}, chacun inférieur à "
         f"{format_eur(limit)}, ensemble {format_eur(running)}, soit au plus 20 % de la valeur estimée de tous les lots "
         f"({format_eur(decision.estimated_value)}) ; les autres lots suivent la procédure formalisée."),))
 
