@@ -471,7 +471,7 @@ def test_supplies_are_added_up_by_family_with_the_cpv_division_as_fallback():
 
 def test_defence_small_lots_cite_r2323_1():
     # R2323-1 2° (defence): « inférieure à 80 000 euros hors taxes pour des fournitures ou des services ».
-    decision = decide(N.SUPPLIES, B.DEFENCE, Decimal("1000000"), date(2026, 5, 4))
+    decision = decide(N.SUPPLIES, B.DEFENCE, Decimal(1000000), date(2026, 5, 4))
     ok = assess_choice(decision, P.RESTRICTED, lots=[lot(1, "920000.01"), lot(2, "79999.99", small=True)])
     assert ok.lawful and any("R2323-1, 2°" in w for w in ok.warnings)
     refused = assess_choice(decision, P.RESTRICTED, lots=[lot(1, "920000"), lot(2, "80000", small=True)])
