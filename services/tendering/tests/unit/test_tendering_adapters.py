@@ -151,7 +151,7 @@ async def test_the_pages_show_the_held_consultation_and_confirm_its_procedure(cl
     assert held.hold.reason.replace("'", "&#39;") in page
     assert "15/12/2025" in page and "10/01/2026" in page, "the dates of both decisions"
     assert "art. R2121-3" in page
-    assert "Seuil des procédures formalisées" in page
+    assert "Procédures formalisées (art. R2124-1)" in page
     assert 'name="procedure"' in page and 'value="Appel d&#39;offres ouvert"' in page
     assert 'value="Procédure adaptée"' not in page, "only the lawful procedures are offered"
 
@@ -176,3 +176,13 @@ async def test_the_pages_show_the_held_consultation_and_confirm_its_procedure(cl
 def test_the_consultation_page_is_for_buyers(client_as):
     assert client_as(JEAN).get(f"/consultations/{uuid.uuid4()}").status_code == 403
     assert client_as(AGENT).get(f"/consultations/{uuid.uuid4()}").status_code == 404
+
+
+async def test_once_published_the_page_still_compares_the_thresholds(client_as, held):
+    client = client_as(AGENT)
+    client.post(f"/api/consultations/{held.id}/procedure", json={"procedure": "Appel d'offres ouvert"})
+    page = client.get(f"/consultations/{held.id}").text
+    row = page.split("Procédures formalisées (art. R2124-1)")[1].split("</tr>")[0]
+    assert "221\u202f000,00" in row and "216\u202f000,00" in row and ">Oui<" in row
+    # Open procedure published Saturday 10 January 2026: 30 days (R2161-3 2°), ending with Monday 9 February.
+    assert "09/02/2026 à 24 h" in page

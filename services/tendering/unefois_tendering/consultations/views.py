@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
@@ -108,12 +109,12 @@ def home_row(consultation: Consultation) -> list:
 BAND_LABELS = {"no_competition": "sans publicité ni mise en concurrence possible", "adapted": "procédure adaptée",
                "formal": "procédure formalisée"}
 THRESHOLD_LABELS = {
-    "no_competition": "Seuil de dispense de publicité et de mise en concurrence (art. R2122-8)",
-    "free_documents": "Seuil de mise en ligne gratuite des documents (art. R2132-2)",
-    "mapa_publicity": "Seuil de publicité au BOAMP ou dans un JAL en procédure adaptée (art. R2131-12)",
-    "formal": "Seuil des procédures formalisées (art. R2124-1)",
-    "decp": "Seuil de publication des données essentielles (art. R2196-1)",
-    "decp_list": "Seuil des données essentielles ou de la liste annuelle (art. R2196-1)",
+    "no_competition": "Dispense de publicité et de mise en concurrence (art. R2122-8)",
+    "free_documents": "Documents de la consultation gratuits en ligne (art. R2132-2)",
+    "mapa_publicity": "Avis au BOAMP ou dans un JAL en procédure adaptée (art. R2131-12)",
+    "formal": "Procédures formalisées (art. R2124-1)",
+    "decp": "Données essentielles (art. R2196-1)",
+    "decp_list": "Données essentielles ou liste annuelle (art. R2196-1)",
 }
 NATURE_LABELS = {"works": "Travaux", "supplies": "Fournitures", "services": "Services"}
 
@@ -122,20 +123,30 @@ def _threshold_text(amount, since: date) -> str:
     return f"{format_euros(amount)} HT (depuis le {format_date(since)})"
 
 
-def threshold_rows(previous: ProcedureDecision, review: ProcedureReview | None) -> list[list[str]]:
-    """One row per threshold sourcing's decision applied: its amount then, and on the day of the
-    review (a moved threshold shows two different amounts)."""
-    today = {kind: (amount, since) for kind, amount, since, _ in (review.thresholds if review else ())}
+def threshold_rows(previous: ProcedureDecision, now: tuple[tuple[str, Decimal, date, str], ...]) -> list[list[str]]:
+    """One row per threshold sourcing's decision applied: its amount then, and on the day the
+    decision was taken again (`now`: kind, amount, in force from, reference); a moved threshold
+    shows two different amounts."""
+    today = {kind: (amount, since) for kind, amount, since, _ in now}
     rows = []
     for applied in previous.thresholds:
-        now = today.get(applied.kind)
+        current = today.get(applied.kind)
         rows.append([
             THRESHOLD_LABELS.get(applied.kind, applied.kind),
             _threshold_text(applied.amount, applied.effective_from),
-            _threshold_text(*now) if now else "—",
-            "Oui" if now and now[0] != applied.amount else "Non",
+            _threshold_text(*current) if current else "—",
+            "Oui" if current and current[0] != applied.amount else "Non",
         ])
     return rows
+
+
+def _thresholds_now(consultation: Consultation, review: ProcedureReview | None) -> tuple:
+    """The thresholds of the decision taken again: today's while held, the publication's after."""
+    if review is not None:
+        return review.thresholds
+    if consultation.decision is not None:
+        return tuple((row.kind, row.amount, row.effective_from, row.reference) for row in consultation.decision.thresholds)
+    return ()
 
 
 def consultation_context(consultation: Consultation, review: ProcedureReview | None, *, message: str | None = None,
@@ -167,10 +178,11 @@ def consultation_context(consultation: Consultation, review: ProcedureReview | N
         "items": items,
         "hold": hold,
         "previous_band": BAND_LABELS.get(hold.previous.band, hold.previous.band) if hold else None,
-        "threshold_columns": ["Seuil", "À la décision initiale", "À la date de publication", "Modifié"],
-        "threshold_rows": threshold_rows(hold.previous, review) if hold else [],
+        "threshold_columns": ["Seuil", "À la décision initiale", "À la publication", "Modifié"],
+        "threshold_rows": threshold_rows(hold.previous, _thresholds_now(consultation, review)) if hold else [],
         "review": review,
-        "review_band": BAND_LABELS.get(review.band, review.band) if review and review.band else None,
+        "review_band": (BAND_LABELS.get(review.band, review.band) if review and review.band
+                        else BAND_LABELS.get(consultation.decision.band) if consultation.decision else None),
         "options": options,
         "selected": selected,
         "error": error,
