@@ -75,8 +75,12 @@ DECP_DUTY_LABELS: dict[DecpDuty, str] = {
 }
 
 FORMAL_PROCEDURES = (Procedure.OPEN, Procedure.RESTRICTED, Procedure.NEGOTIATED, Procedure.COMPETITIVE_DIALOGUE)
-# Defence and security contracts: no open call for tenders (book III offers the restricted call for
-# tenders, the negotiated procedure with publicity and, under conditions, the competitive dialogue).
+# Defence and security contracts: no open call for tenders. Book III offers the restricted call for
+# tenders, the negotiated procedure with publicity and, under conditions, the competitive dialogue
+# (PROCUREMENT-RULES.md; L2324-1 refers to « one of the formalised procedures defined by this
+# chapter »; R2361-2 ff. (restricted) and R2361-13 ff. (dialogue) read; the DAJ fiche on defence
+# contracts: negotiation after publicity « n'est soumis à aucune condition »). The text of R2324-1
+# itself was not read.
 DEFENCE_FORMAL_PROCEDURES = (Procedure.RESTRICTED, Procedure.NEGOTIATED, Procedure.COMPETITIVE_DIALOGUE)
 MAPA_SUGGESTED_DAYS = 15
 STANDSTILL_DAYS = 11

@@ -476,3 +476,11 @@ def test_defence_small_lots_cite_r2323_1():
     assert ok.lawful and any("R2323-1, 2°" in w for w in ok.warnings)
     refused = assess_choice(decision, P.RESTRICTED, lots=[lot(1, "920000"), lot(2, "80000", small=True)])
     assert not refused.lawful and "R2323-1, 2°" in refused.refusal
+
+
+def test_buyer_kind_is_the_events_enum_everywhere():
+    from unefois_events import catalogue
+    from unefois_rules import thresholds
+
+    assert BuyerKind is catalogue.BuyerKind is thresholds.BuyerKind
+    assert [kind.value for kind in BuyerKind] == ["state", "local", "utility", "defence"]
