@@ -156,14 +156,15 @@ async def history(uow: Uow, need_id: uuid.UUID) -> list[HistoryEntry]:
         return await uow.repos.needs.history(need_id)
 
 
-async def recommend(uow: Uow, nature: PurchaseNature, estimated_value: Decimal,
-                    launch_date: date | None = None) -> Decision:
+async def recommend(uow: Uow, nature: PurchaseNature, estimated_value: Decimal, launch_date: date | None = None, *,
+                    specific_services: bool = False) -> Decision:
     """The procedure rules for such a need of this buyer, launched on `launch_date` (default:
     today), without storing anything. Raises DomainError when the rules cannot decide."""
     async with uow:
         kind = await uow.repos.needs.buyer_kind()
         public_body = await uow.repos.needs.public_body()
-    return decide(nature, kind, estimated_value, launch_date or uow.clock.today(), public_body=public_body)
+    return decide(nature, kind, estimated_value, launch_date or uow.clock.today(), public_body=public_body,
+                  specific_services=specific_services)
 
 
 async def get(uow: Uow, need_id: uuid.UUID) -> Need:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 from starlette.requests import Request
@@ -118,6 +119,7 @@ FACT_LABELS = {
 }
 MONEY_FIELDS = {"estimated_value", "candidate_payments", "buyer_supplied_value"}
 DATE_FIELDS = {"desired_start_date", "planned_launch_date"}
+PARIS = ZoneInfo("Europe/Paris")
 HISTORY_ACTIONS = {
     "need.created": "Besoin créé", "need.edited": "Besoin modifié", "need.submitted": "Besoin soumis",
     "need.returned": "Besoin renvoyé à son auteur", "need.approved": "Besoin approuvé",
@@ -164,7 +166,7 @@ def history_items(entries: Sequence[HistoryEntry]) -> list[dict[str, Any]]:
         change = entry.change
         changes = [(FACT_LABELS.get(c["field"], c["field"]), fact_text(c["field"], c.get("before")),
                     fact_text(c["field"], c.get("after"))) for c in change.get("changes", [])]
-        items.append({"when": entry.occurred_at, "who": entry.actor,
+        items.append({"when": entry.occurred_at.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M"), "who": entry.actor,
                       "what": HISTORY_ACTIONS.get(entry.action, entry.action), "changes": changes,
                       "comment": change.get("comment") if entry.action == "need.returned" else None})
     return items

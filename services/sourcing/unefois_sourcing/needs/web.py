@@ -9,6 +9,7 @@ unit of work; what a page shows of a need is built in views.py, the form's mappi
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
@@ -191,8 +192,19 @@ async def cpv_pick(request: Request, code: str = Query(default="", max_length=12
 @router.get("/besoins/recommandation", response_class=HTMLResponse, summary="Procédure recommandée (fragment)")
 async def recommendation(request: Request, nature: str = Query(default="", max_length=20),
                          estimated_value: str = Query(default="", max_length=40),
+                         planned_launch_date: str = Query(default="", max_length=20),
+                         specific_services: str = Query(default="", max_length=5),
                          principal: Principal = allow(*BUYER_ROLES)) -> HTMLResponse:
+    """The rules for what the form says so far, on its planned launch date (today when empty,
+    unreadable or past: R2121-3, the value is assessed when the call for competition is sent)."""
     decision, problem = None, None
+    try:
+        planned = date.fromisoformat(planned_launch_date) if planned_launch_date else None
+    except ValueError:
+        planned = None
+    today = runtime_of(request).clock.today()
+    if planned is not None and planned < today:
+        planned = None
     try:
         value = Decimal(money_text(estimated_value))
         if not value.is_finite() or value < 0:
@@ -206,7 +218,8 @@ async def recommendation(request: Request, nature: str = Query(default="", max_l
     if problem is None:
         try:
             decision = (await service.recommend(runtime_of(request).uow(principal), kind_of_purchase,
-                                                value.quantize(Decimal("0.01")))).to_dict()
+                                                value.quantize(Decimal("0.01")), planned,
+                                                specific_services=specific_services == "on")).to_dict()
         except DomainError as error:
             problem = error.detail
     return render(request, "needs/fragments/recommendation.html", {
