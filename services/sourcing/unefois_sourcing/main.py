@@ -11,6 +11,7 @@ from unefois_sourcing.needs.api import router as needs_api
 from unefois_sourcing.needs.web import router as needs_pages
 from unefois_sourcing.repositories import Repositories
 from unefois_sourcing.research.api import router as research_api
+from unefois_sourcing.research.web import router as research_pages
 from unefois_sourcing.suppliers.api import router as suppliers_api
 from unefois_sourcing.suppliers.web import router as supplier_pages
 
@@ -19,7 +20,7 @@ definition = ServiceDefinition(
     package="unefois_sourcing",
     title="Sourcing (besoins)",
     # Pages after the APIs; within needs_pages, /besoins/nouveau is declared before /besoins/{need_id}.
-    routers=[needs_api, clauses_api, research_api, suppliers_api, needs_pages, supplier_pages],
+    routers=[needs_api, clauses_api, research_api, suppliers_api, needs_pages, research_pages, supplier_pages],
     produces=[NeedApproved],
     repositories=Repositories.on,
 )

@@ -139,7 +139,13 @@ class FakeResearch:
         quotes = self.received.setdefault(need_id, {})
         earlier = quotes.get(quote.supplier.siret)
         quotes[quote.supplier.siret] = replace(earlier, supplier=quote.supplier, amount=quote.amount,
-                                               received_on=quote.received_on) if earlier else quote
+                                               received_on=quote.received_on, file_name=quote.file_name) \
+            if earlier else quote
+
+    async def remove_quote(self, need_id: uuid.UUID, quote_id: uuid.UUID) -> None:
+        quotes = self.received.get(need_id, {})
+        for siret in [siret for siret, quote in quotes.items() if quote.id == quote_id]:
+            del quotes[siret]
 
     async def choose(self, need_id: uuid.UUID, quote_id: uuid.UUID, reason: str) -> None:
         quotes = self.received.get(need_id, {})
@@ -149,6 +155,9 @@ class FakeResearch:
 
     async def add_to_shortlist(self, need_id: uuid.UUID, supplier: Organisation, *, tenant: str) -> None:
         self.shortlists.setdefault(need_id, {})[supplier.siret] = supplier
+
+    async def remove_from_shortlist(self, need_id: uuid.UUID, siret: str) -> None:
+        self.shortlists.get(need_id, {}).pop(siret, None)
 
 
 class FakeClauses:

@@ -99,3 +99,65 @@ async def test_a_quote_received_after_today_is_refused_naming_the_field(buyer, a
     assert refused.value.field == "received_on"
     research = await service.record_quote(buyer, need.id, supplier=TPR, amount=Decimal("10.00"), received_on=clock.today())
     assert len(research.quotes) == 1
+
+
+# ---------------------------------------------------------------- edited on its page (issue 10, item 14)
+
+
+async def test_a_quote_keeps_the_name_of_its_file(buyer, add_need):
+    need = add_need()
+    research = await service.record_quote(buyer, need.id, supplier=TPR, amount=Decimal("1200.00"),
+                                          received_on=date(2026, 10, 20), file_name="  devis-114.pdf ")
+    assert research.quotes[0].file_name == "devis-114.pdf"
+    research = await service.record_quote(buyer, need.id, supplier=TPR, amount=Decimal("1100.00"),
+                                          received_on=date(2026, 10, 22))
+    assert research.quotes[0].file_name is None  # the new quote replaces the figures, its file too
+
+
+async def test_a_quote_is_removed_and_audited(buyer, add_need):
+    need = add_need()
+    research = await service.record_quote(buyer, need.id, supplier=TPR, amount=Decimal("1200.00"),
+                                          received_on=date(2026, 10, 20))
+    quote = research.quotes[0]
+    with pytest.raises(DomainError) as unknown:
+        await service.remove_quote(buyer, need.id, uuid.uuid4())
+    assert (unknown.value.status, unknown.value.field) == (404, "quote_id")
+    research = await service.remove_quote(buyer, need.id, quote.id)
+    assert research.quotes == ()
+    assert buyer.committed.actions()[-1] == "quote.removed"
+    assert buyer.committed.audits[-1].change["supplier_siret"] == TPR.siret
+
+
+async def test_a_supplier_is_taken_off_the_shortlist(buyer, add_need):
+    need = add_need()
+    await service.shortlist_supplier(buyer, need.id, TPR)
+    await service.shortlist_supplier(buyer, need.id, FDC)
+    research = await service.remove_from_shortlist(buyer, need.id, TPR.siret)
+    assert list(research.shortlist) == [FDC]
+    with pytest.raises(DomainError) as absent:
+        await service.remove_from_shortlist(buyer, need.id, TPR.siret)
+    assert (absent.value.status, absent.value.field) == (404, "siret")
+
+
+async def test_removals_follow_the_need(buyer, add_need):
+    for take in (lambda: service.remove_quote(buyer, uuid.uuid4(), uuid.uuid4()),
+                 lambda: service.remove_from_shortlist(buyer, uuid.uuid4(), TPR.siret),
+                 lambda: service.research_page(buyer, uuid.uuid4())):
+        with pytest.raises(NotFound):
+            await take()
+    need = add_need("approved")
+    for take in (lambda: service.remove_quote(buyer, need.id, uuid.uuid4()),
+                 lambda: service.remove_from_shortlist(buyer, need.id, TPR.siret)):
+        with pytest.raises(DomainError) as frozen:
+            await take()
+        assert frozen.value.status == 409
+    found, research = await service.research_page(buyer, need.id)
+    assert found.id == need.id and research.notes == ""
+
+
+def test_amounts_typed_the_french_way():
+    from unefois_sourcing.research.web import amount_text
+
+    assert amount_text("1 200,50 €") == "1200.50"
+    assert amount_text("12\u202f500") == "12500"
+    assert amount_text("abc") == "abc" and amount_text("") == ""

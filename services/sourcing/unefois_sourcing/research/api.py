@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 
 from unefois_events.catalogue import Organisation
+from unefois_events.values import Siret
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal
@@ -29,8 +31,14 @@ async def put_notes(need_id: uuid.UUID, body: Notes, request: Request, principal
 @router.post("/quotes", status_code=201, response_model=ResearchView, summary="Enregistrer un devis reçu")
 async def add_quote(need_id: uuid.UUID, body: QuoteInput, request: Request, principal: Principal = allow(*BUYER_ROLES)) -> ResearchView:
     research = await service.record_quote(runtime_of(request).uow(principal), need_id, supplier=body.supplier,
-                                          amount=body.amount, received_on=body.received_on)
+                                          amount=body.amount, received_on=body.received_on, file_name=body.file_name)
     return ResearchView.of(research)
+
+
+@router.delete("/quotes/{quote_id}", response_model=ResearchView, summary="Retirer un devis enregistré par erreur")
+async def remove_quote(need_id: uuid.UUID, quote_id: uuid.UUID, request: Request,
+                       principal: Principal = allow(*BUYER_ROLES)) -> ResearchView:
+    return ResearchView.of(await service.remove_quote(runtime_of(request).uow(principal), need_id, quote_id))
 
 
 @router.post("/quotes/{quote_id}/choose", response_model=ResearchView, summary="Retenir un devis, en disant pourquoi")
@@ -45,3 +53,11 @@ async def shortlist_supplier(
     need_id: uuid.UUID, supplier: Organisation, request: Request, principal: Principal = allow(*BUYER_ROLES)
 ) -> ResearchView:
     return ResearchView.of(await service.shortlist_supplier(runtime_of(request).uow(principal), need_id, supplier))
+
+
+@router.delete("/shortlist/{siret}", response_model=ResearchView, summary="Retirer une entreprise de la liste à inviter")
+async def remove_from_shortlist(
+    need_id: uuid.UUID, siret: Annotated[Siret, Path(description="SIRET (14 chiffres)")], request: Request,
+    principal: Principal = allow(*BUYER_ROLES),
+) -> ResearchView:
+    return ResearchView.of(await service.remove_from_shortlist(runtime_of(request).uow(principal), need_id, siret))

@@ -29,6 +29,7 @@ class Quote:
     received_on: date
     chosen: bool = False
     choice_reason: str | None = None
+    file_name: str | None = None  # the file the quote came in, as the buyer named it (no upload)
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,27 @@ def check_editable(status: NeedStatus) -> None:
 
 def choose(quotes: Sequence[Quote], quote_id: uuid.UUID, reason: str) -> Quote:
     """The quote retained among the need's, with the reason why (404 unknown quote, 422 no reason)."""
-    chosen = next((quote for quote in quotes if quote.id == quote_id), None)
-    if chosen is None:
-        raise DomainError("ce devis n'existe pas pour ce besoin", field="quote_id", status=404)
+    chosen = find_quote(quotes, quote_id)
     if len(reason.strip()) < MINIMUM_REASON_LENGTH:
         raise DomainError("expliquez pourquoi ce devis est retenu (au moins 10 caractères)", field="reason")
     return chosen
+
+
+def find_quote(quotes: Sequence[Quote], quote_id: uuid.UUID) -> Quote:
+    """One of the need's quotes (404 when the need has no such quote)."""
+    found = next((quote for quote in quotes if quote.id == quote_id), None)
+    if found is None:
+        raise DomainError("ce devis n'existe pas pour ce besoin", field="quote_id", status=404)
+    return found
+
+
+def check_shortlisted(shortlist: Sequence[Organisation], siret: str) -> Organisation:
+    """A supplier of the need's shortlist (404 when it is not on it)."""
+    found = next((supplier for supplier in shortlist if supplier.siret == siret), None)
+    if found is None:
+        raise DomainError("cette entreprise n'est pas dans la liste des entreprises à consulter", field="siret",
+                          status=404)
+    return found
 
 
 def comparison_note(quotes: Sequence[Quote]) -> str:

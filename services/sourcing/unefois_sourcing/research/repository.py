@@ -15,7 +15,7 @@ from unefois_sourcing.research.domain import Quote, Research
 def _quote(row: asyncpg.Record) -> Quote:
     return Quote(id=row["id"], supplier=Organisation(siret=row["supplier_siret"], name=row["supplier_name"]),
                  amount=row["amount"], received_on=row["received_on"], chosen=row["chosen"],
-                 choice_reason=row["choice_reason"])
+                 choice_reason=row["choice_reason"], file_name=row["file_name"])
 
 
 class ResearchRepository:
@@ -30,7 +30,7 @@ class ResearchRepository:
 
     async def quotes(self, need_id: uuid.UUID) -> list[Quote]:
         rows = await self._conn.fetch(
-            """SELECT id, supplier_siret, supplier_name, amount, received_on, chosen, choice_reason FROM quotes
+            """SELECT id, supplier_siret, supplier_name, amount, received_on, chosen, choice_reason, file_name FROM quotes
                WHERE need_id = $1 ORDER BY amount, supplier_name""", need_id)
         return [_quote(row) for row in rows]
 
@@ -49,12 +49,17 @@ class ResearchRepository:
     async def save_quote(self, need_id: uuid.UUID, quote: Quote, *, tenant: str) -> None:
         """A quote received; one per supplier: a new quote of the same supplier replaces its figures."""
         await self._conn.execute(
-            """INSERT INTO quotes (id, need_id, tenant, supplier_siret, supplier_name, amount, received_on)
-               VALUES ($1, $2, $3, $4, $5, $6, $7)
+            """INSERT INTO quotes (id, need_id, tenant, supplier_siret, supplier_name, amount, received_on, file_name)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                ON CONFLICT (need_id, supplier_siret) DO UPDATE
-               SET amount = excluded.amount, received_on = excluded.received_on, supplier_name = excluded.supplier_name""",
+               SET amount = excluded.amount, received_on = excluded.received_on, supplier_name = excluded.supplier_name,
+                   file_name = excluded.file_name""",
             quote.id, need_id, tenant, quote.supplier.siret, quote.supplier.name, quote.amount, quote.received_on,
+            quote.file_name,
         )
+
+    async def remove_quote(self, need_id: uuid.UUID, quote_id: uuid.UUID) -> None:
+        await self._conn.execute("DELETE FROM quotes WHERE id = $1 AND need_id = $2", quote_id, need_id)
 
     async def choose(self, need_id: uuid.UUID, quote_id: uuid.UUID, reason: str) -> None:
         """`quote_id` becomes the one chosen quote of the need (any earlier choice is withdrawn)."""
@@ -68,3 +73,6 @@ class ResearchRepository:
                ON CONFLICT (need_id, supplier_siret) DO UPDATE SET supplier_name = excluded.supplier_name""",
             need_id, tenant, supplier.siret, supplier.name,
         )
+
+    async def remove_from_shortlist(self, need_id: uuid.UUID, siret: str) -> None:
+        await self._conn.execute("DELETE FROM shortlist WHERE need_id = $1 AND supplier_siret = $2", need_id, siret)

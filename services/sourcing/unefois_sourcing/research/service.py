@@ -40,12 +40,14 @@ async def write_notes(uow: UnitOfWork[Repositories], need_id: uuid.UUID, notes: 
 
 
 async def record_quote(uow: UnitOfWork[Repositories], need_id: uuid.UUID, *, supplier: Organisation, amount: Decimal,
-                       received_on: date) -> Research:
+                       received_on: date, file_name: str | None = None) -> Research:
+    """A quote received (one per supplier: a new one of the same supplier replaces its figures)."""
     async with uow:
         await _editable(uow, need_id)
         if received_on > uow.clock.today():  # a quote received is a fact of the past, on the kernel clock
             raise DomainError("la date de réception du devis ne peut pas être dans le futur", field="received_on")
-        quote = Quote(id=uuid.uuid4(), supplier=supplier, amount=amount, received_on=received_on)
+        quote = Quote(id=uuid.uuid4(), supplier=supplier, amount=amount, received_on=received_on,
+                      file_name=(file_name or "").strip() or None)
         await uow.repos.research.save_quote(need_id, quote, tenant=uow.tenant)
         return await uow.repos.research.of(need_id)
 
@@ -64,3 +66,32 @@ async def shortlist_supplier(uow: UnitOfWork[Repositories], need_id: uuid.UUID, 
         await _editable(uow, need_id)
         await uow.repos.research.add_to_shortlist(need_id, supplier, tenant=uow.tenant)
         return await uow.repos.research.of(need_id)
+
+
+async def remove_quote(uow: UnitOfWork[Repositories], need_id: uuid.UUID, quote_id: uuid.UUID) -> Research:
+    """A quote recorded by mistake taken out (404 unknown quote); a chosen one takes its choice with it."""
+    async with uow:
+        await _editable(uow, need_id)
+        quote = domain.find_quote(await uow.repos.research.quotes(need_id), quote_id)
+        await uow.repos.research.remove_quote(need_id, quote_id)
+        uow.audit("need", need_id, "quote.removed", {"quote_id": str(quote_id), "supplier_siret": quote.supplier.siret,
+                                                     "amount": str(quote.amount), "chosen": quote.chosen})
+        return await uow.repos.research.of(need_id)
+
+
+async def remove_from_shortlist(uow: UnitOfWork[Repositories], need_id: uuid.UUID, siret: str) -> Research:
+    """A supplier taken off the list of those to invite (404 when it is not on it)."""
+    async with uow:
+        await _editable(uow, need_id)
+        supplier = domain.check_shortlisted(await uow.repos.research.shortlist(need_id), siret)
+        await uow.repos.research.remove_from_shortlist(need_id, supplier.siret)
+        return await uow.repos.research.of(need_id)
+
+
+async def research_page(uow: UnitOfWork[Repositories], need_id: uuid.UUID):
+    """(the need, its research) for the market research page."""
+    async with uow:
+        need = await uow.repos.needs.get(need_id)
+        if need is None:
+            raise NotFound("besoin introuvable", field="need_id")
+        return need, await uow.repos.research.of(need_id)

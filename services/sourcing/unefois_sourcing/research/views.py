@@ -9,7 +9,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from unefois_events.catalogue import Organisation
-from unefois_events.values import Money, PlausibleDate, Text
+from unefois_events.values import Line, Money, PlausibleDate, Text
 from unefois_sourcing.research.domain import Quote, Research
 
 
@@ -19,8 +19,10 @@ class Notes(BaseModel):
 
 class QuoteInput(BaseModel):
     supplier: Organisation
-    amount: Money = Field(gt=0)
+    amount: Money = Field(gt=0, description="Montant hors taxes, en euros")
     received_on: PlausibleDate
+    file_name: Line(255) | None = Field(None, description="Nom du fichier du devis, tel que l'acheteur le range "
+                                                          "(la plateforme ne garde que le nom)")
 
 
 class Choice(BaseModel):
@@ -34,11 +36,12 @@ class QuoteView(BaseModel):
     received_on: date
     chosen: bool
     choice_reason: str | None
+    file_name: str | None = None
 
     @classmethod
     def of(cls, quote: Quote) -> QuoteView:
         return cls(id=quote.id, supplier=quote.supplier, amount=quote.amount, received_on=quote.received_on,
-                   chosen=quote.chosen, choice_reason=quote.choice_reason)
+                   chosen=quote.chosen, choice_reason=quote.choice_reason, file_name=quote.file_name)
 
 
 class ResearchView(BaseModel):
