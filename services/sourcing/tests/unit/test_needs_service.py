@@ -120,6 +120,34 @@ async def test_the_planned_launch_date_decides_and_the_clock_says_what_is_past(b
     assert (await service.create(buyer, draft(**services))).decision.launch_date == clock.today()
 
 
+async def test_the_approval_carries_the_decision_of_the_planned_launch_date(buyer, approver, repos, clock, draft):
+    # Typed and approved in November 2025, planned for 2025-12-15: 218 000 € of services is an
+    # adapted procedure under the 2025 rows; NeedApproved says so, dated 2025-12-15, so that
+    # tendering, publishing on 2026-01-10 (formal threshold 216 000 €), can see it no longer holds.
+    clock.set(datetime(2025, 11, 2, 9, tzinfo=UTC))
+    need = (await service.create(buyer, draft(estimated_value="218000.00", planned_launch_date="2025-12-15"))).need
+    await service.submit(buyer, need.id)
+    await service.approve(approver, need.id)
+    [event] = approver.committed.events
+    decision = event.purchase.decision
+    assert (decision.decided_on, decision.band, decision.chosen_procedure.value, decision.public_body) == (
+        datetime(2025, 12, 15).date(), "adapted", "Procédure adaptée", True)
+    assert repos.needs.rows[need.id].facts.decision == decision
+
+
+async def test_a_choice_the_thresholds_no_longer_allow_is_not_approved(buyer, approver, repos, clock, draft):
+    # Planned for 2025-12-15 but approved on 2026-01-05: the decision is taken again on the day of
+    # approval (the planned date has passed, R2121-3) and 218 000 € is now formal.
+    clock.set(datetime(2025, 11, 2, 9, tzinfo=UTC))
+    need = (await service.create(buyer, draft(estimated_value="218000.00", planned_launch_date="2025-12-15"))).need
+    await service.submit(buyer, need.id)
+    clock.set(datetime(2026, 1, 5, 9, tzinfo=UTC))
+    with pytest.raises(DomainError) as refused:
+        await service.approve(approver, need.id)
+    assert refused.value.field == "facts.procedure" and "Renvoyez le besoin" in refused.value.detail
+    assert approver.committed.events == [] and repos.needs.rows[need.id].status is NeedStatus.SUBMITTED
+
+
 # ---------------------------------------------------------------- edit
 
 
