@@ -463,7 +463,7 @@ async def seed_pages(urls: dict[str, str], headers_for: Callable[[str], Awaitabl
     carried to open data (a consultation, a contract, a commitment, its buyer page), then a
     submitted need (the newest, so the need page linked first is one the approver acts on).
     `headers_for(login)` gives a user's Authorization header. Returns `walk` fallbacks: the
-    values of the routes' parameters ({need_id}, {siret}) for the roles no link leads there."""
+    values of the routes' parameters ({need_id}, {siret}, {consultation_id}) for the roles no link leads there."""
     import httpx
 
     from unefois_deploy.demo import REGION, SUPPLIERS, actors_for, need_facts, run_purchase, wait_for
@@ -487,7 +487,7 @@ async def seed_pages(urls: dict[str, str], headers_for: Callable[[str], Awaitabl
         need_id = response.json()["id"]
         response = await client.post(f"{urls['sourcing']}/api/needs/{need_id}/submit", headers=actors.buyer)
         response.raise_for_status()
-    return {"need_id": need_id, "siret": REGION["siret"]}
+    return {"need_id": need_id, "siret": REGION["siret"], "consultation_id": ids.consultation_id}
 
 
 # ---------------------------------------------------------------- checks of one page
