@@ -61,6 +61,8 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
         "/api/needs/{need_id}/approve": {},
         "/api/needs/{need_id}/submit": {},
         "/api/needs/{need_id}/return": {"comment": "Préciser le lieu d'exécution"},
+        # The seeded consultation is already awarded: its owner gets 409 (status), a stranger 404.
+        "/api/consultations/{consultation_id}/procedure": {"procedure": "Appel d'offres ouvert"},
         "/api/consultations/{consultation_id}/award": {
             "winners": [OWNER_SUPPLIER], "amount": "900.00", "price_form": "Forfaitaire",
             "price_types": ["Définitif ferme"], "offers_received": 1,
