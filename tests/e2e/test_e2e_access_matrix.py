@@ -77,6 +77,8 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
         "/api/needs/{need_id}/research/quotes": {"supplier": OWNER_SUPPLIER, "amount": "950.00", "received_on": "2026-11-02"},
         "/api/needs/{need_id}/research/quotes/{quote_id}/choose": {"reason": "Le mieux disant sur le délai"},
         "/api/needs/{need_id}/research/shortlist": OWNER_SUPPLIER,
+        "/api/needs/{need_id}/research/quotes/{quote_id}": None,  # DELETE: no body
+        "/api/needs/{need_id}/research/shortlist/{siret}": None,  # DELETE: no body
         "/api/clauses": {"kind": "social", "consideration": "Clause sociale", "title": "Clause de la matrice",
                          "body": "Texte de la clause de la matrice d'accès."},
     }

@@ -26,8 +26,20 @@ async def test_the_shortlist_flows_to_tendering_as_invited_suppliers(urls, clien
     chosen = await client.post(f"{research}/quotes/{dearest['id']}/choose", headers=buyer,
                                json={"reason": "Seule entreprise équipée pour les terrains synthétiques"})
     assert "n'est pas le moins-disant" in chosen.json()["comparison"]
-    for supplier in (SUPPLIERS[3], SUPPLIERS[1]):
+    for supplier in (SUPPLIERS[3], SUPPLIERS[1], SUPPLIERS[0]):
         assert (await client.post(f"{research}/shortlist", headers=buyer, json=supplier)).status_code == 201
+    # Taken off the list again (issue 10, item 14): it is not invited; a second time is a 404 naming the SIRET.
+    removed = await client.delete(f"{research}/shortlist/{SUPPLIERS[0]['siret']}", headers=buyer)
+    assert removed.status_code == 200 and SUPPLIERS[0]["siret"] not in {s["siret"] for s in removed.json()["shortlist"]}
+    again = await client.delete(f"{research}/shortlist/{SUPPLIERS[0]['siret']}", headers=buyer)
+    assert again.status_code == 404 and again.json()["errors"][0]["field"] == "siret"
+    # A quote recorded by mistake, with its file's name, removed.
+    mistake = await client.post(f"{research}/quotes", headers=buyer, json={
+        "supplier": SUPPLIERS[2], "amount": "99999.00", "received_on": "2026-11-21", "file_name": "erreur.pdf"})
+    wrong = next(q for q in mistake.json()["quotes"] if q["supplier"]["siret"] == SUPPLIERS[2]["siret"])
+    assert wrong["file_name"] == "erreur.pdf"
+    left = await client.delete(f"{research}/quotes/{wrong['id']}", headers=buyer)
+    assert left.status_code == 200 and len(left.json()["quotes"]) == 2
 
     assert (await client.post(f"{urls['sourcing']}/api/needs/{need_id}/submit", headers=buyer)).status_code == 200
     assert (await client.post(f"{urls['sourcing']}/api/needs/{need_id}/approve", json={}, headers=approver)).status_code == 200

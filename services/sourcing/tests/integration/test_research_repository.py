@@ -70,3 +70,24 @@ async def test_another_tenant_sees_none_of_it(uows, principals):
     async with uows(principals["stranger"]) as uow:
         other = await uow.repos.research.of(need_id)
         assert (other.notes, list(other.shortlist)) == ("", [])
+
+
+async def test_a_quote_keeps_its_file_name_and_removals_take_one_row(uows, principals):
+    buyer = principals["buyer"]
+    need_id = await _a_need(uows, buyer)
+    async with uows(buyer) as uow:
+        research = uow.repos.research
+        kept = Quote(uuid.uuid4(), TPR, Decimal("1200.00"), date(2026, 10, 20), file_name="devis-114.pdf")
+        gone = Quote(uuid.uuid4(), FDC, Decimal("990.00"), date(2026, 10, 21))
+        await research.save_quote(need_id, kept, tenant=BUYER.siret)
+        await research.save_quote(need_id, gone, tenant=BUYER.siret)
+        await research.add_to_shortlist(need_id, TPR, tenant=BUYER.siret)
+        await research.add_to_shortlist(need_id, FDC, tenant=BUYER.siret)
+    async with uows(buyer) as uow:
+        await uow.repos.research.remove_quote(need_id, gone.id)
+        await uow.repos.research.remove_from_shortlist(need_id, FDC.siret)
+        await uow.repos.research.remove_from_shortlist(need_id, "35600000000048")  # not listed: nothing
+    async with uows(buyer) as uow:
+        found = await uow.repos.research.of(need_id)
+    assert [(q.id, q.file_name) for q in found.quotes] == [(kept.id, "devis-114.pdf")]
+    assert list(found.shortlist) == [TPR]

@@ -32,10 +32,10 @@ def test_only_a_recorded_quote_can_be_chosen():
 def test_the_note_says_when_the_choice_is_not_the_lowest():
     chosen = [CHEAP, Quote(DEAR.id, DEAR.supplier, DEAR.amount, DEAR.received_on, chosen=True, choice_reason="Délai")]
     assert comparison_note(chosen) == (
-        "2 devis comparés ; le moins-disant : 990.00 € HT. "
+        "2 devis comparés ; le moins-disant : 990,00\u00a0€ HT. "
         "Le devis retenu n'est pas le moins-disant : le motif du choix est consigné."
     )
-    assert comparison_note([CHEAP]) == "1 devis comparé ; le moins-disant : 990.00 € HT."
+    assert comparison_note([CHEAP]) == "1 devis comparé ; le moins-disant : 990,00\u00a0€ HT."
     assert comparison_note([]) == "Aucun devis enregistré."
     assert Research(uuid.uuid4(), quotes=chosen).comparison == comparison_note(chosen)
 
@@ -46,3 +46,11 @@ def test_an_approved_need_is_frozen():
     with pytest.raises(DomainError) as refused:
         check_editable(NeedStatus.APPROVED)
     assert refused.value.status == 409
+
+
+def test_amounts_are_written_the_french_way():
+    from unefois_sourcing.research.domain import euros
+
+    assert euros(Decimal("26500")) == "26\u202f500,00\u00a0€"
+    assert euros(Decimal("1234567.5")) == "1\u202f234\u202f567,50\u00a0€"
+    assert euros(Decimal("0.99")) == "0,99\u00a0€"

@@ -42,7 +42,7 @@ async def test_a_suppliers_new_quote_replaces_its_figures(buyer, add_need):
                                           received_on=date(2026, 10, 25))
     assert [(q.supplier.siret, q.amount) for q in research.quotes] == [(TPR.siret, Decimal("980.00")),
                                                                        (FDC.siret, Decimal("990.00"))]
-    assert research.comparison == "2 devis comparés ; le moins-disant : 980.00 € HT."
+    assert research.comparison == "2 devis comparés ; le moins-disant : 980,00\u00a0€ HT."
     assert buyer.committed.audits == []
 
 

@@ -75,13 +75,19 @@ def check_shortlisted(shortlist: Sequence[Organisation], siret: str) -> Organisa
     return found
 
 
+def euros(amount: Decimal) -> str:
+    """12345.6 -> "12 345,60 €": French grouping (narrow no-break space) and decimal comma."""
+    whole, cents = f"{amount:,.2f}".split(".")
+    return whole.replace(",", "\u202f") + "," + cents + "\u00a0€"
+
+
 def comparison_note(quotes: Sequence[Quote]) -> str:
     """What the file says about the quotes compared, in French."""
     if not quotes:
         return "Aucun devis enregistré."
     chosen = [q for q in quotes if q.chosen]
     lowest = min(q.amount for q in quotes)
-    text = f"{len(quotes)} devis comparé{'s' if len(quotes) > 1 else ''} ; le moins-disant : {lowest} € HT."
+    text = f"{len(quotes)} devis comparé{'s' if len(quotes) > 1 else ''} ; le moins-disant : {euros(lowest)} HT."
     if chosen and chosen[0].amount != lowest:
         text += " Le devis retenu n'est pas le moins-disant : le motif du choix est consigné."
     return text
