@@ -152,3 +152,27 @@ async def test_supplier_directory_names_the_wrong_fields(platform, page, page_er
     await visit(page, f"{sourcing}/fournisseurs?q=zqxjwvkq")
     assert "Aucun établissement" in await page.locator("main").inner_text()
     assert page_errors == []
+
+
+async def test_supplier_directory_asks_for_a_criterion_and_reads_a_spaced_siret(platform, service_dsn, page, page_errors):
+    # Issue 10, item 13: the demo suppliers are in the directory (seeded at every `make up`).
+    from unefois_deploy.demo import seed_supplier_directory
+
+    await seed_supplier_directory(service_dsn("sourcing"))
+    sourcing = platform.url("sourcing")
+    await log_in(page, sourcing, BUYER_LOGIN)
+    await visit(page, f"{sourcing}/fournisseurs")
+    assert "Renseignez au moins un critère" in await page.locator("main").inner_text()
+    await submit_form(page, "Rechercher", status=422)  # every field empty
+    assert "Indiquez au moins un critère" in await page.locator("#q-messages").inner_text()
+    assert await page.locator("#fournisseurs").count() == 0  # not the whole directory
+    await page.locator("#q").fill("menuiserie " * 25)
+    await submit_form(page, "Rechercher", status=422)
+    assert "dépasse 200 caractères" in await page.locator("#q-messages").inner_text()
+    await page.locator("#q").fill("")
+    spaced = SUPPLIERS[0]["siret"]
+    await page.locator("#siret").fill(f"{spaced[:3]} {spaced[3:6]} {spaced[6:9]} {spaced[9:]}")
+    await submit_form(page, "Rechercher", status=200)
+    rows = page.locator("#fournisseurs tbody tr")
+    assert await rows.count() == 1 and SUPPLIERS[0]["name"] in await rows.inner_text()
+    assert page_errors == []
