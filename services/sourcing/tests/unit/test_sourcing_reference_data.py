@@ -192,3 +192,9 @@ def test_unusual_input_is_no_error():
     assert reference.search_cpv("de la", limit=3)  # only stop words: they are searched, not dropped
     assert reference.search_cpv("x" * 500) == []
     assert reference.search_cpv("nettoyage", nature="inconnue") == reference.search_cpv("nettoyage")
+
+
+def test_a_code_knows_its_nature():
+    assert reference.cpv_entry("45000000").nature == "works"
+    assert reference.cpv_entry("90911200").nature == "services"
+    assert reference.cpv_entry("48000000").nature == "supplies"

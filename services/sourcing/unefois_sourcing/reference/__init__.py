@@ -46,6 +46,11 @@ class CpvCode:
         """The 2-digit division ("45"), what the splitting warning groups by."""
         return self.code8[:2]
 
+    @property
+    def nature(self) -> str:
+        """"works", "supplies" or "services", after the division (cpv_nature)."""
+        return cpv_nature(self.code8)
+
 
 @dataclass(frozen=True)
 class Commune:
