@@ -186,3 +186,14 @@ async def test_once_published_the_page_still_compares_the_thresholds(client_as, 
     assert "221\u202f000,00" in row and "216\u202f000,00" in row and ">Oui<" in row
     # Open procedure published Saturday 10 January 2026: 30 days (R2161-3 2°), ending with Monday 9 February.
     assert "09/02/2026 à 24 h" in page
+
+
+async def test_the_page_says_when_the_platform_does_not_decide(client_as, uow_for, fakes, clock):
+    clock.set(datetime(2026, 1, 10, 9, 0, tzinfo=UTC))
+    need = fakes.a_planned_need(approved_at=clock.now())
+    need = need.model_copy(update={"purchase": need.purchase.model_copy(
+        update={"nature": "works", "ccag": "Travaux", "specific_services": True})})
+    held = await service.open_from_need(uow_for(tenant=BUYER.siret), need)
+    page = client_as(AGENT).get(f"/consultations/{held.id}").text
+    assert "La plateforme ne décide pas de ce cas" in page
+    assert 'name="procedure"' not in page

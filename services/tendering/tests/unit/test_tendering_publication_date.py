@@ -189,3 +189,20 @@ def test_the_deadline_is_the_end_of_the_periods_last_working_day(sent, days, las
 def test_without_a_minimum_the_deadline_is_35_days():
     sent = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
     assert domain.last_day_of(domain.bid_deadline(sent, None)) == date(2026, 12, 7)
+
+
+async def test_a_case_the_rules_cannot_decide_on_the_day_is_held_and_not_advised(fakes, uow_for, on_publication_day,
+                                                                                  approver):
+    # Specific services (R2123-1 3°) only exist for services: facts the rules refuse on the day (as
+    # an older producer might send them) hold the consultation, and no procedure is advised.
+    need = fakes.a_planned_need(approved_at=PUBLICATION)
+    odd = need.purchase.model_copy(update={"nature": "works", "ccag": "Travaux", "specific_services": True})
+    need = need.model_copy(update={"purchase": odd})
+    consultation = await service.open_from_need(uow_for(tenant=need.tenant), need)
+    assert consultation.status is ConsultationStatus.AWAITING_PROCEDURE
+    assert consultation.hold.reason.startswith("Les règles de la plateforme ne permettent pas de reprendre la décision")
+    review = domain.review(consultation, date(2026, 1, 10))
+    assert (review.lawful, review.problem is not None) == ((), True)
+    with pytest.raises(DomainError) as refused:
+        await service.confirm_procedure(uow_for(approver), consultation.id, Procedure.OPEN)
+    assert (refused.value.status, refused.value.field) == (422, "procedure")
