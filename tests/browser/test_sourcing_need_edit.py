@@ -36,8 +36,9 @@ async def test_a_returned_need_is_edited_resubmitted_and_its_history_shows_the_c
     need_url = page.url.split("?")[0]
     await submit_form(page, "Soumettre", status=200)
     assert await page.get_by_role("link", name="Modifier le besoin").count() == 0  # submitted: no edit
-    await visit(page, f"{need_url}/modifier", status=409)
-    assert "ne se modifie plus" in await page.locator("main").inner_text()
+    await visit(page, f"{need_url}/modifier")  # sent back to the need page, which says why
+    assert page.url == f"{need_url}?message=non-modifiable"
+    assert "Ce besoin ne se modifie plus" in await page.locator("main").inner_text()
 
     context = await browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     try:

@@ -103,6 +103,12 @@ MESSAGES = {
     "modifie": "Les modifications du besoin sont enregistrées.",
     "inchange": "Aucune modification : le besoin est inchangé.",
 }
+# What the need page says when an action could not be offered (a warning, not a success).
+NOTICES = {
+    "non-modifiable": ("Ce besoin ne se modifie plus : seul un brouillon, ou un besoin renvoyé avec un commentaire, "
+                       "se modifie. Un besoin soumis peut vous être renvoyé par le valideur ; un besoin approuvé est "
+                       "parti en consultation."),
+}
 
 
 # What the history calls each field of a need (the form's words).
@@ -236,4 +242,5 @@ def need_context(request: Request, principal: Principal, need: Need, research: R
         "can_decide": bool(actions & {NeedAction.APPROVE, NeedAction.RETURN}),
         "error": error, "comment": comment, "comment_error": comment_error,
         "message": MESSAGES.get(request.query_params.get("message", "")),
+        "notice": NOTICES.get(request.query_params.get("message", "")),
     }

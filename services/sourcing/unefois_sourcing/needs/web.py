@@ -248,12 +248,15 @@ async def need_page(need_id: uuid.UUID, request: Request, principal: Principal =
 @router.get("/besoins/{need_id}/modifier", response_class=HTMLResponse, summary="Formulaire de modification d'un besoin")
 async def edit_form(need_id: uuid.UUID, request: Request,
                     principal: Principal = allow(*roles_for(NeedAction.EDIT))) -> HTMLResponse:
-    """The form, prefilled; a need that can no longer be edited is its page saying why (409)."""
+    """The form, prefilled; a need that can no longer be edited sends the buyer to its page,
+    which says why (the POST is refused by the use case: 409 on the status)."""
     need = await service.get(runtime_of(request).uow(principal), need_id)
     try:
-        domain.edit(need, need.facts, roles=principal.roles)  # the domain's refusal, if any (409 on the status)
+        domain.edit(need, need.facts, roles=principal.roles)  # the domain's own refusal, if any
     except DomainError as error:
-        return await _refused(request, principal, need_id, error)
+        if error.status != 409:
+            raise
+        return RedirectResponse(f"/besoins/{need_id}?message=non-modifiable", status_code=303)
     clauses = await service.clause_library(runtime_of(request).uow(principal))
     return _form_page(request, clauses, form_values(need.facts), {}, need_id=need_id)
 
