@@ -32,6 +32,12 @@ async def test_a_returned_need_is_edited_resubmitted_and_its_history_shows_the_c
     await page.locator("#nature").select_option("services")
     await page.locator("#ccag option[value='Prestations intellectuelles']").wait_for(state="attached")
     await page.locator("#ccag").select_option("Fournitures courantes et services")
+    # The no-competition case and its reason appear with their procedure only (htmx).
+    await page.locator("#procedure").select_option("Marché passé sans publicité ni mise en concurrence préalable")
+    await page.locator("#exemption_article option[value='R2122-1']").wait_for(state="attached")
+    await assert_accessible(page)
+    await page.locator("#procedure").select_option("Procédure adaptée")
+    await page.locator("#exemption_article").wait_for(state="detached")
     await submit_form(page, "Enregistrer le besoin", status=200)
     need_url = page.url.split("?")[0]
     await submit_form(page, "Soumettre", status=200)

@@ -164,7 +164,7 @@ async def test_a_returned_need_is_edited_and_the_trail_says_what_changed(buyer, 
         NeedStatus.DRAFT, "Nettoyage des locaux de la mairie annexe", Decimal("39500.00"), "Préciser l'objet")
     assert (stored.facts.need_id, stored.facts.buyer, stored.created_at) == (need.id, need.facts.buyer, need.created_at)
     assert buyer.committed.actions() == ["need.created", "need.edited"]
-    assert buyer.committed.audits[1].change == {"by": "Camille Achat", "changes": [
+    assert buyer.committed.audits[1].change == {"by": "Camille Achat", "at": clock.now().isoformat(), "changes": [
         {"field": "object", "before": "Nettoyage des locaux de la mairie", "after": "Nettoyage des locaux de la mairie annexe"},
         {"field": "estimated_value", "before": "38000.00", "after": "39500.00"}]}
     # The need page's history reads the trail back.
@@ -297,7 +297,8 @@ async def test_return_says_why_and_only_an_approver_returns(approver, buyer, rep
     assert (returned.status, returned.return_comment, returned.returned_at) == (
         NeedStatus.DRAFT, "Préciser les lots", clock.now())
     assert approver.committed.actions() == ["need.returned"]
-    assert approver.committed.audits[0].change == {"by": "Dominique Valide", "comment": "Préciser les lots"}
+    assert approver.committed.audits[0].change == {"by": "Dominique Valide", "at": clock.now().isoformat(),
+                                                   "comment": "Préciser les lots"}
     assert buyer.committed.audits == []
 
 

@@ -128,7 +128,7 @@ async def create(uow: Uow, draft: NeedDraft) -> Created:
         warnings = await _splitting_warnings(uow, facts, kind, launch_date=rules.decision.launch_date)
         need = domain.new_need(facts, tenant=uow.tenant, at=uow.clock.now())
         await uow.repos.needs.add(need)
-        uow.audit("need", need.id, "need.created", {"by": _person(uow), "facts": facts.model_dump(mode="json")})
+        uow.audit("need", need.id, "need.created", {"by": _person(uow), "at": uow.clock.now().isoformat(), "facts": facts.model_dump(mode="json")})
     return Created(need, rules, warnings)
 
 
@@ -145,7 +145,7 @@ async def edit(uow: Uow, need_id: uuid.UUID, draft: NeedDraft) -> Created:
         warnings = await _splitting_warnings(uow, facts, kind, launch_date=rules.decision.launch_date, exclude=need.id)
         if changes:
             await uow.repos.needs.save_facts(need)
-            uow.audit("need", need.id, "need.edited", {"by": _person(uow), "changes": [c.to_dict() for c in changes]})
+            uow.audit("need", need.id, "need.edited", {"by": _person(uow), "at": uow.clock.now().isoformat(), "changes": [c.to_dict() for c in changes]})
     return Created(need, rules, warnings, changed=bool(changes))
 
 
@@ -214,7 +214,7 @@ async def submit(uow: Uow, need_id: uuid.UUID) -> Need:
         need, events = domain.submit(await _need(uow, need_id, lock=True), roles=_roles(uow), at=uow.clock.now())
         await uow.repos.needs.save(need)
         uow.emit(*events)
-        uow.audit("need", need.id, "need.submitted", {"by": _person(uow)})
+        uow.audit("need", need.id, "need.submitted", {"by": _person(uow), "at": uow.clock.now().isoformat()})
     return need
 
 
@@ -224,7 +224,7 @@ async def return_for_changes(uow: Uow, need_id: uuid.UUID, comment: str) -> Need
                                                  at=uow.clock.now())
         await uow.repos.needs.save(need)
         uow.emit(*events)
-        uow.audit("need", need.id, "need.returned", {"by": _person(uow), "comment": comment})
+        uow.audit("need", need.id, "need.returned", {"by": _person(uow), "at": uow.clock.now().isoformat(), "comment": comment})
     return need
 
 
@@ -244,6 +244,6 @@ async def approve(uow: Uow, need_id: uuid.UUID, invited_suppliers: Sequence[Orga
         await uow.repos.needs.save(need)
         uow.emit(*events)
         uow.audit("need", need.id, "need.approved",
-                  {"by": approver, "invited_suppliers": [supplier.model_dump(mode="json") for supplier in invited],
+                  {"by": approver, "at": uow.clock.now().isoformat(), "invited_suppliers": [supplier.model_dump(mode="json") for supplier in invited],
                    "decision": need.facts.decision.model_dump(mode="json") if need.facts.decision else None})
     return need
