@@ -332,3 +332,23 @@ def test_a_return_comment_with_a_nul_character_is_refused():
     with pytest.raises(DomainError) as refused:
         domain.check_return_comment("Manque\x00 le CCTP")
     assert refused.value.field == "comment" and "U+0000" in refused.value.detail
+
+
+def test_a_value_the_rules_cannot_take_is_refused_with_its_field():
+    # Supplies the buyer provides count for works only (R2121-5): the rules package refuses them
+    # for services, and the refusal names the need's field.
+    with pytest.raises(InvalidFields) as refused:
+        domain.check_need(purchase(nature="services", ccag="Fournitures courantes et services", main_cpv="90910000",
+                                   buyer_supplied_value=Decimal("1000.00")), BuyerKind.LOCAL, date(2026, 11, 2))
+    assert [e["field"] for e in refused.value.errors] == ["facts.buyer_supplied_value"]
+
+
+def test_the_compared_value_adds_candidate_payments_and_buyer_supplied_works_supplies():
+    # R2121-1 (primes ou paiements aux candidats) and R2121-5 (fournitures mises à disposition, travaux):
+    # 5 300 000 € of works + 200 000 € + 100 000 € = 5 600 000 € >= 5 404 000 €, the 2026 formal threshold.
+    works = purchase(estimated_value=Decimal("5300000.00"), candidate_payments=Decimal("200000.00"),
+                     buyer_supplied_value=Decimal("100000.00"))
+    assert domain.rules_value(works) == Decimal("5600000.00")
+    assert domain.rules_of(works, BuyerKind.LOCAL, date(2026, 11, 2)).decision.band == "formal"
+    assert domain.rules_of(purchase(estimated_value=Decimal("5300000.00")), BuyerKind.LOCAL,
+                           date(2026, 11, 2)).decision.band == "adapted"

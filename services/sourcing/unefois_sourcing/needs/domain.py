@@ -373,8 +373,8 @@ def check_need(content: NeedContent, kind: BuyerKind, today: date, *, public_bod
     try:
         rules = rules_of(content, kind, decision_date(content, today), public_body=public_body)
     except DomainError as error:  # the rules cannot take one of the need's values
-        raise InvalidFields([*errors, {"field": f"facts.{error.field or 'estimated_value'}", "reason": error.detail}]) \
-            from None
+        field = {"launch_date": "planned_launch_date"}.get(error.field or "", error.field or "estimated_value")
+        raise InvalidFields([*errors, {"field": f"facts.{field}", "reason": error.detail}]) from None
     if not rules.assessment.lawful:
         errors.append({"field": f"facts.{rules.assessment.field or 'procedure'}",
                        "reason": rules.assessment.refusal or "procédure non permise"})
