@@ -98,8 +98,10 @@ def test_the_new_facts_go_to_the_draft():
     facts = NeedDraft.model_validate(payload).facts
     assert (facts.planned_launch_date, facts.purchase_family, facts.works_operation) == (
         date(2026, 12, 1), "Propreté des bâtiments", None)
+    # Buyer-supplied supplies count for works only (R2121-5): sent, for the rules to refuse them
+    # next to their field (test_needs_domain), never dropped silently.
     assert (facts.candidate_payments, facts.buyer_supplied_value, facts.specific_services) == (
-        Decimal("1500"), None, True)  # buyer-supplied supplies count for works only (R2121-5)
+        Decimal("1500"), Decimal("9000"), True)
     assert [lot.small_lot for lot in facts.lots] == [False, True] and lot_rows == [1, 2]
     assert facts.no_competition_exemption is None and values["lot2_small"] is True
 

@@ -81,11 +81,11 @@ def form_payload(form) -> tuple[dict[str, Any], dict[str, Any], list[int]]:
     if text["main_cpv"]:
         facts["main_cpv"] = text["main_cpv"].replace(" ", "")
     facts["additional_cpvs"] = [code for code in re.split(r"[\s,;]+", text["additional_cpvs"]) if code]
-    for key in ("estimated_value", "candidate_payments"):
+    # Buyer-supplied supplies count for works only (R2121-5): typed for another nature, the rules'
+    # refusal says so next to the field rather than the form dropping it.
+    for key in ("estimated_value", "candidate_payments", "buyer_supplied_value"):
         if text[key]:
             facts[key] = money_text(text[key])
-    if text["buyer_supplied_value"] and text["nature"] == PurchaseNature.WORKS.value:
-        facts["buyer_supplied_value"] = money_text(text["buyer_supplied_value"])
     facts["place_of_execution"] = {"code": text["place_code"], "code_type": text["place_type"] or None}
     lots, lot_rows = [], []
     for n in range(1, LOT_ROWS + 1):
