@@ -58,6 +58,9 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
     supplier = {"siret": SUPPLIER_SIRET.get(caller.login, OWNER_SUPPLIER["siret"]), "name": "Entreprise"}
     bodies = {
         "/api/needs": {"facts": need_facts(object_="Matrice d'accès", cpv="45233140", value="1000.00", commune="69123")},
+        # PUT: the seeded need is approved, so its owner gets 409 (status), a stranger 404.
+        "/api/needs/{need_id}": {"facts": need_facts(object_="Matrice d'accès", cpv="45233140", value="1000.00",
+                                                     commune="69123")},
         "/api/needs/{need_id}/approve": {},
         "/api/needs/{need_id}/submit": {},
         "/api/needs/{need_id}/return": {"comment": "Préciser le lieu d'exécution"},
