@@ -12,7 +12,9 @@ import pytest
 
 from unefois_events.catalogue import NeedApproved, Organisation
 from unefois_events.values import PurchaseNature
+from unefois_kernel.auth.principal import Role
 from unefois_kernel.domain_errors import DomainError, InvalidFields, NotFound
+from unefois_kernel.testing import person
 from unefois_kernel.web.listing import Page
 from unefois_rules import BuyerKind
 from unefois_sourcing.clauses.domain import Clause, ClauseKind
@@ -201,10 +203,10 @@ async def test_a_submitted_or_approved_need_is_not_edited(buyer, repos, add_need
 
 
 async def test_only_a_buyer_edits(uow_of, repos, add_need, draft):
-    from conftest import BUYER
-    from unefois_kernel.auth.principal import Role
+    # The buyer organisation's own person, with a role that may read but not edit. (Not
+    # `from conftest import BUYER`: which conftest that names depends on the test run.)
     need = add_need()
-    reader = uow_of(replace(BUYER, roles=frozenset({Role.SUPPLIER})))
+    reader = uow_of(replace(person(Role.BUYER), roles=frozenset({Role.SUPPLIER})))
     with pytest.raises(DomainError) as refused:
         await service.edit(reader, need.id, draft())
     assert refused.value.status == 403 and repos.needs.rows[need.id] == need
