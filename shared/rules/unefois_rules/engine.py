@@ -482,7 +482,9 @@ def decide(
         sentences.append(f"Valeur estimée {amount} < {describe_threshold(formal, buyer_kind)} : "
                          "procédure adaptée (art. R2123-1).")
     if band is not Band.FORMAL:
-        warnings.append(f"Une procédure formalisée reste possible sous le {THRESHOLD_LABELS[formal.kind]} "
+        # Said in the explanation, not as a warning: it is a warning only once the buyer picks a formal
+        # procedure below the threshold (choice.assess_choice says it then).
+        sentences.append(f"Une procédure formalisée reste possible sous le {THRESHOLD_LABELS[formal.kind]} "
                         f"({format_eur(formal.amount)}) : l'acheteur en applique alors toutes les règles (publicité, "
                         "délais minimaux, délai de suspension).")
 

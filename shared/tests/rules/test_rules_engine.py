@@ -71,7 +71,8 @@ def test_formal_threshold(nature, buyer, day, threshold):
     assert below.band is Band.ADAPTED
     # item 2: the formal procedures stay lawful below the threshold, with a warning
     assert below.allowed_procedures == (P.ADAPTED, *formal_set(buyer)) and below.recommended_procedure is P.ADAPTED
-    assert any("procédure formalisée reste possible" in w for w in below.warnings)
+    assert "procédure formalisée reste possible" in below.explanation_text
+    assert not any("procédure formalisée reste possible" in w for w in below.warnings)  # a warning once chosen only
     assert below.standstill_days is None
     assert below.threshold(ThresholdKind.FORMAL).amount == threshold
     assert f"< seuil de procédure formalisée {format_eur(threshold)}" in below.explanation_text
@@ -254,4 +255,7 @@ def test_to_dict_is_json_ready():
                                               "Appel d'offres restreint": "european",
                                               "Procédure avec négociation": "european",
                                               "Dialogue compétitif": "european"}
-    assert data["decp_duty"] == "mandatory" and data["warnings"]
+    assert data["decp_duty"] == "mandatory" and data["warnings"] == []
+    specific = decide(N.SERVICES, B.LOCAL, Decimal("300000"), APRIL_2026, specific_services=True).to_dict()
+    assert json.loads(json.dumps(specific)) == specific
+    assert any("services spécifiques" in warning for warning in specific["warnings"])
