@@ -34,6 +34,9 @@ def test_service_environment(tmp_path, monkeypatch):
                 "opendata": "http://127.0.0.1:8005",
             }
         ),
+        "UNEFOIS_INVOICING_SMTP_HOST": "127.0.0.1",
+        "UNEFOIS_INVOICING_SMTP_PORT": "1025",
+        "UNEFOIS_INVOICING_SMTP_TLS": "none",
         "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318",
     }
     assert stat.S_IMODE(profile.secrets_file.stat().st_mode) == 0o600

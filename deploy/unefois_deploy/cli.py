@@ -13,7 +13,7 @@ from unefois_dev_issuer.users import seeded_users
 from unefois_deploy.config import PROFILE_NAMES, STAGES, RuntimeProfile, load_profile
 from unefois_deploy.demo_loader import load_demo_once
 from unefois_deploy.runtime import Runtime, StartReport
-from unefois_deploy.services import ISSUER, ServiceSupervisor, existing_stages
+from unefois_deploy.services import ISSUER, MAILCATCHER, ServiceSupervisor, existing_stages
 from unefois_deploy.status import status_tables
 from unefois_deploy.summary import demo_lines, login_lines, service_lines, wrap_words
 from unefois_deploy.watcher import (
@@ -55,10 +55,10 @@ async def _up(profile: RuntimeProfile) -> None:
     if not stages:
         console.print("[yellow]no service written yet (services/<stage>/pyproject.toml): only the runtime is up[/]")
         return
-    started = await ServiceSupervisor(profile).start_all([ISSUER, *stages])
+    started = await ServiceSupervisor(profile).start_all([ISSUER, MAILCATCHER, *stages])
     for line in wrap_words(f"services started: {', '.join(started) or 'none (all were running)'}", indent=2, first_indent=0):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
-    watching = "started" if start_watcher(profile, [ISSUER, *stages]) else "already running"
+    watching = "started" if start_watcher(profile, [ISSUER, MAILCATCHER, *stages]) else "already running"
     console.print(f"watcher (restarts a crashed service): {watching}", markup=False, highlight=False)
     urls = {stage: profile.service_url(stage) for stage in stages}
     message, purchases = await load_demo_once(profile, urls)
@@ -68,7 +68,7 @@ async def _up(profile: RuntimeProfile) -> None:
         password = "password: the value of UNEFOIS_DEV_PASSWORD"
     else:
         password = f"password {DEFAULT_DEV_PASSWORD}"
-    for block in (service_lines(urls, profile.issuer_url), demo_lines(purchases, urls),
+    for block in (service_lines(urls, profile.issuer_url, profile.mailcatcher_url), demo_lines(purchases, urls),
                   login_lines(seeded_users(), password)):
         if block:
             console.print("")
@@ -80,7 +80,7 @@ async def _up(profile: RuntimeProfile) -> None:
 async def _down(profile: RuntimeProfile) -> None:
     # The watcher first: it would otherwise take the stops below for crashes.
     console.print(f"watcher: {'stopped' if stop_watcher(profile) else 'was not running'}")
-    stopped = ServiceSupervisor(profile).stop_all((*STAGES, ISSUER))
+    stopped = ServiceSupervisor(profile).stop_all((*STAGES, ISSUER, MAILCATCHER))
     console.print(f"services stopped: {', '.join(stopped) or 'none were running'}")
     await _runtime_down(profile)
 

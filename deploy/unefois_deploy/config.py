@@ -58,6 +58,10 @@ class _ProfileSettings(BaseSettings):
     # <stage>_http_port for every stage: added from the registry by _with_stage_ports().
     # The development OpenID Connect issuer (deploy/dev_issuer), started before the services.
     issuer_http_port: int
+    # The development mail catcher (unefois_deploy.mailcatcher): its SMTP port (the services'
+    # UNEFOIS_<S>_SMTP_PORT) and its HTTP port (the caught mails' page and JSON API).
+    mail_smtp_port: int
+    mail_http_port: int
     # Per client IP (services: login routes and public routes; issuer: per login and per IP).
     login_rate_limit: str
     public_rate_limit: str
@@ -72,6 +76,8 @@ class _DevSettings(_ProfileSettings):
     kafka_controller_port: int = 19093
     postgres_port: int = 15432
     issuer_http_port: int = 8000
+    mail_smtp_port: int = 1025
+    mail_http_port: int = 8025
     login_rate_limit: str = "10/minute"
     public_rate_limit: str = "120/minute"
 
@@ -82,6 +88,8 @@ class _TestSettings(_ProfileSettings):
     kafka_controller_port: int = 29093
     postgres_port: int = 25432
     issuer_http_port: int = 18000
+    mail_smtp_port: int = 21025
+    mail_http_port: int = 18025
     # Every test client is 127.0.0.1: budgets fit for one person would throttle the suite
     # (the e2e tests poll public routes). The limit tests use their own client address.
     login_rate_limit: str = "600/minute"
@@ -123,6 +131,8 @@ class RuntimeProfile:
     login_rate_limit: str = "10/minute"
     public_rate_limit: str = "120/minute"
     clock_start: datetime | None = None
+    mail_smtp_port: int = 1025
+    mail_http_port: int = 8025
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -157,6 +167,16 @@ class RuntimeProfile:
         return self.runtime_dir / "dev-issuer"
 
     @property
+    def mailcatcher_url(self) -> str:
+        """The development mail catcher's page (and /api/mails) of this profile."""
+        return f"http://{self.host}:{self.mail_http_port}"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the catcher keeps the caught mails (.eml + index.jsonl)."""
+        return self.runtime_dir / "mails"
+
+    @property
     def session_secret_file(self) -> Path:
         """The services' session secret (CSRF tokens, login state), generated once, 0600."""
         return self.runtime_dir / "session-secret"
@@ -181,4 +201,6 @@ def load_profile(name: str) -> RuntimeProfile:
         login_rate_limit=settings.login_rate_limit,
         public_rate_limit=settings.public_rate_limit,
         clock_start=settings.clock_start,
+        mail_smtp_port=settings.mail_smtp_port,
+        mail_http_port=settings.mail_http_port,
     )

@@ -48,6 +48,10 @@ def service_environment(profile: RuntimeProfile, stage: str) -> dict[str, str]:
         prefix + "INTERNAL_NETWORKS": LOOPBACK_NETWORKS,
         # Every stage's URL, for links from one service's pages to another's.
         "UNEFOIS_SERVICE_URLS": json.dumps(profile.service_urls()),
+        # Mail (unefois_kernel.notifications): the profile's mail catcher, plain SMTP on loopback.
+        prefix + "SMTP_HOST": profile.host,
+        prefix + "SMTP_PORT": str(profile.mail_smtp_port),
+        prefix + "SMTP_TLS": "none",
     }
     if profile.clock_start is not None:
         environment[prefix + "CLOCK_START"] = profile.clock_start.isoformat()
@@ -72,6 +76,15 @@ def issuer_environment(profile: RuntimeProfile) -> dict[str, str]:
     }
     environment.update({name: os.environ[name] for name in PASSTHROUGH_VARIABLES if name in os.environ})
     return environment
+
+
+def mailcatcher_environment(profile: RuntimeProfile) -> dict[str, str]:
+    """The development mail catcher's: where it keeps the mails and its SMTP port."""
+    return {
+        "UNEFOIS_MAILCATCHER_DIR": str(profile.mail_dir),
+        "UNEFOIS_MAILCATCHER_SMTP_HOST": profile.host,
+        "UNEFOIS_MAILCATCHER_SMTP_PORT": str(profile.mail_smtp_port),
+    }
 
 
 def ensure_session_secret(path: Path) -> Path:

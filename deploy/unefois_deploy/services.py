@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 
 from unefois_deploy.config import STAGES, RuntimeProfile
-from unefois_deploy.environment import issuer_environment, service_environment
+from unefois_deploy.environment import issuer_environment, mailcatcher_environment, service_environment
 from unefois_deploy.logtail import tail
 from unefois_deploy.pidfile import PidFile, kill, terminate, terminate_all
 from unefois_deploy.ports import ensure_port_free
@@ -40,6 +40,9 @@ CommandFactory = Callable[[str, int], Sequence[str]]
 
 # The development OpenID Connect issuer, supervised beside the stages under this name.
 ISSUER = "issuer"
+# The development mail catcher (unefois_deploy.mailcatcher), started in the issuer's wave.
+MAILCATCHER = "mailcatcher"
+_FIRST_WAVE = (ISSUER, MAILCATCHER)
 
 
 def existing_stages(profile: RuntimeProfile) -> list[str]:
@@ -48,7 +51,8 @@ def existing_stages(profile: RuntimeProfile) -> list[str]:
 
 
 def uvicorn_command(stage: str, port: int) -> list[str]:
-    module = "unefois_dev_issuer.main:app" if stage == ISSUER else f"unefois_{stage}.main:app"
+    module = ("unefois_dev_issuer.main:app" if stage == ISSUER else "unefois_deploy.mailcatcher:app"
+              if stage == MAILCATCHER else f"unefois_{stage}.main:app")
     # --no-proxy-headers: uvicorn would otherwise believe X-Forwarded-* from any local
     # client; the apps decide that themselves (their trusted_proxy setting).
     return [sys.executable, "-m", "uvicorn", module, "--host", "127.0.0.1", "--port", str(port), "--no-proxy-headers"]
@@ -64,12 +68,18 @@ class ServiceSupervisor:
         self._command = command
 
     def url(self, stage: str) -> str:
+        if stage == MAILCATCHER:
+            return self._profile.mailcatcher_url
         return self._profile.issuer_url if stage == ISSUER else self._profile.service_url(stage)
 
     def _port(self, stage: str) -> int:
+        if stage == MAILCATCHER:
+            return self._profile.mail_http_port
         return self._profile.issuer_port if stage == ISSUER else self._profile.http_ports[stage]
 
     def _environment(self, stage: str) -> dict[str, str]:
+        if stage == MAILCATCHER:
+            return mailcatcher_environment(self._profile)
         return issuer_environment(self._profile) if stage == ISSUER else service_environment(self._profile, stage)
 
     def log_file(self, stage: str) -> Path:
@@ -104,7 +114,10 @@ class ServiceSupervisor:
     def spawn(self, stage: str) -> subprocess.Popen:
         """Start the process (no wait) and record its pid file; the caller holds locked()."""
         port = self._port(stage)
-        what = "development identity provider (issuer)" if stage == ISSUER else f"service {stage}"
+        what = ("development identity provider (issuer)" if stage == ISSUER else "development mail catcher (HTTP)"
+                if stage == MAILCATCHER else f"service {stage}")
+        if stage == MAILCATCHER:
+            ensure_port_free(self._profile.host, self._profile.mail_smtp_port, "development mail catcher (SMTP)")
         ensure_port_free(self._profile.host, port, what)
         log_file = self.log_file(stage)
         log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -166,13 +179,13 @@ class ServiceSupervisor:
 
     async def start_all(self, stages: Iterable[str], timeout: float = READY_TIMEOUT_S) -> list[str]:
         """Start the stages that are not running, all at once, and wait until every one is ready.
-        ISSUER among them is started (and ready) first.
+        ISSUER (and MAILCATCHER) among them are started (and ready) first.
 
         Returns the stages this call started. If one fails, the ones this call started are stopped.
         """
         stages = list(stages)
         started: list[str] = []
-        waves = [[s for s in stages if s == ISSUER], [s for s in stages if s != ISSUER]]
+        waves = [[s for s in stages if s in _FIRST_WAVE], [s for s in stages if s not in _FIRST_WAVE]]
         try:
             for wave in waves:
                 with self.locked():

@@ -16,7 +16,7 @@ from unefois_kernel.stages import PRODUCED_TOPICS
 from unefois_deploy.config import STAGES, RuntimeProfile
 from unefois_deploy.databases import ADMIN_ROLE
 from unefois_deploy.runtime import Runtime
-from unefois_deploy.services import ISSUER, ServiceSupervisor, existing_stages
+from unefois_deploy.services import ISSUER, MAILCATCHER, ServiceSupervisor, existing_stages
 from unefois_deploy.watcher import is_watching, read_state, watcher_pid_file
 
 DLQ_TOPICS: tuple[str, ...] = tuple(dlq_of(topic) for topic in PRODUCED_TOPICS)
@@ -95,10 +95,10 @@ async def status_tables(profile: RuntimeProfile) -> Group:
     services.add_column("port", no_wrap=True)
     written = set(existing_stages(profile))
     async with httpx.AsyncClient() as client:
-        for name in (ISSUER, *STAGES):
-            label = "identity" if name == ISSUER else name
+        for name in (ISSUER, MAILCATCHER, *STAGES):
+            label = {ISSUER: "identity", MAILCATCHER: "mail"}.get(name, name)
             url = supervisor.url(name)
-            if name != ISSUER and name not in written:
+            if name not in (ISSUER, MAILCATCHER) and name not in written:
                 services.add_row(label, "[dim]not written[/]", "", "", url.rsplit(":", 1)[-1])
                 continue
             pid = supervisor.pid(name)

@@ -44,12 +44,14 @@ def _fit(text: str, indent: int) -> list[str]:
     return wrap_words(text, indent)
 
 
-def service_lines(urls: dict[str, str], issuer_url: str) -> list[str]:
+def service_lines(urls: dict[str, str], issuer_url: str, mail_url: str | None = None) -> list[str]:
     lines = ["The platform is up. Each service serves its pages at /, its API docs at",
              "/docs (Swagger UI, offline) and its Kafka channels at /asyncapi.json:"]
     for stage, url in urls.items():
         lines.append(f"  {stage:<10} {url}/")
     lines.append(f"  {'identity':<10} {issuer_url}/  (development sign-in)")
+    if mail_url:
+        lines.append(f"  {'mail':<10} {mail_url}/  (caught mails, none sent)")
     if "opendata" in urls:
         lines.append(f"Public DECP (open data): {urls['opendata']}/api/decp")
     if "sourcing" in urls:

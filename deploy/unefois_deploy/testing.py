@@ -34,7 +34,7 @@ from unefois_deploy.databases import Databases
 from unefois_deploy.kafka import KafkaNode
 from unefois_deploy.postgres import PostgresCluster
 from unefois_deploy.runtime import Runtime, StartReport
-from unefois_deploy.services import ISSUER, ServiceSupervisor, existing_stages
+from unefois_deploy.services import ISSUER, MAILCATCHER, ServiceSupervisor, existing_stages
 from unefois_deploy.sessions import SharedRuntime
 from unefois_deploy.topics import delete_topics, ensure_topics
 
@@ -225,7 +225,7 @@ async def platform(runtime: TestRuntime) -> Platform:
     """The written services (services/<stage>/pyproject.toml), started and ready. Those this
     session started are stopped with the runtime at the end; those already running are left."""
     stages = existing_stages(runtime.profile)
-    await runtime.shared.start_services([ISSUER, *stages])
+    await runtime.shared.start_services([ISSUER, MAILCATCHER, *stages])
     return Platform(runtime.shared.supervisor, stages)
 
 
@@ -277,6 +277,14 @@ async def issuer(runtime: TestRuntime) -> str:
     """The test profile's development issuer, started (before any service) and ready: its URL."""
     await runtime.shared.start_services([ISSUER])
     return runtime.profile.issuer_url
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def mailcatcher(runtime: TestRuntime) -> str:
+    """The test profile's development mail catcher, started and ready: its HTTP URL (its SMTP
+    port is runtime.profile.mail_smtp_port); poll `GET {url}/api/mails?to=...`."""
+    await runtime.shared.start_services([MAILCATCHER])
+    return runtime.profile.mailcatcher_url
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

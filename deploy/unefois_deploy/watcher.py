@@ -278,6 +278,8 @@ def profile_environment(profile: RuntimeProfile) -> dict[str, str]:
         prefix + "KAFKA_CONTROLLER_PORT": str(profile.kafka_controller_port),
         prefix + "POSTGRES_PORT": str(profile.postgres_port),
         prefix + "ISSUER_HTTP_PORT": str(profile.issuer_port),
+        prefix + "MAIL_SMTP_PORT": str(profile.mail_smtp_port),
+        prefix + "MAIL_HTTP_PORT": str(profile.mail_http_port),
         prefix + "LOGIN_RATE_LIMIT": profile.login_rate_limit,
         prefix + "PUBLIC_RATE_LIMIT": profile.public_rate_limit,
         **{f"{prefix}{stage.upper()}_HTTP_PORT": str(port) for stage, port in profile.http_ports.items()},
