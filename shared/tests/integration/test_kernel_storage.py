@@ -165,7 +165,7 @@ async def test_a_byte_altered_in_storage_is_detected_at_read(uows) -> None:
     async with uows(CAMILLE) as uow:
         document = await uow.repos.documents.put(generated_pdf(300 * KiB), tenant=uow.tenant, kind="dce",
                                                  filename="rc.pdf", max_bytes=MiB, allowed_types=DCE_TYPES)
-    if (root := root_of(uows)) is not None:
+    if root_of(uows) is not None:
         path = storage_of(uows).path_of(document.id, BUYER.siret)
         content = bytearray(path.read_bytes())
         content[200 * KiB] ^= 0x01
