@@ -30,6 +30,7 @@ EXTRA_AREA_MODULES = {
     "sourcing/needs/form.py": "the need form's fields to the API's draft and refusals back to its controls (pure)",
     "sourcing/suppliers/import_sirene.py": "the operator command loading the SIRENE stock file (bulk COPY)",
     "sourcing/suppliers/synthetic.py": "made-up SIRENE files for the import's tests and benchmark",
+    "tendering/bids/custody.py": "the key-custody port and its file adapter (the KEK from a service secret file)",
     "opendata/records/decp.py": "the DECP 2.0.3 record and its check against the official schema (pure)",
 }
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from unefois_tendering.awards.repository import AwardRepository
+from unefois_tendering.bids.repository import ConsultationKeyRepository
 from unefois_tendering.consultations.repository import ConsultationRepository
 
 
@@ -14,7 +15,9 @@ from unefois_tendering.consultations.repository import ConsultationRepository
 class Repositories:
     consultations: ConsultationRepository
     awards: AwardRepository
+    consultation_keys: ConsultationKeyRepository
 
     @classmethod
     def on(cls, conn: asyncpg.Connection) -> Repositories:
-        return cls(consultations=ConsultationRepository(conn), awards=AwardRepository(conn))
+        return cls(consultations=ConsultationRepository(conn), awards=AwardRepository(conn),
+                   consultation_keys=ConsultationKeyRepository(conn))
