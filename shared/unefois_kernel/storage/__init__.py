@@ -30,28 +30,27 @@ that fails leaves no metadata. Two adapters, chosen by settings (`storage_from_s
   interval longer than any transaction), so a write still in flight is never swept.
 
 FakeDocumentStore is the in-memory store for unit tests, with the same limits and checks.
+
+Modules: this one is the port, its pure parts and the fake (no I/O library: a domain module may
+import it); `storage.database` (metadata rows, the PostgreSQL adapter), `storage.filesystem`,
+`storage.settings` (the adapter chosen by settings) are for repositories.py and main.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import os
 import re
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-import asyncpg
 import puremagic
-from pydantic_settings import BaseSettings
 
 from unefois_kernel.clock import Clock
 from unefois_kernel.domain_errors import DomainError, NotFound
-from unefois_kernel.tenancy import scoped
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -94,7 +93,7 @@ _OOXML_PART = {DOCX: b"word/", XLSX: b"xl/", PPTX: b"ppt/"}
 _PLAINTEXT_SIGNATURES = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"<?xml", b"II*\x00",
                          b"MM\x00*", b"\xd0\xcf\x11\xe0")
 
-_TENANT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+TENANT_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _KIND = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
 
 
@@ -251,14 +250,14 @@ def checked_type(filename: str, kind: str, head: bytes, allowed_types: frozenset
     return media_type
 
 
-def _check_names(tenant: str, kind: str) -> None:
-    if not _TENANT.match(tenant or ""):
+def check_names(tenant: str, kind: str) -> None:
+    if not TENANT_PATTERN.match(tenant or ""):
         raise ValueError(f"not a tenant identifier: {tenant!r}")
     if not _KIND.match(kind or ""):
         raise ValueError(f"not a document kind: {kind!r} (lower case, e.g. 'dce', 'sealed_bid')")
 
 
-async def _rechunked(chunks: AsyncIterable[bytes], *, filename: str, kind: str, max_bytes: int,
+async def rechunked(chunks: AsyncIterable[bytes], *, filename: str, kind: str, max_bytes: int,
                      allowed_types: frozenset[str] | None, field: str, typed: Callable[[str], None],
                      ) -> AsyncIterator[bytes]:
     """The incoming content in pieces of at most CHUNK_SIZE, counted against `max_bytes`,
@@ -314,263 +313,6 @@ async def verified(document: StoredDocument, chunks: AsyncIterable[bytes]) -> As
         yield held
 
 
-# ---------------------------------------------------------------- metadata (SQL of the port)
-
-
-_INSERT = """INSERT INTO documents (id, tenant, kind, filename, size, sha256, media_type, backend, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"""
-_SELECT = "SELECT id, tenant, kind, filename, size, sha256, media_type, created_at FROM documents WHERE id = $1"
-
-
-def _row_document(row: asyncpg.Record) -> StoredDocument:
-    return StoredDocument(**dict(row))
-
-
-async def _stat(conn: asyncpg.Connection, document_id: uuid.UUID, tenant: str) -> StoredDocument:
-    row = await conn.fetchrow(_SELECT + " AND tenant = $2", document_id, tenant)
-    if row is None:
-        raise NotFound("Ce document n'existe pas ou n'est pas accessible.", field="document")
-    return _row_document(row)
-
-
-class _BoundStore:
-    """What both adapters share: the metadata row on the caller's connection, inside a
-    savepoint, so a refused write leaves nothing even if the caller goes on."""
-
-    backend: str
-
-    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
-        self.conn = conn
-        self.clock = clock
-
-    async def stat(self, document_id: uuid.UUID, *, tenant: str) -> StoredDocument:
-        return await _stat(self.conn, document_id, tenant)
-
-    async def _record(self, document: StoredDocument) -> None:
-        await self.conn.execute(_INSERT, document.id, document.tenant, document.kind, document.filename,
-                                document.size, document.sha256, document.media_type, self.backend,
-                                document.created_at)
-
-    async def delete(self, document_id: uuid.UUID, *, tenant: str) -> None:
-        await self.stat(document_id, tenant=tenant)
-        await self.conn.execute("DELETE FROM documents WHERE id = $1 AND tenant = $2", document_id, tenant)
-
-
-# ---------------------------------------------------------------- PostgreSQL adapter
-
-
-class PostgresDocumentStore(_BoundStore):
-    """Content in `document_chunks`, one row per chunk, on the unit of work's connection."""
-
-    backend = "postgres"
-
-    async def put(self, chunks: AsyncIterable[bytes], *, tenant: str, kind: str, filename: str, max_bytes: int,
-                  allowed_types: frozenset[str] | None, field: str = "fichier") -> StoredDocument:
-        _check_names(tenant, kind)
-        filename = clean_filename(filename, field)
-        document_id = uuid.uuid4()
-        digest, size, media = hashlib.sha256(), 0, [OPAQUE]
-        async with self.conn.transaction():  # a savepoint inside the caller's transaction
-            seq = 0
-            async for chunk in _rechunked(chunks, filename=filename, kind=kind, max_bytes=max_bytes,
-                                          allowed_types=allowed_types, field=field, typed=media.append):
-                digest.update(chunk)
-                size += len(chunk)
-                await self.conn.execute(
-                    "INSERT INTO document_chunks (document_id, seq, tenant, data) VALUES ($1, $2, $3, $4)",
-                    document_id, seq, tenant, chunk)
-                seq += 1
-            document = StoredDocument(document_id, tenant, kind, filename, size, digest.hexdigest(), media[-1],
-                                      self.clock.now())
-            await self._record(document)
-        return document
-
-    async def _chunks(self, document_id: uuid.UUID, tenant: str) -> AsyncIterator[bytes]:
-        query = "SELECT data FROM document_chunks WHERE document_id = $1 AND tenant = $2 ORDER BY seq"
-        async with self.conn.transaction():  # a cursor lives in a transaction (a savepoint here)
-            async for row in self.conn.cursor(query, document_id, tenant, prefetch=4):
-                yield row["data"]
-
-    async def open(self, document_id: uuid.UUID, *, tenant: str) -> AsyncIterator[bytes]:
-        document = await self.stat(document_id, tenant=tenant)
-        async for chunk in verified(document, self._chunks(document_id, tenant)):
-            yield chunk
-
-
-class PostgresDocumentStorage:
-    """The PostgreSQL adapter's factory: `bound(conn)` in a service's repositories."""
-
-    backend = "postgres"
-
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-
-    def bound(self, conn: asyncpg.Connection) -> PostgresDocumentStore:
-        return PostgresDocumentStore(conn, self.clock)
-
-
-# ---------------------------------------------------------------- filesystem adapter
-
-
-def _write_all(handle, data: bytes) -> None:
-    handle.write(data)
-
-
-def _fsync_close(handle) -> None:
-    handle.flush()
-    os.fsync(handle.fileno())
-    handle.close()
-
-
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _publish(temporary: Path, final: Path) -> None:
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(temporary, final)
-    _fsync_folder(final.parent)
-
-
-class FilesystemDocumentStore(_BoundStore):
-    backend = "filesystem"
-
-    def __init__(self, conn: asyncpg.Connection, clock: Clock, root: Path) -> None:
-        super().__init__(conn, clock)
-        self.root = root
-
-    def path_of(self, document_id: uuid.UUID, tenant: str) -> Path:
-        _check_names(tenant, "document")
-        text = document_id.hex
-        return self.root / tenant / text[:2] / text[2:4] / str(document_id)
-
-    async def put(self, chunks: AsyncIterable[bytes], *, tenant: str, kind: str, filename: str, max_bytes: int,
-                  allowed_types: frozenset[str] | None, field: str = "fichier") -> StoredDocument:
-        _check_names(tenant, kind)
-        filename = clean_filename(filename, field)
-        document_id = uuid.uuid4()
-        final = self.path_of(document_id, tenant)
-        pending = self.root / tenant / ".pending"
-        await asyncio.to_thread(pending.mkdir, parents=True, exist_ok=True)
-        temporary = pending / f"{document_id}.part"
-        digest, size, media = hashlib.sha256(), 0, [OPAQUE]
-        handle = await asyncio.to_thread(open, temporary, "xb")
-        published = False
-        try:
-            async for chunk in _rechunked(chunks, filename=filename, kind=kind, max_bytes=max_bytes,
-                                          allowed_types=allowed_types, field=field, typed=media.append):
-                digest.update(chunk)
-                size += len(chunk)
-                await asyncio.to_thread(_write_all, handle, chunk)
-            await asyncio.to_thread(_fsync_close, handle)
-            await asyncio.to_thread(_publish, temporary, final)
-            published = True
-            document = StoredDocument(document_id, tenant, kind, filename, size, digest.hexdigest(), media[-1],
-                                      self.clock.now())
-            async with self.conn.transaction():
-                await self._record(document)
-        except BaseException:
-            handle.close()
-            await asyncio.to_thread(temporary.unlink, missing_ok=True)
-            if published:
-                await asyncio.to_thread(final.unlink, missing_ok=True)
-            raise
-        return document
-
-    async def open(self, document_id: uuid.UUID, *, tenant: str) -> AsyncIterator[bytes]:
-        document = await self.stat(document_id, tenant=tenant)
-        path = self.path_of(document_id, tenant)
-        try:
-            handle = await asyncio.to_thread(open, path, "rb")
-        except FileNotFoundError:
-            raise DocumentIntegrityError(
-                f"Le contenu du document « {document.filename} » est introuvable dans le stockage : "
-                "l'exploitation de la plateforme doit le restaurer.") from None
-
-        async def chunks() -> AsyncIterator[bytes]:
-            try:
-                while chunk := await asyncio.to_thread(handle.read, CHUNK_SIZE):
-                    yield chunk
-            finally:
-                handle.close()
-
-        async for chunk in verified(document, chunks()):
-            yield chunk
-
-
-class FilesystemDocumentStorage:
-    """The filesystem adapter's factory: `bound(conn)` in a service's repositories, `sweep()`
-    from a scheduler (files of rolled-back writes and deleted documents)."""
-
-    backend = "filesystem"
-
-    def __init__(self, root: Path, clock: Clock) -> None:
-        self.root = Path(root)
-        self.clock = clock
-        self._orphans_seen: set[Path] = set()
-
-    def bound(self, conn: asyncpg.Connection) -> FilesystemDocumentStore:
-        return FilesystemDocumentStore(conn, self.clock, self.root)
-
-    def _files(self) -> dict[str, list[Path]]:
-        found: dict[str, list[Path]] = {}
-        if not self.root.is_dir():
-            return found
-        for tenant_dir in self.root.iterdir():
-            if tenant_dir.is_dir() and _TENANT.match(tenant_dir.name):
-                found[tenant_dir.name] = [p for p in tenant_dir.glob("*/*/*") if p.is_file()]
-                found[tenant_dir.name] += [p for p in (tenant_dir / ".pending").glob("*.part") if p.is_file()]
-        return found
-
-    async def sweep(self, pool: asyncpg.Pool) -> list[Path]:
-        """Remove the files that had no metadata row on this pass and the previous one (a
-        rolled-back write, a deleted document, an interrupted upload). Returns what it removed."""
-        orphans: set[Path] = set()
-        for tenant, paths in (await asyncio.to_thread(self._files)).items():
-            ids = {}
-            for path in paths:
-                try:
-                    ids[uuid.UUID(path.name.removesuffix(".part"))] = path
-                except ValueError:
-                    continue
-            async with scoped(pool, tenant=tenant) as conn:
-                known = {row["id"] for row in await conn.fetch(
-                    "SELECT id FROM documents WHERE id = ANY($1::uuid[])", list(ids))}
-            orphans |= {path for document_id, path in ids.items()
-                        if document_id not in known or path.name.endswith(".part")}
-        removed = sorted(orphans & self._orphans_seen)
-        for path in removed:
-            await asyncio.to_thread(path.unlink, missing_ok=True)
-        self._orphans_seen = orphans - set(removed)
-        return removed
-
-
-# ---------------------------------------------------------------- settings
-
-
-class DocumentStorageSettings(BaseSettings):
-    """Add to a service's settings class: UNEFOIS_<SERVICE>_DOCUMENT_STORAGE=filesystem|postgres
-    and, for the filesystem, UNEFOIS_<SERVICE>_DOCUMENT_ROOT."""
-
-    document_storage: Literal["postgres", "filesystem"] = "postgres"
-    document_root: Path | None = None
-
-
-DocumentStorage = PostgresDocumentStorage | FilesystemDocumentStorage
-
-
-def storage_from_settings(settings: DocumentStorageSettings, clock: Clock) -> DocumentStorage:
-    if settings.document_storage == "filesystem":
-        if settings.document_root is None:
-            raise ValueError("document_storage=filesystem needs document_root (the folder holding the files)")
-        return FilesystemDocumentStorage(settings.document_root, clock)
-    return PostgresDocumentStorage(clock)
-
-
 # ---------------------------------------------------------------- the fake, for unit tests
 
 
@@ -585,11 +327,11 @@ class FakeDocumentStore:
 
     async def put(self, chunks: AsyncIterable[bytes], *, tenant: str, kind: str, filename: str, max_bytes: int,
                   allowed_types: frozenset[str] | None, field: str = "fichier") -> StoredDocument:
-        _check_names(tenant, kind)
+        check_names(tenant, kind)
         filename = clean_filename(filename, field)
         media = [OPAQUE]
         content = bytearray()
-        async for chunk in _rechunked(chunks, filename=filename, kind=kind, max_bytes=max_bytes,
+        async for chunk in rechunked(chunks, filename=filename, kind=kind, max_bytes=max_bytes,
                                       allowed_types=allowed_types, field=field, typed=media.append):
             content += chunk
         document = StoredDocument(uuid.uuid4(), tenant, kind, filename, len(content),
@@ -630,3 +372,4 @@ async def chunks_of(data: bytes, size: int = CHUNK_SIZE) -> AsyncIterator[bytes]
     """An in-memory content as an async chunk stream (tests, generated documents)."""
     for start in range(0, len(data), size):
         yield data[start:start + size]
+

@@ -20,14 +20,16 @@ from unefois_kernel.storage import (
     DCE_TYPES,
     PDF,
     DocumentIntegrityError,
-    DocumentStorageSettings,
     DocumentTooLarge,
     DocumentTypeRefused,
-    FilesystemDocumentStorage,
     KiB,
     MiB,
-    PostgresDocumentStorage,
     chunks_of,
+)
+from unefois_kernel.storage.database import PostgresDocumentStorage
+from unefois_kernel.storage.filesystem import FilesystemDocumentStorage
+from unefois_kernel.storage.settings import (
+    DocumentStorageSettings,
     storage_from_settings,
 )
 from unefois_kernel.testing import BUYER, OTHER_BUYER
