@@ -5,7 +5,6 @@ import socket
 from email.message import EmailMessage
 
 from starlette.testclient import TestClient
-
 from unefois_deploy.config import load_profile
 from unefois_deploy.environment import mailcatcher_environment
 from unefois_deploy.mailcatcher import create_app

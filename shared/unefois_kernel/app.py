@@ -93,6 +93,9 @@ class ServiceRuntime:
         self.token_verifier = TokenVerifier(settings.oidc_issuer, settings.oidc_audience)
         self._stop = asyncio.Event()
         self._relay_task: asyncio.Task | None = None
+        # Notifications: the mail sender loop (unefois_kernel.notifications), started after the relay.
+        self._mail_task: asyncio.Task | None = None
+        self.mail_sender = None
         self._dlq_sizes: tuple[float, dict[str, int]] = (0.0, {})
         self._dlq_gauge = DeadLetterGauge(settings.kafka_bootstrap, self.consumed_dlq_topics())
 
@@ -142,6 +145,9 @@ class ServiceRuntime:
             max_backoff_s=s.retry_max_backoff_s,
         )
         self._relay_task = asyncio.create_task(self.relay.run(self._stop), name="outbox-relay")
+        from unefois_kernel.notifications import start_mail_sender  # noqa: PLC0415
+
+        self._mail_task = start_mail_sender(self, self._stop)
         for hook in self.definition.on_startup:
             await hook(self)
 
@@ -149,6 +155,8 @@ class ServiceRuntime:
         self._stop.set()
         if self._relay_task is not None:
             await asyncio.wait([self._relay_task], timeout=10)
+        if self._mail_task is not None:
+            await asyncio.wait([self._mail_task], timeout=10)
         await self.broker.stop()
         await self.dlq.stop()
         await self._dlq_gauge.stop()
