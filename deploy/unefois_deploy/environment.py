@@ -3,6 +3,7 @@ supervisor and by tests that build a service in-process."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -17,6 +18,8 @@ from unefois_deploy.databases import Databases
 PASSTHROUGH_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT",)
 
 OIDC_AUDIENCE = "unefois"
+# Tendering's key-encryption key (sealed bids), in the runtime directory.
+KEY_ENCRYPTION_KEY_FILE = "tendering-key-encryption-key"
 # Both local profiles run every service and its operators' tools on this machine.
 LOOPBACK_NETWORKS = "127.0.0.0/8,::1/128"
 
@@ -53,6 +56,11 @@ def service_environment(profile: RuntimeProfile, stage: str) -> dict[str, str]:
         prefix + "SMTP_PORT": str(profile.mail_smtp_port),
         prefix + "SMTP_TLS": "none",
     }
+    if stage == "tendering":
+        # Sealed bids: the key-encryption key wrapping the consultations' private keys
+        # (unefois_tendering.bids.custody), a service secret file, never in the database.
+        environment[prefix + "KEY_ENCRYPTION_KEY_FILE"] = str(ensure_key_encryption_key(
+            profile.runtime_dir / KEY_ENCRYPTION_KEY_FILE))
     if profile.clock_start is not None:
         environment[prefix + "CLOCK_START"] = profile.clock_start.isoformat()
     environment.update({name: os.environ[name] for name in PASSTHROUGH_VARIABLES if name in os.environ})
@@ -85,6 +93,26 @@ def mailcatcher_environment(profile: RuntimeProfile) -> dict[str, str]:
         "UNEFOIS_MAILCATCHER_SMTP_HOST": profile.host,
         "UNEFOIS_MAILCATCHER_SMTP_PORT": str(profile.mail_smtp_port),
     }
+
+
+def ensure_key_encryption_key(path: Path) -> Path:
+    """Creates tendering's key-encryption key file once (32 random bytes, base64url, 0600, complete
+    or absent); returns its path. Losing it loses every sealed bid not yet opened: back it up
+    apart from the database (a dump and this file together open the bids)."""
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-encryption-key-")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii") + "\n")
+        try:
+            os.link(tmp, path)  # fails if another process created it first: theirs is kept
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(tmp)
+    return path
 
 
 def ensure_session_secret(path: Path) -> Path:

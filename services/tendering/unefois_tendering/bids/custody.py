@@ -15,6 +15,7 @@ id), so a wrapped key moved to another consultation's row does not unwrap.
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import os
 import uuid
@@ -99,3 +100,10 @@ class FileKeyCustody:
         except InvalidTag as error:
             raise CustodyRefused("this key-encryption key does not unwrap that key (another KEK, or a moved row)") from error
         return load_private_key(der)
+
+
+@functools.cache
+def service_custody() -> KeyCustody:
+    """The running service's custody: the file adapter on UNEFOIS_TENDERING_KEY_ENCRYPTION_KEY_FILE
+    (read once). Routes pass it to the use cases (publication, opening); tests pass their own."""
+    return FileKeyCustody.from_environment()
