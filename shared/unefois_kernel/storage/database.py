@@ -93,7 +93,11 @@ class PostgresDocumentStore(BoundDocumentStore):
 
     async def _chunks(self, document_id: uuid.UUID, tenant: str) -> AsyncIterator[bytes]:
         query = "SELECT data FROM document_chunks WHERE document_id = $1 AND tenant = $2 ORDER BY seq"
-        async with self.conn.transaction():  # a cursor lives in a transaction (a savepoint here)
+        if self.conn.is_in_transaction():  # the unit of work's: a cursor lives in a transaction
+            async for row in self.conn.cursor(query, document_id, tenant, prefetch=4):
+                yield row["data"]
+            return
+        async with self.conn.transaction():
             async for row in self.conn.cursor(query, document_id, tenant, prefetch=4):
                 yield row["data"]
 
