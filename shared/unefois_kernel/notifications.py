@@ -463,16 +463,22 @@ async def list_messages(pool: asyncpg.Pool, principal: Principal, *, unread_only
     return MessagesPage(items=[MessageView(**dict(row)) for row in rows], unread=unread)
 
 
-async def mark_read(pool: asyncpg.Pool, principal: Principal, message_id: uuid.UUID, at: datetime) -> MessageView:
-    """Mark one of the principal's messages read (kept as first read if already read)."""
+async def mark_read(pool: asyncpg.Pool, principal: Principal, message_ids: Sequence[uuid.UUID],
+                    at: datetime) -> list[MessageView]:
+    """Mark these of the principal's messages read (the first reading's time is kept); the ids
+    that are not the principal's are left alone, as if they did not exist."""
     async with pool.acquire() as conn, conn.transaction():
         await _scoped(conn, principal)
-        row = await conn.fetchrow(
-            f"UPDATE messages SET read_at = coalesce(read_at, $2) WHERE id = $1 RETURNING {_COLUMNS}",
-            message_id, at)
-    if row is None:
-        raise NotFound("message introuvable", field="message_id")
-    return MessageView(**dict(row))
+        rows = await conn.fetch(
+            f"UPDATE messages SET read_at = coalesce(read_at, $2) WHERE id = ANY($1::uuid[]) RETURNING {_COLUMNS}",
+            list(message_ids), at)
+    return sorted((MessageView(**dict(row)) for row in rows), key=lambda m: m.created_at, reverse=True)
+
+
+class MarkRead(BaseModel):
+    """The messages to mark read (ids that are not yours are ignored)."""
+
+    ids: list[uuid.UUID] = Field(min_length=1, max_length=200)
 
 
 router = APIRouter()
@@ -499,11 +505,12 @@ async def api_messages(request: Request, principal: Principal = authenticated(),
     return await list_messages(_runtime(request).pool, principal, unread_only=unread, limit=limit)
 
 
-@router.post("/api/messages/{message_id}/read", tags=["messages"], summary="Marquer un message comme lu",
-             response_model=MessageView, responses={404: {"description": "Message introuvable pour vous"}})
-async def api_mark_read(request: Request, message_id: uuid.UUID, principal: Principal = authenticated()) -> MessageView:
+@router.post("/api/messages/read", tags=["messages"], summary="Marquer des messages comme lus",
+             response_model=list[MessageView],
+             description="Renvoie les messages marqués ; un identifiant qui n'est pas le vôtre est ignoré.")
+async def api_mark_read(request: Request, body: MarkRead, principal: Principal = authenticated()) -> list[MessageView]:
     runtime = _runtime(request)
-    return await mark_read(runtime.pool, principal, message_id, runtime.clock.now())
+    return await mark_read(runtime.pool, principal, body.ids, runtime.clock.now())
 
 
 @router.get("/messages", response_class=HTMLResponse, include_in_schema=False)
@@ -518,7 +525,8 @@ async def messages_page(request: Request, principal: Principal = authenticated()
 async def messages_mark_read(request: Request, message_id: uuid.UUID,
                              principal: Principal = authenticated()) -> RedirectResponse:
     runtime = _runtime(request)
-    await mark_read(runtime.pool, principal, message_id, runtime.clock.now())
+    if not await mark_read(runtime.pool, principal, [message_id], runtime.clock.now()):
+        raise NotFound("message introuvable", field="message_id")
     return RedirectResponse(f"/messages#message-{message_id}", status_code=303)
 
 

@@ -82,6 +82,8 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
         "/api/needs/{need_id}/research/shortlist": OWNER_SUPPLIER,
         "/api/needs/{need_id}/research/quotes/{quote_id}": None,  # DELETE: no body
         "/api/needs/{need_id}/research/shortlist/{siret}": None,  # DELETE: no body
+        # In-app messages (unefois_kernel.notifications): an id that is not the caller's is ignored (200, []).
+        "/api/messages/read": {"ids": [str(uuid.uuid4())]},
         "/api/clauses": {"kind": "social", "consideration": "Clause sociale", "title": "Clause de la matrice",
                          "body": "Texte de la clause de la matrice d'accès."},
     }

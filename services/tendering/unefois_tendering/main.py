@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 from unefois_events import topics
 from unefois_events.catalogue import AwardDecided, ConsultationPublished
 from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
+from unefois_kernel.notifications import router as messages_router
 from unefois_tendering.awards.api import router as awards_api
 from unefois_tendering.bids.api import router as bids_api
 from unefois_tendering.consultations.api import router as consultations_api
@@ -18,7 +19,7 @@ definition = ServiceDefinition(
     name="tendering",
     package="unefois_tendering",
     title="Consultations",
-    routers=[consultations_api, awards_api, bids_api, consultations_web],
+    routers=[consultations_api, awards_api, bids_api, consultations_web, messages_router],
     consumers=[ConsumerSpec("tendering", (topics.NEED,), consultation_handlers, "Besoins approuvés -> consultations")],
     produces=[ConsultationPublished, AwardDecided],
     repositories=Repositories.on,

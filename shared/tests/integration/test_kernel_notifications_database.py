@@ -16,7 +16,6 @@ import pytest
 from unefois_kernel import db, migrations
 from unefois_kernel.auth.principal import OrgKind, Principal, Role
 from unefois_kernel.clock import SettableClock
-from unefois_kernel.domain_errors import NotFound
 from unefois_kernel.notifications import (
     FakeMailer,
     MailSender,
@@ -126,11 +125,12 @@ async def test_a_committed_notification_sends_one_mail_and_one_message_for_its_r
     assert (await list_messages(uows.pool, OTHER)).items == []
     assert (await list_messages(uows.pool, CAMILLE)).items == []
     message_id = (await list_messages(uows.pool, MARIE)).items[0].id
-    with pytest.raises(NotFound):
-        await mark_read(uows.pool, OTHER, message_id, START)
+    assert await mark_read(uows.pool, OTHER, [message_id], START) == []
     clock.advance(timedelta(minutes=5))
-    read = await mark_read(uows.pool, MARIE, message_id, clock.now())
+    [read] = await mark_read(uows.pool, MARIE, [message_id], clock.now())
     assert read.read_at == START + timedelta(minutes=5)
+    [again] = await mark_read(uows.pool, PAUL, [message_id], clock.now() + timedelta(hours=1))
+    assert again.read_at == read.read_at  # the first reading is kept
     assert (await list_messages(uows.pool, PAUL)).unread == 0
     assert (await list_messages(uows.pool, PAUL, unread_only=True)).items == []
 
