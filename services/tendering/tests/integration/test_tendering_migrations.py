@@ -51,7 +51,8 @@ async def before_0003(scratch_database):
 async def test_the_counters_move_into_the_kernel_sequences(before_0003):
     dsn, conn, tendering = before_0003
     applied = await migrations.apply(conn, migrations.kernel_migrations() + tendering)
-    assert [m.version for m in applied] == [3, 4]
+    # 0003 and 0004 apply, then every later one (assertions below are on 0003 and 0004).
+    assert [m.version for m in applied] == [m.version for m in tendering if m.version >= 3]
 
     assert await conn.fetchval("SELECT to_regclass('reference_counters')") is None
     assert tuple(await conn.fetchrow(
@@ -101,7 +102,7 @@ async def before_0004(scratch_database):
 async def test_published_consultations_are_received_when_published(before_0004):
     dsn, conn, tendering, consultation_id = before_0004
     applied = await migrations.apply(conn, migrations.kernel_migrations() + tendering)
-    assert [m.version for m in applied] == [4]
+    assert [m.version for m in applied] == [m.version for m in tendering if m.version >= 4]
     assert tuple(await conn.fetchrow(
         "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'consultations'")) == (True, True)
 
