@@ -10,6 +10,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from unefois_kernel.auth.principal import OrgKind, Principal, Role
 from unefois_kernel.domain_errors import DomainError, NotFound
 from unefois_kernel.testing import BUYER
 from unefois_tendering.bids import service
@@ -19,6 +20,10 @@ from unefois_tendering.bids.custody import (
     new_key_file_content,
 )
 from unefois_tendering.bids.domain import load_public_key, open_sealed_bytes, seal_bytes
+
+# The platform's operator, acting in the buyer's scope: no role opens the bids early.
+OPERATOR = Principal(subject="op-1", name="Opératrice Plateforme", roles=frozenset({Role.OPERATOR}),
+                     org_siret=BUYER.siret, org_name=BUYER.name, org_kind=OrgKind.PLATFORM)
 
 
 @pytest.fixture
@@ -63,7 +68,7 @@ async def test_the_opening_before_the_deadline_is_refused_whoever_asks(uow_for, 
     async with uow_for(tenant=BUYER.siret) as uow:
         await service.create_keys_for(uow, consultation_id, custody)
     deadline = clock.now() + timedelta(seconds=1)
-    for uow in (uow_for(approver), uow_for(tenant=BUYER.siret)):  # the buyer, the service itself
+    for uow in (uow_for(approver), uow_for(OPERATOR), uow_for(tenant=BUYER.siret)):  # buyer, operator, service
         with pytest.raises(DomainError) as refused:
             async with uow:
                 await service.unwrap_for_opening(uow, consultation_id, custody, deadline)
