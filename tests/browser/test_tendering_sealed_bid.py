@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.util
+import uuid
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,12 @@ async def test_the_browser_module_reproduces_the_python_test_vector(tendering_pa
     assert sealed == vector.vector_sealed()
     assert hashlib.sha256(sealed).hexdigest() == vector.VECTOR_SHA256
     assert page_errors == []
+
+
+async def test_the_module_is_served_same_origin_and_an_unpublished_key_is_a_404(platform, page):
+    tendering = platform.url("tendering")
+    module = await page.request.get(f"{tendering}{MODULE}")
+    assert module.status == 200 and "javascript" in module.headers["content-type"]
+    missing = await page.request.get(f"{tendering}/api/consultations/{uuid.uuid4()}/public-key")
+    assert missing.status == 404 and missing.headers["content-type"].startswith("application/problem+json")
+    assert "pas publiée" in (await missing.json())["detail"]

@@ -59,9 +59,8 @@ async def test_the_public_key_is_public_the_wrapped_key_the_buyers_only(uows, cu
     consultation_id = await a_published_consultation(uows)
     async with uows.system(BUYER.siret) as uow:
         published = await service.create_keys_for(uow, consultation_id, custody)
-    for scope in (uows(None), uows.system(OTHER_BUYER.siret), uows.system(BUYER.siret)):
-        async with scope as uow:
-            assert (await service.public_key_of(uow, consultation_id)).public_key_jwk == published.public_key_jwk
+    for uow in (uows(None), uows.system(OTHER_BUYER.siret), uows.system(BUYER.siret)):
+        assert (await service.public_key_of(uow, consultation_id)).public_key_jwk == published.public_key_jwk
     async with uows(None) as anonymous, uows.system(OTHER_BUYER.siret) as other:
         assert await anonymous.repos.consultation_keys.get(consultation_id) is None
         assert await other.repos.consultation_keys.get(consultation_id) is None

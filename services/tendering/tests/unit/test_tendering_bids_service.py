@@ -52,15 +52,13 @@ async def test_publication_creates_one_key_pair_wrapped_and_audited(uow_for, rep
         assert (await service.create_keys_for(again, consultation_id, custody)) == published
     assert again.committed.actions() == []
     # The public key is what suppliers seal for, readable by an anonymous reader.
-    async with uow_for(None) as anonymous:
-        key = await service.public_key_of(anonymous, consultation_id)
+    key = await service.public_key_of(uow_for(None), consultation_id)
     assert load_public_key(key.public_key_jwk).public_numbers() == key.public_key().public_numbers()
 
 
 async def test_an_unpublished_consultation_has_no_public_key(uow_for) -> None:
-    async with uow_for(None) as uow:
-        with pytest.raises(NotFound):
-            await service.public_key_of(uow, uuid.uuid4())
+    with pytest.raises(NotFound):
+        await service.public_key_of(uow_for(None), uuid.uuid4())
 
 
 async def test_the_opening_before_the_deadline_is_refused_whoever_asks(uow_for, custody, clock, approver) -> None:

@@ -1,12 +1,14 @@
 """Use cases of the consultations' key pairs: created at publication, published, unwrapped only
 by the opening after the bid deadline by the service clock (issue 11, item 5).
 
-- `create_keys_for(uow, consultation_id, custody)`: the publication's step (in its unit of
-  work, so a publication that rolls back leaves no key); idempotent.
-- `public_key_of(uow, consultation_id)`: what suppliers seal for (any reader, anonymous too).
-- `unwrap_for_opening(uow, consultation_id, custody, deadline)`: the consultation's private key,
-  for the opening use case only; refused before the deadline whoever asks (operators included:
-  there is no role test here, only the clock), and every unwrap lands in the audit trail.
+- `create_keys_for(uow, consultation_id, custody)`: a step of the publication, called inside
+  its open unit of work (a publication that rolls back leaves no key); idempotent.
+- `public_key_of(uow, consultation_id)`: a use case (it opens the unit of work it is given):
+  what suppliers seal for (any reader, anonymous too).
+- `unwrap_for_opening(uow, consultation_id, custody, deadline)`: a step of the opening, inside
+  its open unit of work (the audit entry commits with the opening): the consultation's private
+  key; refused before the deadline whoever asks (operators included: there is no role test
+  here, only the clock), and every unwrap lands in the audit trail.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ async def create_keys_for(uow: UnitOfWork, consultation_id: uuid.UUID, custody: 
 
 
 async def public_key_of(uow: UnitOfWork, consultation_id: uuid.UUID) -> PublishedKey:
-    key = await uow.repos.consultation_keys.public_key_of(consultation_id)
+    async with uow:
+        key = await uow.repos.consultation_keys.public_key_of(consultation_id)
     if key is None:
         raise NotFound("Cette consultation n’a pas de clé publique : elle n’est pas publiée.", field="consultation_id")
     return key
