@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -122,6 +123,38 @@ async def _first(client: httpx.AsyncClient, url: str, params: dict, headers: dic
     return items[0] if items else None
 
 
+def demo_preparation(consultation: dict) -> dict:
+    """What the demo buyer adds to a consultation en préparation: the bid deadline at noon (Paris)
+    the day after the earliest the rules allow, questions closed a week before, price 60 /
+    environment 20 / technical value 20 per lot (art. R2152-7), no variants (art. R2151-8), the
+    DUME or DC1 and DC2."""
+    earliest = datetime.fromisoformat(consultation["minimum_bid_deadline"]["deadline"])
+    bid = earliest + timedelta(hours=12)
+    lots = [lot["number"] for lot in consultation["purchase"]["lots"]] or [None]
+    criteria = [{"lot_number": number, "criteria": [
+        {"kind": "price", "name": "Prix des prestations", "weight": 60},
+        {"kind": "environmental", "name": "Performance environnementale", "weight": 20},
+        {"kind": "quality", "name": "Valeur technique", "weight": 20,
+         "sub_criteria": [{"name": "Méthodologie", "weight": 12}, {"name": "Moyens humains et matériels", "weight": 8}]},
+    ]} for number in lots]
+    return {"bid_deadline": bid.isoformat(), "questions_deadline": (bid - timedelta(days=7)).isoformat(),
+            "criteria": criteria, "variants_allowed": False,
+            "required_documents": ["dume", "dc1", "dc2", "tax_social_certificates"]}
+
+
+async def prepare_and_publish(client: httpx.AsyncClient, urls: dict[str, str], consultation_id: str,
+                              actors: PurchaseActors) -> dict:
+    """The buyer completes the consultation en préparation, then publishes it (through the API)."""
+    url = f"{urls['tendering']}/api/consultations/{consultation_id}"
+    response = await client.get(url, headers=actors.buyer)
+    response.raise_for_status()
+    response = await client.put(url, json=demo_preparation(response.json()), headers=actors.buyer)
+    response.raise_for_status()
+    response = await client.post(f"{url}/publish", headers=actors.buyer)
+    response.raise_for_status()
+    return response.json()
+
+
 async def run_purchase(
     client: httpx.AsyncClient,
     urls: dict[str, str],
@@ -132,7 +165,8 @@ async def run_purchase(
     *,
     timeout_s: float = 30.0,
 ) -> PurchaseIds:
-    """Need -> submission -> approval -> consultation -> award -> contract -> notification -> commitment."""
+    """Need -> submission -> approval -> consultation (prepared, published) -> award -> contract ->
+    notification -> commitment."""
     response = await client.post(f"{urls['sourcing']}/api/needs", json={"facts": facts}, headers=actors.buyer)
     response.raise_for_status()
     need_id = response.json()["id"]
@@ -145,6 +179,7 @@ async def run_purchase(
         lambda: _first(client, f"{urls['tendering']}/api/consultations", {"need_id": need_id}, actors.buyer),
         timeout_s=timeout_s,
     )
+    await prepare_and_publish(client, urls, consultation["id"], actors)
     response = await client.post(
         f"{urls['tendering']}/api/consultations/{consultation['id']}/award",
         json={

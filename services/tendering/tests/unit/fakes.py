@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import unefois_rules
 from unefois_events.catalogue import NeedApproved, Organisation, ProcedureDecision
 from unefois_events.values import Procedure
+from unefois_kernel.clock import PLATFORM_TZ, paris_date
 from unefois_kernel.testing import BUYER, SUPPLIER, purchase
 from unefois_tendering.awards.domain import Award, AwardDecision
 from unefois_tendering.bids.domain import ConsultationKey, PublishedKey
@@ -19,7 +20,11 @@ from unefois_tendering.consultations.domain import (
     Consultation,
     ConsultationStatus,
     consultation_reference,
+    earliest_deadline,
+    minimum_bid_deadline,
     open_consultation,
+    prepare,
+    publish,
 )
 from unefois_tendering.repositories import Repositories
 
@@ -58,10 +63,35 @@ def a_planned_need(buyer: Organisation = BUYER, *, approved_at: datetime, decide
     return NeedApproved(purchase=facts, approved_by="Valideur <u-9>", approved_at=approved_at)
 
 
+def a_draft(buyer: Organisation = BUYER, *, at: datetime, reference: str = "2026-0001", **changes) -> Consultation:
+    """A consultation en préparation, opened from an approved need at `at`."""
+    return open_consultation(a_need(buyer, approved_at=at, **changes), consultation_id=uuid.uuid4(),
+                             reference=reference, at=at)
+
+
+def a_preparation(consultation: Consultation, *, at: datetime, **changes) -> dict:
+    """A complete preparation publishable at `at`: the bid deadline at 12:00 (Paris) the day after
+    the minimum's last day, questions a week before, price 60 / environment 20 / quality 20 per
+    lot, no variants, the DUME."""
+    minimum = minimum_bid_deadline(consultation, paris_date(at))
+    earliest = minimum.deadline if minimum else earliest_deadline(paris_date(at), 35)
+    bid = (earliest + timedelta(hours=12)).astimezone(PLATFORM_TZ)
+    lots = [lot.number for lot in consultation.purchase.lots] or [None]
+    criteria = [{"lot_number": number, "criteria": [
+        {"kind": "price", "name": "Prix", "weight": 60},
+        {"kind": "environmental", "name": "Performance environnementale", "weight": 20},
+        {"kind": "quality", "name": "Valeur technique", "weight": 20,
+         "sub_criteria": [{"name": "Méthodologie", "weight": 12}, {"name": "Moyens", "weight": 8}]},
+    ]} for number in lots]
+    return {"bid_deadline": bid, "questions_deadline": bid - timedelta(days=7), "criteria": criteria,
+            "variants_allowed": False, "required_documents": ["dume"]} | changes
+
+
 def a_consultation(buyer: Organisation = BUYER, *, at: datetime, reference: str = "2026-0001", **changes) -> Consultation:
-    consultation, _ = open_consultation(a_need(buyer, approved_at=at, **changes), consultation_id=uuid.uuid4(),
-                                        reference=reference, at=at)
-    return consultation
+    """A published consultation: opened, prepared and published at `at`."""
+    draft = a_draft(buyer, at=at, reference=reference, **changes)
+    prepared = prepare(draft, a_preparation(draft, at=at), now=at)
+    return publish(prepared, at=at).consultation
 
 
 def a_decision(**changes) -> AwardDecision:
@@ -99,11 +129,14 @@ class FakeConsultationRepository:
     async def set_status(self, consultation_id: uuid.UUID, status: ConsultationStatus) -> None:
         self.rows[consultation_id] = dataclasses.replace(self.rows[consultation_id], status=status)
 
-    async def publish(self, consultation: Consultation) -> None:
+    async def update(self, consultation: Consultation) -> None:
         stored = self.rows[consultation.id]
         self.rows[consultation.id] = dataclasses.replace(
             stored, status=consultation.status, purchase=consultation.purchase, published_at=consultation.published_at,
-            bid_deadline=consultation.bid_deadline, decision=consultation.decision)
+            bid_deadline=consultation.bid_deadline, decision=consultation.decision, hold=consultation.hold,
+            preparation=consultation.preparation)
+
+    publish = update
 
 
 class FakeConsultationKeyRepository:
@@ -139,3 +172,16 @@ class FakeAwardRepository:
 def fake_repositories() -> Repositories:
     return Repositories(consultations=FakeConsultationRepository(), awards=FakeAwardRepository(),
                         consultation_keys=FakeConsultationKeyRepository())
+
+
+async def open_and_publish(uow_for, need: NeedApproved, **preparation):
+    """The flow up to publication on fake units of work: the draft opened from `need`, prepared
+    (a_preparation, with `preparation` over it), published; the consultation and the publishing
+    unit of work (its events and audits)."""
+    from unefois_tendering.consultations import service
+
+    draft = await service.open_from_need(uow_for(tenant=need.tenant), need)
+    prep_uow = uow_for(tenant=need.tenant)
+    await service.prepare(prep_uow, draft.id, a_preparation(draft, at=prep_uow.clock.now(), **preparation))
+    uow = uow_for(tenant=need.tenant)
+    return await service.publish(uow, draft.id), uow

@@ -15,7 +15,7 @@ from unefois_tendering.consultations import service
 from unefois_tendering.consultations.domain import ConsultationStatus
 
 
-async def test_an_approved_need_is_published_as_a_consultation(fakes, repos, uow_for, clock):
+async def test_an_approved_need_becomes_a_consultation_en_preparation(fakes, repos, uow_for, clock):
     invited = [Organisation(siret="81000005900016", name="Voirie du Rhône")]
     need = fakes.a_need(approved_at=clock.now()).model_copy(update={"invited_suppliers": invited})
     uow = uow_for(tenant=need.tenant)
@@ -23,22 +23,39 @@ async def test_an_approved_need_is_published_as_a_consultation(fakes, repos, uow
 
     assert repos.consultations.rows == {consultation.id: consultation}
     assert (consultation.reference, consultation.status, consultation.purchase) == (
-        "2026-0001", ConsultationStatus.PUBLISHED, need.purchase)
+        "2026-0001", ConsultationStatus.DRAFT, need.purchase)
     assert consultation.invited == tuple(invited)
-    # The clock of the unit of work dates it; a need without a decision (an older producer) gets
-    # the open procedure's 35 days (R2161-2), the day of sending not counted: the period ends
-    # with Monday 7 December 2026, and the deadline is the end of that day in Paris.
-    assert consultation.published_at == clock.now()
-    assert consultation.bid_deadline == datetime(2026, 12, 7, 23, 0, tzinfo=UTC)
+    assert (consultation.received_at, consultation.published_at, consultation.bid_deadline) == (clock.now(), None, None)
+    assert uow.committed.events == [], "nothing is public before the buyer publishes"
+    [note] = uow.committed.audits
+    assert (note.tenant, note.aggregate_type, note.aggregate_id, note.action, note.actor) == (
+        BUYER.siret, "consultation", str(consultation.id), "consultation.drafted", "system:tendering")
+    assert note.change == {"need_id": str(need.purchase.need_id), "reference": "2026-0001"}
+    assert (uow.commits, uow.rollbacks) == (1, 0)
+
+
+async def test_the_buyer_prepares_then_publishes(fakes, repos, uow_for, clock, approver):
+    need = fakes.a_need(approved_at=clock.now())
+    draft = await service.open_from_need(uow_for(tenant=need.tenant), need)
+    preparation = fakes.a_preparation(draft, at=clock.now())
+    prepared = await service.prepare(uow_for(approver), draft.id, preparation)
+    assert prepared.preparation.bid_deadline == preparation["bid_deadline"]
+    assert repos.consultations.rows[draft.id] == prepared
+
+    uow = uow_for(approver)
+    consultation = await service.publish(uow, draft.id)
+    assert repos.consultations.locked[-1] == draft.id
+    assert consultation.status is ConsultationStatus.PUBLISHED
+    # The buyer's deadline: Tuesday 8 December 2026 at noon in Paris (the minimum, 35 days without
+    # a decision, R2161-2, ends with Monday 7 December).
+    assert (consultation.published_at, consultation.bid_deadline) == (clock.now(), datetime(2026, 12, 8, 11, tzinfo=UTC))
     [event] = uow.committed.events
     assert isinstance(event, ConsultationPublished)
     assert (event.consultation_id, event.reference, event.purchase, event.bid_deadline) == (
         consultation.id, "2026-0001", need.purchase, consultation.bid_deadline)
     [note] = uow.committed.audits
-    assert (note.tenant, note.aggregate_type, note.aggregate_id, note.action, note.actor) == (
-        BUYER.siret, "consultation", str(consultation.id), "consultation.published", "system:tendering")
+    assert (note.action, note.actor) == ("consultation.published", approver.actor)
     assert note.change == {"need_id": str(need.purchase.need_id), "reference": "2026-0001"}
-    assert (uow.commits, uow.rollbacks) == (1, 0)
 
 
 async def test_references_count_per_buyer_and_restart_each_paris_year(fakes, repos, uow_for, clock):

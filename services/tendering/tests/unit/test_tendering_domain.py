@@ -21,7 +21,7 @@ AT = datetime(2026, 11, 2, 10, tzinfo=UTC)
 
 def _consultation(status=ConsultationStatus.PUBLISHED, **facts):
     need = NeedApproved(purchase=purchase(**facts), approved_by="A", approved_at=AT)
-    consultation, _ = domain.open_consultation(need, consultation_id=uuid.uuid4(), reference="2026-0001", at=AT)
+    consultation = domain.open_consultation(need, consultation_id=uuid.uuid4(), reference="2026-0001", at=AT)
     return dataclasses.replace(consultation, status=status)
 
 
@@ -46,23 +46,34 @@ def _award(consultation=None, **changes):
 # ---------------------------------------------------------------- opening
 
 
-def test_a_consultation_carries_the_need_unchanged():
+def test_a_consultation_opens_en_preparation_with_the_need_unchanged():
     invited = [Organisation(siret="81000005900016", name="Voirie du Rhône")]
     need = NeedApproved(purchase=purchase(), approved_by="A", approved_at=AT, invited_suppliers=invited)
     consultation_id = uuid.uuid4()
-    consultation, events = domain.open_consultation(need, consultation_id=consultation_id, reference="2026-0007", at=AT)
-    [event] = events
-    assert isinstance(event, ConsultationPublished)
-    assert event.purchase == need.purchase == consultation.purchase
-    assert (event.consultation_id, event.reference) == (consultation.id, consultation.reference) == (consultation_id, "2026-0007")
-    # No decision carried (an older producer): the open procedure's 35 days from the sending of the
-    # notice (R2161-2), the day of sending not counted, to the end of Monday 7 December in Paris.
-    assert event.published_at == consultation.published_at == AT
-    assert event.bid_deadline == consultation.bid_deadline == datetime(2026, 12, 7, 23, tzinfo=UTC)
-    assert event.decision is None and consultation.hold is None
-    assert consultation.status is ConsultationStatus.PUBLISHED
+    consultation = domain.open_consultation(need, consultation_id=consultation_id, reference="2026-0007", at=AT)
+    assert consultation.status is ConsultationStatus.DRAFT
+    assert consultation.purchase == need.purchase
+    assert (consultation.id, consultation.reference) == (consultation_id, "2026-0007")
+    assert (consultation.published_at, consultation.bid_deadline, consultation.hold) == (None, None, None)
+    assert consultation.preparation == domain.Preparation()
     assert (consultation.tenant, consultation.need_id) == (need.tenant, need.purchase.need_id)
     assert consultation.invited == tuple(invited)
+
+
+def test_publication_carries_the_need_and_the_buyers_deadline(fakes):
+    draft = fakes.a_draft(at=AT)
+    prepared = domain.prepare(draft, fakes.a_preparation(draft, at=AT), now=AT)
+    consultation, events = domain.publish(prepared, at=AT)
+    [event] = events
+    assert isinstance(event, ConsultationPublished)
+    assert event.purchase == draft.purchase == consultation.purchase
+    assert (event.consultation_id, event.reference) == (consultation.id, consultation.reference)
+    # No decision carried (an older producer): the open procedure's 35 days (R2161-2), to the end
+    # of Monday 7 December in Paris; the buyer chose Tuesday 8 December at noon.
+    assert event.published_at == consultation.published_at == AT
+    assert event.bid_deadline == consultation.bid_deadline == datetime(2026, 12, 8, 11, tzinfo=UTC)
+    assert event.decision is None and consultation.hold is None
+    assert consultation.status is ConsultationStatus.PUBLISHED
 
 
 def test_references_are_per_year_and_zero_padded():
@@ -74,6 +85,7 @@ def test_references_are_per_year_and_zero_padded():
 
 
 def test_a_published_consultation_may_be_awarded_an_awarded_one_allows_nothing():
+    assert domain.allowed_actions(ConsultationStatus.DRAFT) == {ConsultationAction.PREPARE, ConsultationAction.PUBLISH}
     assert domain.allowed_actions(ConsultationStatus.PUBLISHED) == {ConsultationAction.AWARD}
     assert domain.allowed_actions("awarded") == frozenset()
     domain.require(ConsultationStatus.PUBLISHED, ConsultationAction.AWARD)
@@ -83,8 +95,8 @@ def test_a_published_consultation_may_be_awarded_an_awarded_one_allows_nothing()
 
 
 def test_the_statuses_are_the_tables():
-    # migrations/0004: CHECK (status IN ('awaiting_procedure', 'published', 'awarded'))
-    assert {str(status) for status in ConsultationStatus} == {"awaiting_procedure", "published", "awarded"}
+    # migrations/0005: CHECK (status IN ('draft', 'awaiting_procedure', 'published', 'awarded'))
+    assert {str(status) for status in ConsultationStatus} == {"draft", "awaiting_procedure", "published", "awarded"}
 
 
 # ---------------------------------------------------------------- award

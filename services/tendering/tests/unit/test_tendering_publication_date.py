@@ -35,12 +35,12 @@ async def test_a_need_decided_under_the_2025_thresholds_is_held_at_publication(f
     assert (need.purchase.decision.decided_on, need.purchase.decision.band) == (date(2025, 12, 15), "adapted")
     assert need.purchase.decision.chosen_procedure is Procedure.ADAPTED
 
-    uow = uow_for(tenant=need.tenant)
-    consultation = await service.open_from_need(uow, need)
+    consultation, uow = await fakes.open_and_publish(uow_for, need)
 
     assert repos.consultations.rows == {consultation.id: consultation}
     assert consultation.status is ConsultationStatus.AWAITING_PROCEDURE
     assert (consultation.published_at, consultation.bid_deadline, consultation.decision) == (None, None, None)
+    assert consultation.preparation.bid_deadline is not None, "the buyer's preparation is kept"
     assert consultation.received_at == PUBLICATION
     assert consultation.purchase == need.purchase, "the facts stay as sourcing sent them"
     hold = consultation.hold
@@ -55,7 +55,7 @@ async def test_a_need_decided_under_the_2025_thresholds_is_held_at_publication(f
 
 
 async def test_the_buyer_must_pick_a_formal_procedure(fakes, repos, uow_for, on_publication_day, approver):
-    consultation = await service.open_from_need(uow_for(tenant=BUYER.siret), fakes.a_planned_need(approved_at=PUBLICATION))
+    consultation, _ = await fakes.open_and_publish(uow_for, fakes.a_planned_need(approved_at=PUBLICATION))
 
     # The MAPA of the planned date is no longer lawful on the publication date.
     refused = uow_for(approver)
@@ -77,8 +77,10 @@ async def test_the_buyer_must_pick_a_formal_procedure(fakes, repos, uow_for, on_
     assert Procedure.ADAPTED not in decision.allowed_procedures
     # Open procedure, bids received electronically by the platform: at least 30 days from the sending
     # of the notice (art. R2161-2, reduced to 30 by R2161-3 2°), the day of sending not counted: the
-    # period ends with Monday 9 February 2026, a working day; the deadline is the end of that day.
-    assert published.bid_deadline == datetime(2026, 2, 9, 23, 0, tzinfo=UTC)  # 10/02/2026 00:00 in Paris
+    # period ends with Monday 9 February 2026, a working day; the buyer's deadline (35 days, the
+    # minimum the rules gave the MAPA that day, then noon) is after it, and is the one published.
+    assert domain.minimum_bid_deadline(published, date(2026, 1, 10)).deadline == datetime(2026, 2, 9, 23, 0, tzinfo=UTC)
+    assert published.bid_deadline == consultation.preparation.bid_deadline
     [event] = uow.committed.events
     assert isinstance(event, ConsultationPublished)
     assert (event.consultation_id, event.reference, event.published_at, event.bid_deadline, event.decision) == (
@@ -100,7 +102,7 @@ async def test_the_buyer_must_pick_a_formal_procedure(fakes, repos, uow_for, on_
 async def test_a_held_consultation_is_not_awarded(fakes, uow_for, on_publication_day, approver):
     from unefois_tendering.awards import service as awards
 
-    consultation = await service.open_from_need(uow_for(tenant=BUYER.siret), fakes.a_planned_need(approved_at=PUBLICATION))
+    consultation, _ = await fakes.open_and_publish(uow_for, fakes.a_planned_need(approved_at=PUBLICATION))
     with pytest.raises(DomainError) as refused:
         await awards.award(uow_for(approver), consultation.id, fakes.a_decision())
     assert (refused.value.status, refused.value.field) == (409, "status")
@@ -110,8 +112,7 @@ async def test_a_decision_that_still_holds_is_published_at_once_under_the_days_d
     # The same need decided in December 2025 and published on 2025-12-20: the thresholds did not move.
     clock.set(datetime(2025, 12, 20, 9, 0, tzinfo=UTC))
     need = fakes.a_planned_need(approved_at=clock.now())
-    uow = uow_for(tenant=need.tenant)
-    consultation = await service.open_from_need(uow, need)
+    consultation, uow = await fakes.open_and_publish(uow_for, need)
 
     assert consultation.status is ConsultationStatus.PUBLISHED
     assert consultation.hold is None
@@ -127,20 +128,21 @@ async def test_a_decision_that_still_holds_is_published_at_once_under_the_days_d
 async def test_below_the_new_threshold_a_mapa_still_holds(fakes, uow_for, on_publication_day):
     # 215 000 € HT: a MAPA both under 221 000 (2025) and under 216 000 (2026).
     need = fakes.a_planned_need(approved_at=PUBLICATION, estimated_value="215000.00")
-    consultation = await service.open_from_need(uow_for(tenant=need.tenant), need)
+    consultation, _ = await fakes.open_and_publish(uow_for, need)
     assert consultation.status is ConsultationStatus.PUBLISHED
     assert consultation.decision.decided_on == date(2026, 1, 10)
 
 
 async def test_a_need_without_a_decision_is_published_as_before(fakes, uow_for, clock):
-    # An older producer sends no decision: published at once, answers due 35 days on (R2161-2): the
-    # period runs from Tuesday 3 November 2026 and ends with Monday 7 December, a working day.
+    # An older producer sends no decision: the minimum is 35 days (R2161-2): the period runs from
+    # Tuesday 3 November 2026 and ends with Monday 7 December, a working day.
     need = fakes.a_need(approved_at=clock.now())
     assert need.purchase.decision is None
-    uow = uow_for(tenant=need.tenant)
-    consultation = await service.open_from_need(uow, need)
+    consultation, uow = await fakes.open_and_publish(uow_for, need)
     assert (consultation.status, consultation.decision, consultation.hold) == (ConsultationStatus.PUBLISHED, None, None)
-    assert consultation.bid_deadline == datetime(2026, 12, 7, 23, 0, tzinfo=UTC)  # the end of 7/12 in Paris
+    minimum = domain.minimum_bid_deadline(consultation, date(2026, 11, 2))
+    assert (minimum.days, minimum.deadline) == (35, datetime(2026, 12, 7, 23, 0, tzinfo=UTC))  # the end of 7/12 in Paris
+    assert consultation.bid_deadline == datetime(2026, 12, 8, 11, 0, tzinfo=UTC)  # the buyer's: 8/12 at 12:00 in Paris
     [event] = uow.committed.events
     assert event.decision is None
 
@@ -152,7 +154,7 @@ async def test_a_procedure_still_lawful_under_a_new_band_is_confirmed_as_it_was(
     clock.set(datetime(2026, 4, 2, 8, 0, tzinfo=UTC))
     need = fakes.a_planned_need(approved_at=clock.now(), decided_on=date(2026, 3, 20), estimated_value="50000.00")
     assert need.purchase.decision.band == "adapted"
-    held = await service.open_from_need(uow_for(tenant=need.tenant), need)
+    held, _ = await fakes.open_and_publish(uow_for, need)
     assert held.status is ConsultationStatus.AWAITING_PROCEDURE
     assert "60 000" in held.hold.reason.replace("\u202f", " ").replace("\xa0", " ")
 
@@ -198,7 +200,7 @@ async def test_a_case_the_rules_cannot_decide_on_the_day_is_held_and_not_advised
     need = fakes.a_planned_need(approved_at=PUBLICATION)
     odd = need.purchase.model_copy(update={"nature": "works", "ccag": "Travaux", "specific_services": True})
     need = need.model_copy(update={"purchase": odd})
-    consultation = await service.open_from_need(uow_for(tenant=need.tenant), need)
+    consultation, _ = await fakes.open_and_publish(uow_for, need)
     assert consultation.status is ConsultationStatus.AWAITING_PROCEDURE
     assert consultation.hold.reason.startswith("Les règles de la plateforme ne permettent pas de reprendre la décision")
     review = domain.review(consultation, date(2026, 1, 10))

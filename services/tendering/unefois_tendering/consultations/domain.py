@@ -13,13 +13,13 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import unefois_rules
-from unefois_rules import choice, deadlines
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from unefois_events.catalogue import (
     ConsultationPublished,
     NeedApproved,
@@ -29,7 +29,8 @@ from unefois_events.catalogue import (
 )
 from unefois_events.values import Procedure
 from unefois_kernel.clock import PLATFORM_TZ, paris_date
-from unefois_kernel.domain_errors import DomainError
+from unefois_kernel.domain_errors import DomainError, InvalidFields
+from unefois_rules import choice, deadlines
 
 # When the rules give no minimum for the published procedure (or the need carries no decision):
 # the open procedure's 35 days (art. R2161-2 du code de la commande publique), never shorter.
@@ -37,15 +38,28 @@ DEFAULT_ANSWER_DAYS = 35
 DEFAULT_ANSWER_PERIOD = timedelta(days=DEFAULT_ANSWER_DAYS)
 # The name of the consultations' yearly per-tenant sequence (unefois_kernel.sequences).
 REFERENCE_SEQUENCE = "consultation"
+MAX_LOTS_CRITERIA = 100
+# Formal procedures: the supplementary information on the consultation documents is sent at the
+# latest six days before the bid deadline (art. R2132-6 du code de la commande publique; four
+# days when the bid time limit is reduced for urgency, which the platform does not model: it
+# applies six). The platform closes the suppliers' questions no later than that day.
+ANSWERS_BEFORE_DEADLINE = timedelta(days=6)
+# Art. R2152-7 as amended by décret n° 2022-767 (loi n° 2021-1104 art. 35, art. L2152-7): from
+# 21 August 2026 a single criterion may only be the cost, and several criteria include the price
+# or the cost and at least one criterion taking the offer's environmental characteristics into account.
+ENVIRONMENTAL_CRITERION_FROM = date(2026, 8, 21)
 
 
 class ConsultationStatus(StrEnum):
+    DRAFT = "draft"  # "en préparation": the buyer completes it, not public
     AWAITING_PROCEDURE = "awaiting_procedure"  # "à confirmer": not published, the buyer confirms a procedure
     PUBLISHED = "published"
     AWARDED = "awarded"
 
 
 class ConsultationAction(StrEnum):
+    PREPARE = "prepare"
+    PUBLISH = "publish"
     CONFIRM_PROCEDURE = "confirm_procedure"
     AWARD = "award"
 
@@ -53,11 +67,24 @@ class ConsultationAction(StrEnum):
 # The state machine: what each status allows. A held consultation is published by the buyer's
 # confirmation of a procedure; awarding (a lot or the whole) closes a published one.
 _ALLOWED: dict[ConsultationStatus, frozenset[ConsultationAction]] = {
-    ConsultationStatus.AWAITING_PROCEDURE: frozenset({ConsultationAction.CONFIRM_PROCEDURE}),
+    ConsultationStatus.DRAFT: frozenset({ConsultationAction.PREPARE, ConsultationAction.PUBLISH}),
+    ConsultationStatus.AWAITING_PROCEDURE: frozenset({ConsultationAction.PREPARE, ConsultationAction.CONFIRM_PROCEDURE}),
     ConsultationStatus.PUBLISHED: frozenset({ConsultationAction.AWARD}),
     ConsultationStatus.AWARDED: frozenset(),
 }
 _REFUSALS: dict[tuple[ConsultationStatus, ConsultationAction], str] = {
+    (ConsultationStatus.DRAFT, ConsultationAction.AWARD):
+        "cette consultation est en préparation : publiez-la d’abord",
+    (ConsultationStatus.DRAFT, ConsultationAction.CONFIRM_PROCEDURE):
+        "cette consultation est en préparation : sa procédure n’attend pas de confirmation",
+    (ConsultationStatus.AWAITING_PROCEDURE, ConsultationAction.PUBLISH):
+        "cette consultation attend la confirmation de sa procédure : confirmez-la pour la publier",
+    (ConsultationStatus.PUBLISHED, ConsultationAction.PREPARE):
+        "cette consultation est publiée : sa préparation ne se modifie plus",
+    (ConsultationStatus.PUBLISHED, ConsultationAction.PUBLISH): "cette consultation est déjà publiée",
+    (ConsultationStatus.AWARDED, ConsultationAction.PREPARE):
+        "cette consultation est attribuée : sa préparation ne se modifie plus",
+    (ConsultationStatus.AWARDED, ConsultationAction.PUBLISH): "cette consultation est déjà publiée et attribuée",
     (ConsultationStatus.AWAITING_PROCEDURE, ConsultationAction.AWARD):
         "cette consultation n’est pas encore publiée : confirmez d’abord sa procédure",
     (ConsultationStatus.PUBLISHED, ConsultationAction.CONFIRM_PROCEDURE):
@@ -90,6 +117,76 @@ class ProcedureHold:
     previous: ProcedureDecision
     held_on: date
 
+# ---------------------------------------------------------------- what the buyer prepares
+
+
+class CriterionKind(StrEnum):
+    PRICE = "price"  # le prix
+    COST = "cost"  # le coût (approche globale, coût du cycle de vie : art. R2152-9)
+    ENVIRONMENTAL = "environmental"  # les caractéristiques environnementales de l'offre
+    QUALITY = "quality"  # valeur technique, qualité (art. R2152-7 2° a)
+    SOCIAL = "social"  # aspects sociaux
+    DELIVERY = "delivery"  # délais, conditions de livraison, SAV (art. R2152-7 2° b)
+    OTHER = "other"
+
+
+# The award criterion types of eForms (code list award-criterion-type: price, cost, quality).
+EFORMS_CRITERION_TYPE = {CriterionKind.PRICE: "price", CriterionKind.COST: "cost"}
+
+
+class SubCriterion(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=300)
+    weight: int = Field(ge=1, le=100, description="points sur 100 (la somme des sous-critères fait le poids du critère)")
+
+
+class Criterion(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: CriterionKind
+    name: str = Field(min_length=1, max_length=300)
+    weight: int = Field(ge=1, le=100, description="points sur 100")
+    sub_criteria: tuple[SubCriterion, ...] = Field(default=(), max_length=20)
+
+
+class LotCriteria(BaseModel):
+    """The award criteria of one lot (lot_number null: the whole, when the purchase is not allotted)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lot_number: int | None = None
+    criteria: tuple[Criterion, ...] = Field(min_length=1, max_length=20)
+
+
+# The candidate documents a buyer may ask for (a checklist; French labels for the pages).
+CANDIDATE_DOCUMENTS: dict[str, str] = {
+    "dc1": "Lettre de candidature (DC1)",
+    "dc2": "Déclaration du candidat (DC2)",
+    "dume": "Document unique de marché européen (DUME)",
+    "tax_social_certificates": "Attestations de régularité fiscale et sociale",
+    "kbis": "Extrait Kbis ou équivalent",
+    "insurance": "Attestation d’assurance de responsabilité civile professionnelle",
+    "references": "Références de prestations similaires",
+    "turnover": "Déclaration du chiffre d’affaires des trois derniers exercices",
+    "staff_and_equipment": "Moyens humains et techniques",
+    "certificates": "Certificats de qualification professionnelle",
+}
+
+
+class Preparation(BaseModel):
+    """What the buyer adds to the need's facts before publishing (each field empty until given)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    publication_date: date | None = Field(default=None, description="date de publication prévue (défaut : aujourd’hui)")
+    bid_deadline: datetime | None = None
+    questions_deadline: datetime | None = None
+    criteria: tuple[LotCriteria, ...] = Field(default=(), max_length=MAX_LOTS_CRITERIA)
+    variants_allowed: bool | None = None
+    required_documents: tuple[str, ...] = Field(default=(), max_length=len(CANDIDATE_DOCUMENTS))
+
+
 
 @dataclass(frozen=True)
 class Consultation:
@@ -104,6 +201,7 @@ class Consultation:
     invited: tuple[Organisation, ...] = field(default_factory=tuple)
     decision: ProcedureDecision | None = None  # what it was published under (None: the need carried none)
     hold: ProcedureHold | None = None  # why it waited (kept once published, for the record)
+    preparation: Preparation = field(default_factory=lambda: Preparation())
 
     @property
     def need_id(self) -> uuid.UUID:
@@ -173,6 +271,13 @@ RulesError = unefois_rules.RulesError
 # ---------------------------------------------------------------- publication
 
 
+def earliest_deadline(sent_on: date, days: int) -> datetime:
+    """The earliest bid deadline for a notice sent on `sent_on` (Paris): the end of the last day of
+    the period, the day of sending not counted, ending on a working day (00:00 the next day)."""
+    last_day = _Rules.deadline_day(sent_on, days)
+    return datetime.combine(last_day + timedelta(days=1), time(0, 0), tzinfo=PLATFORM_TZ)
+
+
 def bid_deadline(published_at: datetime, days: int | None) -> datetime:
     """The bid deadline of a consultation whose notice is sent at `published_at`: the minimum time
     limit of its procedure (DEFAULT_ANSWER_DAYS when the rules give none), the day of sending not
@@ -189,21 +294,11 @@ def last_day_of(deadline: datetime) -> date:
     return paris_date(deadline - timedelta(microseconds=1))
 
 
-class Opening(NamedTuple):
-    """What the approved need becomes: a consultation and its events (none while it is held)."""
-
-    consultation: Consultation
-    events: list[ConsultationPublished]
-
-    @property
-    def held(self) -> bool:
-        return self.consultation.status is ConsultationStatus.AWAITING_PROCEDURE
-
-
-def _published(consultation: Consultation, decision: ProcedureDecision | None, days: int | None,
+def _published(consultation: Consultation, decision: ProcedureDecision | None,
                at: datetime) -> tuple[Consultation, list[ConsultationPublished]]:
+    """Publish at `at` with the buyer's bid deadline (checked before)."""
     consultation = dataclasses.replace(consultation, status=ConsultationStatus.PUBLISHED, published_at=at,
-                                       bid_deadline=bid_deadline(at, days), decision=decision)
+                                       bid_deadline=consultation.preparation.bid_deadline, decision=decision)
     published = ConsultationPublished(
         consultation_id=consultation.id,
         reference=consultation.reference,
@@ -215,32 +310,257 @@ def _published(consultation: Consultation, decision: ProcedureDecision | None, d
     return consultation, [published]
 
 
-def open_consultation(need: NeedApproved, *, consultation_id: uuid.UUID, reference: str, at: datetime) -> Opening:
-    """An approved need becomes a consultation, its facts unchanged. The decision is taken again
-    on the publication date (`at`, art. R2121-3): published at once when sourcing's decision still
-    holds (or the need carries none, from an older producer), else held for the buyer."""
-    purchase = need.purchase
-    draft = Consultation(id=consultation_id, tenant=need.tenant, reference=reference,
-                         status=ConsultationStatus.AWAITING_PROCEDURE, purchase=purchase, received_at=at,
-                         published_at=None, bid_deadline=None, invited=tuple(need.invited_suppliers))
-    previous = purchase.decision
-    if previous is None:
-        return Opening(*_published(draft, None, None, at))
-    today = paris_date(at)
+def open_consultation(need: NeedApproved, *, consultation_id: uuid.UUID, reference: str, at: datetime) -> Consultation:
+    """An approved need becomes a consultation en préparation (draft): the need's facts unchanged
+    and read-only (lots, CPV, procedure, estimates, considerations, clauses, invited suppliers);
+    the buyer adds the rest (prepare) and publishes it (publish)."""
+    return Consultation(id=consultation_id, tenant=need.tenant, reference=reference,
+                        status=ConsultationStatus.DRAFT, purchase=need.purchase, received_at=at,
+                        published_at=None, bid_deadline=None, invited=tuple(need.invited_suppliers))
+
+
+# ---------------------------------------------------------------- the minimum time limit, the checks
+
+
+class Minimum(NamedTuple):
+    """The earliest bid deadline for a notice sent on `sent_on`, and why (French)."""
+
+    sent_on: date
+    days: int
+    deadline: datetime  # the end of the last day in Paris (00:00 the next day)
+    note: str
+
+
+def _day_decision(consultation: Consultation, day: date):
+    """The rules' decision on `day` (None when the need carries none); RulesError when they cannot decide."""
+    previous = consultation.purchase.decision
+    return None if previous is None else _Rules.decide(consultation.purchase, previous, day)
+
+
+def minimum_bid_deadline(consultation: Consultation, sent_on: date,
+                         procedure: Procedure | None = None) -> Minimum | None:
+    """The earliest bid deadline of `procedure` (the purchase's by default) for a notice sent on
+    `sent_on`, by the rules' decision of that day; None when the rules cannot decide that day.
+    Two-stage procedures (applications, then bids from the invitation): the applications' days
+    plus the bids' days, the earliest the invitation can follow the applications' deadline."""
+    procedure = procedure or consultation.purchase.procedure
     try:
-        now = _Rules.decide(purchase, previous, today)
-    except RulesError as error:
-        reason = f"Les règles de la plateforme ne permettent pas de reprendre la décision le {_fr(today)} : {error}"
-        return Opening(dataclasses.replace(draft, hold=ProcedureHold(reason, previous, today)), [])
-    changed = _Rules.still_holds(previous, now)
-    if changed is not None:
-        return Opening(dataclasses.replace(draft, hold=ProcedureHold(changed, previous, today)), [])
-    chosen = previous.chosen_procedure
-    assessment = _Rules.assess(now, chosen, purchase)
-    if not assessment.lawful:  # still_holds says so already; never publish an unlawful choice
-        return Opening(dataclasses.replace(draft, hold=ProcedureHold(assessment.refusal, previous, today)), [])
-    decision = _Rules.procedure_decision(now, chosen, assessment)
-    return Opening(*_published(draft, decision, _Rules.bids_days(now, chosen), at))
+        now = _day_decision(consultation, sent_on)
+    except RulesError:
+        return None
+    days, note = DEFAULT_ANSWER_DAYS, ("délai de 35 jours de l’appel d’offres ouvert (art. R2161-2 du code de la "
+                                       "commande publique), appliqué faute de délai donné par les règles")
+    if now is not None:
+        try:
+            limit = now.time_limit_for(procedure)
+        except StopIteration:
+            limit = None
+        if limit is not None and limit.bids_days is not None:
+            days = limit.bids_days + (limit.applications_days or 0)
+            note = limit.note
+    return Minimum(sent_on, days, earliest_deadline(sent_on, days), note)
+
+
+def is_formal(consultation: Consultation, day: date) -> bool:
+    try:
+        now = _day_decision(consultation, day)
+    except RulesError:
+        now = None
+    if now is not None:
+        return str(now.band) == "formal"
+    previous = consultation.purchase.decision
+    if previous is not None:
+        return previous.band == "formal"
+    return consultation.purchase.procedure not in (Procedure.ADAPTED, Procedure.NO_COMPETITION)
+
+
+def _paris(moment: datetime) -> datetime:
+    """A moment given without a time zone is a Paris time (the buyer's); kept in UTC, as stored."""
+    return (moment.replace(tzinfo=PLATFORM_TZ) if moment.tzinfo is None else moment).astimezone(UTC)
+
+
+def _moment_fr(moment: datetime) -> str:
+    local = moment.astimezone(PLATFORM_TZ)
+    if (local.hour, local.minute) == (0, 0):
+        return f"le {_fr(local.date() - timedelta(days=1))} à 24 h (heure de Paris)"
+    return f"le {_fr(local.date())} à {local:%H:%M} (heure de Paris)"
+
+
+def _lot_key(lot_number: int | None) -> str:
+    return f"criteria.{lot_number or 0}"
+
+
+def _lot_name(lot_number: int | None) -> str:
+    return "l’ensemble du marché" if lot_number is None else f"le lot {lot_number}"
+
+
+def _criteria_errors(consultation: Consultation, criteria: tuple[LotCriteria, ...], *, on: date,
+                     complete: bool) -> list[dict[str, str]]:
+    errors: list[dict[str, str]] = []
+    expected = [lot.number for lot in consultation.purchase.lots] or [None]
+    given = [lot.lot_number for lot in criteria]
+    for lot_number in given:
+        if lot_number not in expected:
+            where = "ce marché n’est pas alloti" if expected == [None] else \
+                f"ce marché a les lots {', '.join(str(n) for n in expected)}"
+            errors.append({"field": "criteria", "reason": f"{_lot_name(lot_number)} n’existe pas : {where}"})
+    for lot_number in set(given):
+        if given.count(lot_number) > 1:
+            errors.append({"field": _lot_key(lot_number), "reason": f"critères donnés deux fois pour {_lot_name(lot_number)}"})
+    if complete:
+        for lot_number in expected:
+            if lot_number not in given:
+                errors.append({"field": _lot_key(lot_number),
+                               "reason": f"donnez les critères d’attribution pour {_lot_name(lot_number)}"})
+    environmental_required = on >= ENVIRONMENTAL_CRITERION_FROM
+    for lot in criteria:
+        field_, name = _lot_key(lot.lot_number), _lot_name(lot.lot_number)
+        total = sum(criterion.weight for criterion in lot.criteria)
+        if total != 100:
+            errors.append({"field": field_, "reason": f"les poids des critères pour {name} font {total} : ils doivent "
+                                                      "faire 100 (pondération, art. R2152-12)"})
+        for criterion in lot.criteria:
+            if criterion.sub_criteria and sum(sub.weight for sub in criterion.sub_criteria) != criterion.weight:
+                errors.append({"field": field_, "reason": f"les sous-critères de « {criterion.name} » ({name}) doivent "
+                                                          f"faire ensemble son poids, {criterion.weight}"})
+        kinds = {criterion.kind for criterion in lot.criteria}
+        if len(lot.criteria) == 1:
+            kind = lot.criteria[0].kind
+            if kind is CriterionKind.PRICE and environmental_required:
+                errors.append({"field": field_, "reason": f"un critère unique ne peut être que le coût ({name}) : depuis "
+                               "le 21/08/2026, le prix seul n’est plus permis (art. R2152-7, décret n° 2022-767)"})
+            elif kind is CriterionKind.PRICE:
+                errors.append({"field": field_, "reason": "le prix seul n’est permis que pour des fournitures ou "
+                               "services standardisés (art. R2152-7 1° a) : la plateforme ne décide pas de ce cas ; "
+                               "choisissez le coût ou plusieurs critères"})
+            elif kind is not CriterionKind.COST:
+                errors.append({"field": field_, "reason": f"un critère unique est le coût ou le prix ({name}, art. R2152-7 1°)"})
+        else:
+            if not kinds & {CriterionKind.PRICE, CriterionKind.COST}:
+                errors.append({"field": field_, "reason": f"les critères pour {name} doivent comprendre le prix ou le "
+                               "coût (art. R2152-7 2°)"})
+            if environmental_required and CriterionKind.ENVIRONMENTAL not in kinds:
+                errors.append({"field": field_, "reason": f"les critères pour {name} doivent comprendre un critère "
+                               "environnemental (art. L2152-7 et R2152-7, depuis le 21/08/2026)"})
+    return errors
+
+
+def check_preparation(consultation: Consultation, preparation: Preparation, *, now: datetime, complete: bool,
+                      publication_day: date | None = None, check_minimum: bool = True) -> list[dict[str, str]]:
+    """Every refusal of `preparation`, each naming its field (empty: all right). `complete`: what
+    publication needs must all be there. The minimum time limit is computed on the intended
+    publication date (`publication_day`, else the preparation's, else today)."""
+    errors: list[dict[str, str]] = []
+    today = paris_date(now)
+    day = publication_day or preparation.publication_date or today
+    if preparation.publication_date is not None and publication_day is None and preparation.publication_date < today:
+        errors.append({"field": "publication_date", "reason": f"la date de publication prévue est passée (aujourd’hui : {_fr(today)})"})
+    bid, questions = preparation.bid_deadline, preparation.questions_deadline
+    if bid is None:
+        if complete:
+            errors.append({"field": "bid_deadline", "reason": "indiquez la date et l’heure limites de réception des offres"})
+    elif check_minimum:
+        minimum = minimum_bid_deadline(consultation, day)
+        if minimum is None and complete:
+            errors.append({"field": "bid_deadline", "reason": "les règles de la plateforme ne donnent pas de délai "
+                           f"minimal le {_fr(day)} : la plateforme ne décide pas de ce cas"})
+        elif minimum is not None and bid < minimum.deadline:
+            errors.append({"field": "bid_deadline", "reason": f"pour une publication le {_fr(day)}, la date limite "
+                           f"des offres est au plus tôt {_moment_fr(minimum.deadline)} ({minimum.days} jours : "
+                           f"{minimum.note})"})
+    if questions is None:
+        if complete:
+            errors.append({"field": "questions_deadline", "reason": "indiquez la date et l’heure limites des questions des candidats"})
+    else:
+        if questions <= now:
+            errors.append({"field": "questions_deadline", "reason": "la date limite des questions est passée"})
+        elif bid is not None and questions >= bid:
+            errors.append({"field": "questions_deadline", "reason": "la date limite des questions doit précéder la date limite des offres"})
+        elif bid is not None and questions > bid - ANSWERS_BEFORE_DEADLINE and is_formal(consultation, day):
+            errors.append({"field": "questions_deadline", "reason": "en procédure formalisée, les réponses partent au "
+                           "plus tard six jours avant la date limite des offres (art. R2132-6) : la date limite des "
+                           f"questions est au plus tard {_moment_fr(bid - ANSWERS_BEFORE_DEADLINE)}"})
+    if complete and not preparation.criteria:
+        errors.append({"field": "criteria", "reason": "indiquez les critères d’attribution et leur pondération"})
+    errors += _criteria_errors(consultation, preparation.criteria, on=day, complete=complete)
+    if complete and preparation.variants_allowed is None:
+        errors.append({"field": "variants_allowed", "reason": "indiquez si les variantes sont autorisées (art. R2151-8)"})
+    unknown = [code for code in preparation.required_documents if code not in CANDIDATE_DOCUMENTS]
+    if unknown:
+        errors.append({"field": "required_documents", "reason": f"pièces inconnues : {', '.join(unknown)}"})
+    elif complete and not preparation.required_documents:
+        errors.append({"field": "required_documents", "reason": "cochez au moins une pièce de candidature demandée"})
+    return errors
+
+
+def prepare(consultation: Consultation, changes: dict[str, Any], *, now: datetime,
+            replace: bool = False) -> Consultation:
+    """The buyer's preparation: `changes` over the current one (or over nothing when `replace`),
+    each given field checked (422 naming each field); a consultation published cannot change."""
+    require(consultation.status, ConsultationAction.PREPARE)
+    base = {} if replace else consultation.preparation.model_dump()
+    try:
+        merged = Preparation.model_validate(base | changes)
+    except ValidationError as invalid:
+        raise InvalidFields([{"field": ".".join(str(part) for part in error["loc"]) or "preparation",
+                              "reason": "valeur refusée"} for error in invalid.errors()]) from None
+    merged = merged.model_copy(update={
+        name: _paris(getattr(merged, name)) for name in ("bid_deadline", "questions_deadline")
+        if getattr(merged, name) is not None})
+    errors = check_preparation(consultation, merged, now=now, complete=False)
+    if errors:
+        raise InvalidFields(errors)
+    return dataclasses.replace(consultation, preparation=merged)
+
+
+class Opening(NamedTuple):
+    """What publication makes of a consultation: published with its event, or held (no event)."""
+
+    consultation: Consultation
+    events: list[ConsultationPublished]
+
+    @property
+    def held(self) -> bool:
+        return self.consultation.status is ConsultationStatus.AWAITING_PROCEDURE
+
+
+def publish(consultation: Consultation, *, at: datetime) -> Opening:
+    """The buyer publishes: everything publication needs must be there; the procedure decision
+    is taken again on the publication date (`at`, art. R2121-3): published when sourcing's
+    decision still holds (or the need carries none), else held « à confirmer » for the buyer;
+    the bid deadline is checked again against the minimum on that date."""
+    require(consultation.status, ConsultationAction.PUBLISH)
+    today = paris_date(at)
+    errors = check_preparation(consultation, consultation.preparation, now=at, complete=True,
+                               publication_day=today, check_minimum=False)
+    if errors:
+        raise InvalidFields(errors)
+    purchase, previous = consultation.purchase, consultation.purchase.decision
+    if previous is not None:
+        try:
+            now = _Rules.decide(purchase, previous, today)
+        except RulesError as error:
+            reason = f"Les règles de la plateforme ne permettent pas de reprendre la décision le {_fr(today)} : {error}"
+            return Opening(_held(consultation, reason, previous, today), [])
+        changed = _Rules.still_holds(previous, now)
+        if changed is not None:
+            return Opening(_held(consultation, changed, previous, today), [])
+        chosen = previous.chosen_procedure
+        assessment = _Rules.assess(now, chosen, purchase)
+        if not assessment.lawful:  # still_holds says so already; never publish an unlawful choice
+            return Opening(_held(consultation, assessment.refusal, previous, today), [])
+        decision = _Rules.procedure_decision(now, chosen, assessment)
+    else:
+        decision = None
+    errors = check_preparation(consultation, consultation.preparation, now=at, complete=True, publication_day=today)
+    if errors:
+        raise InvalidFields(errors)
+    return Opening(*_published(consultation, decision, at))
+
+
+def _held(consultation: Consultation, reason: str | None, previous: ProcedureDecision, today: date) -> Consultation:
+    return dataclasses.replace(consultation, status=ConsultationStatus.AWAITING_PROCEDURE,
+                               hold=ProcedureHold(reason or "la décision ne tient plus", previous, today))
 
 
 @dataclass(frozen=True)
@@ -300,7 +620,10 @@ def confirm_procedure(consultation: Consultation, procedure: Procedure | str, *,
     decision = _Rules.procedure_decision(now, procedure, assessment)
     confirmed = dataclasses.replace(consultation,
                                     purchase=consultation.purchase.model_copy(update={"procedure": procedure}))
-    return _published(confirmed, decision, _Rules.bids_days(now, procedure), at)
+    errors = check_preparation(confirmed, confirmed.preparation, now=at, complete=True, publication_day=paris_date(at))
+    if errors:  # e.g. the confirmed procedure's minimum is longer: the buyer moves the deadline first
+        raise InvalidFields(errors)
+    return _published(confirmed, decision, at)
 
 
 def _fr(day: date) -> str:

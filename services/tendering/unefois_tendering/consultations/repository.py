@@ -13,11 +13,12 @@ from unefois_tendering.consultations.domain import (
     REFERENCE_SEQUENCE,
     Consultation,
     ConsultationStatus,
+    Preparation,
     ProcedureHold,
     consultation_reference,
 )
 
-_COLUMNS = "id, tenant, reference, status, purchase, invited, received_at, published_at, bid_deadline, decision, hold"
+_COLUMNS = "id, tenant, reference, status, purchase, invited, received_at, published_at, bid_deadline, decision, hold, preparation"
 
 
 def _hold_json(hold: ProcedureHold | None) -> dict | None:
@@ -46,6 +47,7 @@ def _consultation(row: asyncpg.Record) -> Consultation:
         invited=tuple(Organisation.model_validate(supplier) for supplier in row["invited"]),
         decision=None if row["decision"] is None else ProcedureDecision.model_validate(row["decision"]),
         hold=_hold(row["hold"]),
+        preparation=Preparation.model_validate(row["preparation"]),
     )
 
 
@@ -64,8 +66,8 @@ class ConsultationRepository:
     async def add(self, consultation: Consultation) -> None:
         await self.conn.execute(
             """INSERT INTO consultations (id, tenant, need_id, reference, status, purchase, invited, received_at,
-                                         published_at, bid_deadline, decision, hold)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
+                                         published_at, bid_deadline, decision, hold, preparation)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
             consultation.id,
             consultation.tenant,
             consultation.need_id,
@@ -78,6 +80,7 @@ class ConsultationRepository:
             consultation.bid_deadline,
             None if consultation.decision is None else consultation.decision.model_dump(mode="json"),
             _hold_json(consultation.hold),
+            consultation.preparation.model_dump(mode="json"),
         )
 
     async def get(self, consultation_id: uuid.UUID, *, for_update: bool = False) -> Consultation | None:
@@ -99,11 +102,12 @@ class ConsultationRepository:
     async def set_status(self, consultation_id: uuid.UUID, status: ConsultationStatus) -> None:
         await self.conn.execute("UPDATE consultations SET status = $2 WHERE id = $1", consultation_id, str(status))
 
-    async def publish(self, consultation: Consultation) -> None:
-        """Store the publication of a held consultation: its status, dates, decision and the
-        purchase as confirmed (the hold stays, for the record)."""
+    async def update(self, consultation: Consultation) -> None:
+        """Store what changed on a consultation: its status, the purchase (as confirmed), the dates,
+        the decision, the hold and the buyer's preparation."""
         await self.conn.execute(
-            """UPDATE consultations SET status = $2, purchase = $3, published_at = $4, bid_deadline = $5, decision = $6
+            """UPDATE consultations SET status = $2, purchase = $3, published_at = $4, bid_deadline = $5,
+                                        decision = $6, hold = $7, preparation = $8
                WHERE id = $1""",
             consultation.id,
             str(consultation.status),
@@ -111,4 +115,8 @@ class ConsultationRepository:
             consultation.published_at,
             consultation.bid_deadline,
             None if consultation.decision is None else consultation.decision.model_dump(mode="json"),
+            _hold_json(consultation.hold),
+            consultation.preparation.model_dump(mode="json"),
         )
+
+    publish = update

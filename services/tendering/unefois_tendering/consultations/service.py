@@ -1,14 +1,15 @@
-"""Consultation use cases: open one from an approved need (published, or held until the buyer
-confirms its procedure), confirm a held one's procedure; read them for the buyer."""
+"""Consultation use cases: open a draft from an approved need, prepare it, publish it (or hold it
+until the buyer confirms its procedure), confirm a held one's procedure; read them for the buyer."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from unefois_events.catalogue import NeedApproved
 from unefois_events.values import Procedure
-from unefois_kernel.domain_errors import NotFound
+from unefois_kernel.domain_errors import DomainError, NotFound
 from unefois_kernel.uow import UnitOfWork
 from unefois_tendering.consultations import domain
 from unefois_tendering.consultations.domain import Consultation
@@ -24,24 +25,52 @@ def _published_note(consultation: Consultation) -> dict:
 
 
 async def open_from_need(uow: UnitOfWork[Repositories], need: NeedApproved) -> Consultation:
-    """The approved need as a consultation, numbered in the buyer's sequence of the (Paris) year:
-    published when the procedure decision still holds on the day, else held for the buyer."""
+    """The approved need as a consultation en préparation, numbered in the buyer's sequence of the
+    (Paris) year; nothing is published until the buyer publishes it."""
     async with uow:
         reference = await uow.repos.consultations.next_reference(tenant=need.tenant, year=uow.clock.today().year)
-        consultation, events = domain.open_consultation(
+        consultation = domain.open_consultation(
             need, consultation_id=uuid.uuid4(), reference=reference, at=uow.clock.now()
         )
         await uow.repos.consultations.add(consultation)
+        uow.audit("consultation", consultation.id, "consultation.drafted",
+                  {"need_id": str(consultation.need_id), "reference": reference}, tenant=consultation.tenant)
+    return consultation
+
+
+async def prepare(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID, changes: dict[str, Any], *,
+                  replace: bool = False) -> Consultation:
+    """The buyer's preparation of a draft (or of a held one): `changes` checked field by field
+    (422 naming each refused field; 409 naming `status` once published)."""
+    async with uow:
+        current = await uow.repos.consultations.get(consultation_id, for_update=True)
+        if current is None:
+            raise NotFound("consultation introuvable", field="consultation_id")
+        consultation = domain.prepare(current, changes, now=uow.clock.now(), replace=replace)
+        await uow.repos.consultations.update(consultation)
+        uow.audit("consultation", consultation.id, "consultation.prepared",
+                  {"fields": sorted(changes), "replace": replace})
+    return consultation
+
+
+async def publish(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID) -> Consultation:
+    """The buyer publishes a draft: published (ConsultationPublished, audited) or held « à
+    confirmer » when the decision taken again that day no longer holds (audited, no event)."""
+    async with uow:
+        draft = await uow.repos.consultations.get(consultation_id, for_update=True)
+        if draft is None:
+            raise NotFound("consultation introuvable", field="consultation_id")
+        consultation, events = domain.publish(draft, at=uow.clock.now())
+        await uow.repos.consultations.update(consultation)
         uow.emit(*events)
         if consultation.hold is not None:
             hold = consultation.hold
             uow.audit("consultation", consultation.id, "consultation.procedure_held",
-                      {"need_id": str(consultation.need_id), "reference": reference, "reason": hold.reason,
-                       "decided_on": hold.previous.decided_on.isoformat(), "held_on": hold.held_on.isoformat(),
-                       "procedure": hold.previous.chosen_procedure.value}, tenant=consultation.tenant)
+                      {"need_id": str(consultation.need_id), "reference": consultation.reference,
+                       "reason": hold.reason, "decided_on": hold.previous.decided_on.isoformat(),
+                       "held_on": hold.held_on.isoformat(), "procedure": hold.previous.chosen_procedure.value})
         else:
-            uow.audit("consultation", consultation.id, "consultation.published", _published_note(consultation),
-                      tenant=consultation.tenant)
+            uow.audit("consultation", consultation.id, "consultation.published", _published_note(consultation))
     return consultation
 
 
@@ -55,7 +84,7 @@ async def confirm_procedure(uow: UnitOfWork[Repositories], consultation_id: uuid
         if held is None:
             raise NotFound("consultation introuvable", field="consultation_id")
         consultation, events = domain.confirm_procedure(held, procedure, at=uow.clock.now())
-        await uow.repos.consultations.publish(consultation)
+        await uow.repos.consultations.update(consultation)
         uow.emit(*events)
         assert consultation.decision is not None
         uow.audit("consultation", consultation.id, "consultation.procedure_confirmed",
@@ -88,6 +117,22 @@ class ConsultationFile:
     review: domain.ProcedureReview | None
 
 
+    minimum: domain.Minimum | None = None  # while it can be prepared: the earliest bid deadline
+    formal: bool = False
+
+
 async def consultation_file(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID) -> ConsultationFile:
     consultation = await get(uow, consultation_id)
-    return ConsultationFile(consultation, domain.review(consultation, uow.clock.today()))
+    today = uow.clock.today()
+    day = max(consultation.preparation.publication_date or today, today)
+    minimum = domain.minimum_bid_deadline(consultation, day) if consultation.published_at is None else None
+    return ConsultationFile(consultation, domain.review(consultation, today), minimum,
+                            domain.is_formal(consultation, day))
+
+
+async def notice(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID) -> Consultation:
+    """A published consultation, for its notice (409 naming `status` before publication)."""
+    consultation = await get(uow, consultation_id)
+    if consultation.published_at is None:
+        raise DomainError("l’avis n’existe qu’une fois la consultation publiée", field="status", status=409)
+    return consultation
