@@ -47,7 +47,8 @@ def test_caught_mails_listed_polled_and_shown_escaped(tmp_path):
 
         listing = client.get("/")
         assert 'lang="fr"' in listing.text and "Accusé de réception &lt;n°1&gt;" in listing.text
-        assert "default-src 'none'" in listing.headers["content-security-policy"]
+        assert "default-src 'none'; style-src 'self'" in listing.headers["content-security-policy"]
+        assert "pre-wrap" in client.get("/style.css").text
         page = client.get(f"/mails/{mine[0]['id']}").text
         assert "<script>" not in page and "&lt;script&gt;" in page
 

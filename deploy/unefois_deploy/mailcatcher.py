@@ -34,10 +34,18 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 PARIS = ZoneInfo("Europe/Paris")
+# Readable at 375 px and at 200 % zoom: long lines of a mail wrap, a wide table scrolls.
+_STYLE = """body{font-family:system-ui,sans-serif;line-height:1.5;max-width:64rem;margin:0 auto;padding:1rem}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f4f4f4;padding:.75rem;border:1px solid #ccc}
+.scroll{overflow-x:auto}table{border-collapse:collapse;width:100%}caption{text-align:left;font-weight:bold}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #ccc;vertical-align:top}
+dt{font-weight:bold}dd{margin:0 0 .5rem 0;overflow-wrap:anywhere}a{color:#0645ad}a:focus{outline:3px solid #000}
+"""
 _ID_CHARS = frozenset("0123456789abcdef")
-# The page loads nothing and runs nothing: no script, no style, no frame, no form target.
+# The page loads nothing but its own style sheet and runs nothing: no script, frame or form target.
 _SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "Content-Security-Policy": ("default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; "
+                                "frame-ancestors 'none'"),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
@@ -126,7 +134,8 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     document = (
         '<!doctype html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)} — courriels de développement</title>\n</head>\n<body>\n"
+        f"<title>{html.escape(title)} — courriels de développement</title>\n"
+        '<link rel="stylesheet" href="/style.css">\n</head>\n<body>\n'
         f"<header><p>unefois — courriels captés en développement (aucun n'est envoyé)</p></header>\n"
         f"<main>\n<h1>{html.escape(title)}</h1>\n{body}\n</main>\n</body>\n</html>\n"
     )
@@ -144,10 +153,11 @@ def _list_page(store: MailStore) -> HTMLResponse:
         for m in mails
     )
     table = (f"<p>{len(mails)} courriel(s), le plus récent en premier.</p>\n"
+             '<div class="scroll" tabindex="0" role="region" aria-label="Courriels captés">\n'
              "<table>\n<caption>Courriels captés</caption>\n"
              '<thead><tr><th scope="col">Destinataire</th><th scope="col">Objet</th>'
              '<th scope="col">Reçu le (heure de Paris)</th></tr></thead>\n'
-             f"<tbody>\n{rows}\n</tbody>\n</table>")
+             f"<tbody>\n{rows}\n</tbody>\n</table>\n</div>")
     return _page("Courriels captés", table)
 
 
@@ -210,6 +220,9 @@ def create_app(folder: Path, smtp_host: str, smtp_port: int) -> Starlette:
         headers = {"from": str(message.get("From", "")), "message_id": str(message.get("Message-ID", ""))}
         return JSONResponse({**asdict(caught), **headers, **parts_of(message)})
 
+    async def style(_request: Request) -> Response:
+        return Response(_STYLE, media_type="text/css", headers={"X-Content-Type-Options": "nosniff"})
+
     async def readyz(_request: Request) -> Response:
         server = state["server"]
         ready = server is not None and server.is_serving()
@@ -220,6 +233,7 @@ def create_app(folder: Path, smtp_host: str, smtp_port: int) -> Starlette:
         Route("/mails/{mail_id}", mail_page),
         Route("/api/mails", api_mails, methods=["GET", "DELETE"]),
         Route("/api/mails/{mail_id}", api_mail),
+        Route("/style.css", style),
         Route("/readyz", readyz),
         Route("/healthz", readyz),
     ]

@@ -51,7 +51,8 @@ def test_each_template_renders_in_french_from_its_documented_context(name):
     mail = render(name, CONTEXTS[name])
     assert "2026-C-0042" in mail.subject and "\n" not in mail.subject
     assert "Bonjour," in mail.text and "Bonjour," in mail.html
-    assert "merci de ne pas y répondre" in mail.text
+    assert "merci de ne pas y répondre" in mail.text and "merci de ne pas y répondre" not in mail.message
+    assert mail.text.startswith(mail.message) and "Voir sur la plateforme" not in mail.message
     assert '<html lang="fr">' in mail.html
     assert "{{" not in mail.text + mail.html and "{%" not in mail.text + mail.html
     # The optional fields may be left out.

@@ -174,8 +174,9 @@ _HTML = _environment(autoescape=True)
 class RenderedMail:
     template: str
     subject: str
-    text: str
+    text: str  # the mail's text part: `message` then the footer (link, "do not reply")
     html: str
+    message: str  # the in-app message's body: the text without the mail's footer
 
 
 def render(template: str, context: Mapping[str, Any]) -> RenderedMail:
@@ -191,9 +192,11 @@ def render(template: str, context: Mapping[str, Any]) -> RenderedMail:
     text_template = _TEXT.get_template(f"mail/{template}.txt")
     text_context = text_template.new_context(values)
     subject = " ".join("".join(text_template.blocks["subject"](text_context)).split())
-    text = "".join(text_template.blocks["body"](text_template.new_context(values))).strip() + "\n"
+    message = "".join(text_template.blocks["body"](text_template.new_context(values))).strip()
+    base = _TEXT.get_template("mail/base.txt")  # the footer is the base's block (children keep it)
+    footer = "".join(base.blocks["footer"](base.new_context(values))).strip()
     html = _HTML.get_template(f"mail/{template}.html").render({**values, "subject": subject})
-    return RenderedMail(template, subject, text, html)
+    return RenderedMail(template, subject, f"{message}\n\n{footer}\n", html, message)
 
 
 # ---------------------------------------------------------------- the outbox side: notify()
@@ -210,6 +213,7 @@ class Notification:
     subject: str
     text: str
     html: str
+    message: str
     link: str | None
     created_at: datetime
     to_email: str | None
@@ -246,7 +250,7 @@ async def notify(uow, *, to_email: str | None = None, to_org_siret: str | None =
         raise ValueError("a notification belongs to a tenant (the buyer whose procedure sends it): name it")
     rendered = render(template, context)
     note = Notification(id=uuid.uuid4(), tenant=owner, template=template, subject=rendered.subject,
-                        text=rendered.text, html=rendered.html, link=context.get("link"),
+                        text=rendered.text, html=rendered.html, message=rendered.message, link=context.get("link"),
                         created_at=uow.clock.now(), to_email=to_email.strip() if to_email else None,
                         to_org_siret=to_org_siret, to_person=to_person)
     conn = _connection_of(uow)
@@ -260,7 +264,7 @@ async def notify(uow, *, to_email: str | None = None, to_org_siret: str | None =
                            note.text, note.html, note.created_at)
     if note.to_org_siret or note.to_person:
         await conn.execute(_INSERT_MESSAGE, note.id, note.tenant, note.to_org_siret, note.to_person, note.template,
-                           note.subject, note.text, note.link, note.created_at)
+                           note.subject, note.message, note.link, note.created_at)
     return note
 
 
