@@ -23,7 +23,7 @@ LOTS = [Lot(number=1, title="Voirie", estimated_value=Decimal("60000.00")),
 @pytest.fixture
 async def consultation(uows, principals):
     need = NeedApproved(purchase=purchase(BUYER, lots=LOTS), approved_by="Valideur", approved_at=AT)
-    consultation, _ = open_consultation(need, consultation_id=uuid.uuid4(), reference="2026-0001", at=AT)
+    consultation = open_consultation(need, consultation_id=uuid.uuid4(), reference="2026-0001", at=AT)
     async with uows(principals["buyer"]) as uow:
         await uow.repos.consultations.add(consultation)
     return consultation

@@ -14,7 +14,13 @@ import pytest
 from unefois_events.catalogue import NeedApproved, Organisation
 from unefois_kernel.tenancy import set_scope
 from unefois_kernel.testing import BUYER, load_beside, purchase
-from unefois_tendering.consultations.domain import ConsultationStatus, confirm_procedure, open_consultation
+from unefois_tendering.consultations.domain import (
+    ConsultationStatus,
+    confirm_procedure,
+    open_consultation,
+    prepare,
+    publish,
+)
 
 # The unit tests' payload makers (sourcing's decision taken through the shared rules engine).
 fakes = load_beside(__file__.replace("/integration/", "/unit/"), name="unefois_tendering_unit_fakes")
@@ -24,8 +30,8 @@ AT = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 def a_consultation(buyer: Organisation = BUYER, *, at: datetime = AT, reference: str = "2026-0001"):
     need = NeedApproved(purchase=purchase(buyer), approved_by="Valideur", approved_at=at,
                         invited_suppliers=[Organisation(siret="81000005900016", name="Voirie du Rhône")])
-    consultation, _ = open_consultation(need, consultation_id=uuid.uuid4(), reference=reference, at=at)
-    return consultation
+    draft = open_consultation(need, consultation_id=uuid.uuid4(), reference=reference, at=at)
+    return publish(prepare(draft, fakes.a_preparation(draft, at=at), now=at), at=at).consultation
 
 
 async def test_a_consultation_is_read_back_as_stored(uows, principals):
@@ -112,10 +118,20 @@ async def test_a_held_consultation_and_its_publication_are_read_back_as_stored(u
     # The done-when case of issue 10: decided for 2025-12-15, held on 2026-01-10.
     publication = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
     need = fakes.a_planned_need(approved_at=publication)
-    held, events = open_consultation(need, consultation_id=uuid.uuid4(), reference="2026-0001", at=publication)
+    draft = open_consultation(need, consultation_id=uuid.uuid4(), reference="2026-0001", at=publication)
+    async with uows(principals["buyer"]) as uow:
+        await uow.repos.consultations.add(draft)
+    async with uows(principals["buyer"]) as uow:
+        assert await uow.repos.consultations.get(draft.id) == draft
+    prepared = prepare(draft, fakes.a_preparation(draft, at=publication), now=publication)
+    async with uows(principals["buyer"]) as uow:
+        await uow.repos.consultations.update(prepared)
+    async with uows(principals["buyer"]) as uow:
+        assert await uow.repos.consultations.get(draft.id) == prepared, "the preparation is read back as stored"
+    held, events = publish(prepared, at=publication)
     assert (held.status, events) == (ConsultationStatus.AWAITING_PROCEDURE, [])
     async with uows(principals["buyer"]) as uow:
-        await uow.repos.consultations.add(held)
+        await uow.repos.consultations.update(held)
     async with uows(principals["buyer"]) as uow:
         assert await uow.repos.consultations.get(held.id) == held
         assert [c.id for c in await uow.repos.consultations.latest()] == [held.id]

@@ -53,25 +53,20 @@ async def written(uows) -> dict[str, list]:
         }
 
 
-async def test_an_approved_need_becomes_a_published_consultation_in_the_consumers_transaction(uows):
+async def test_an_approved_need_becomes_a_draft_consultation_in_the_consumers_transaction(uows):
     incoming = approved()
     await deliver(uows, incoming)
     rows = await written(uows)
 
     [consultation] = rows["consultations"]
     assert (consultation["need_id"], consultation["reference"], consultation["status"]) == (
-        incoming.payload.purchase.need_id, "2026-0001", ConsultationStatus.PUBLISHED)
+        incoming.payload.purchase.need_id, "2026-0001", ConsultationStatus.DRAFT)
     assert consultation["invited"] == [supplier.model_dump(mode="json") for supplier in INVITED]
-    assert consultation["published_at"] == uows.clock.now()
-    [outbox] = rows["outbox"]
-    assert (outbox["event_type"], outbox["key"], outbox["tenant"]) == (
-        ConsultationPublished.ce_type, str(consultation["id"]), BUYER.siret)
-    assert outbox["headers"]["ce_source"].endswith("tendering")
-    published = ConsultationPublished.model_validate_json(outbox["payload"])
-    assert (published.reference, published.purchase) == ("2026-0001", incoming.payload.purchase)
+    assert consultation["published_at"] is None
+    assert rows["outbox"] == [], "nothing is public before the buyer publishes"
     [entry] = rows["audit"]
     assert tuple(entry)[:5] == (BUYER.siret, "consultation", str(consultation["id"]), "system:tendering",
-                                "consultation.published")
+                                "consultation.drafted")
     assert entry["change"] == {"need_id": str(incoming.payload.purchase.need_id), "reference": "2026-0001"}
     assert [tuple(row) for row in rows["sequences"]] == [("consultation", 2026, 1)]
 
@@ -91,5 +86,5 @@ async def test_a_need_already_published_fails_and_gives_its_reference_back(uows)
     with pytest.raises(asyncpg.UniqueViolationError):
         await deliver(uows, again)
     rows = await written(uows)
-    assert len(rows["consultations"]) == len(rows["outbox"]) == len(rows["audit"]) == 1
+    assert len(rows["consultations"]) == len(rows["audit"]) == 1 and rows["outbox"] == []
     assert [tuple(row) for row in rows["sequences"]] == [("consultation", 2026, 1)]

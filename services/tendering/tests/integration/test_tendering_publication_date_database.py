@@ -75,6 +75,12 @@ async def test_a_need_decided_in_2025_is_held_until_the_buyer_picks_a_formal_pro
 
     outcome = await consumer.process([record])
     assert (outcome.applied, outcome.duplicates, outcome.dead_letters) == (1, 0, [])
+    [draft] = (await written(uows))["consultations"]
+    assert draft["status"] == "draft"
+    buyer = principals["buyer"]
+    preparation = fakes.a_preparation(await service.get(uows(buyer), draft["id"]), at=PUBLICATION)
+    await service.prepare(uows(buyer), draft["id"], preparation)
+    await service.publish(uows(buyer), draft["id"])
     rows = await written(uows)
     [held] = rows["consultations"]
     assert (held["status"], held["published_at"], held["bid_deadline"], held["decision"]) == (
@@ -83,16 +89,16 @@ async def test_a_need_decided_in_2025_is_held_until_the_buyer_picks_a_formal_pro
     assert held["hold"]["previous"]["decided_on"] == "2025-12-15"
     assert held["hold"]["reason"]
     assert rows["outbox"] == [], "not published: no ConsultationPublished"
-    [entry] = rows["audit"]
-    assert (entry["actor"], entry["action"]) == ("system:tendering", "consultation.procedure_held")
-    assert entry["change"]["reason"] == held["hold"]["reason"]
+    assert [(row["actor"], row["action"]) for row in rows["audit"]] == [
+        ("system:tendering", "consultation.drafted"), (buyer.actor, "consultation.prepared"),
+        (buyer.actor, "consultation.procedure_held")]
+    assert rows["audit"][-1]["change"]["reason"] == held["hold"]["reason"]
 
     # The same record again (a redelivery): the inbox skips it.
     again = await consumer.process([record])
     assert (again.applied, again.duplicates) == (0, 1)
     assert len((await written(uows))["consultations"]) == 1
 
-    buyer = principals["buyer"]
     with pytest.raises(DomainError) as refused:
         await service.confirm_procedure(uows(buyer), held["id"], Procedure.ADAPTED)
     assert (refused.value.status, refused.value.field) == (422, "procedure")
@@ -110,8 +116,8 @@ async def test_a_need_decided_in_2025_is_held_until_the_buyer_picks_a_formal_pro
     assert (event.decision.decided_on, event.decision.band, event.decision.chosen_procedure) == (
         date(2026, 1, 10), "formal", Procedure.OPEN)
     assert event.bid_deadline == published["bid_deadline"]
-    assert [(row["actor"], row["action"]) for row in rows["audit"]] == [
-        ("system:tendering", "consultation.procedure_held"),
+    assert [(row["actor"], row["action"]) for row in rows["audit"]][2:] == [
+        (buyer.actor, "consultation.procedure_held"),
         (buyer.actor, "consultation.procedure_confirmed"),
         (buyer.actor, "consultation.published"),
     ]
@@ -123,7 +129,9 @@ async def test_a_need_decided_in_2025_is_held_until_the_buyer_picks_a_formal_pro
 
 async def test_another_buyer_cannot_confirm_it(on_publication_day, principals):
     uows = on_publication_day
-    consultation = await service.open_from_need(uows.system(BUYER.siret), fakes.a_planned_need(approved_at=PUBLICATION))
+    draft = await service.open_from_need(uows.system(BUYER.siret), fakes.a_planned_need(approved_at=PUBLICATION))
+    await service.prepare(uows(principals["buyer"]), draft.id, fakes.a_preparation(draft, at=PUBLICATION))
+    consultation = await service.publish(uows(principals["buyer"]), draft.id)
     assert consultation.status is ConsultationStatus.AWAITING_PROCEDURE
     with pytest.raises(DomainError) as missing:
         await service.confirm_procedure(uows(principals["other_buyer"]), consultation.id, Procedure.OPEN)
