@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from unefois_events.catalogue import ConsultationPublished, NeedApproved, Organisation
+from unefois_events.catalogue import NeedApproved, Organisation
 from unefois_kernel.envelope import IncomingEvent, wrap
 from unefois_kernel.tenancy import set_scope
 from unefois_kernel.testing import BUYER, purchase
