@@ -66,6 +66,9 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
         "/api/needs/{need_id}/return": {"comment": "Préciser le lieu d'exécution"},
         # The seeded consultation is already awarded: its owner gets 409 (status), a stranger 404.
         "/api/consultations/{consultation_id}/procedure": {"procedure": "Appel d'offres ouvert"},
+        # PUT/PATCH (its preparation) and publish: the seeded consultation is awarded, 409 for its owner.
+        "/api/consultations/{consultation_id}": {"variants_allowed": True},
+        "/api/consultations/{consultation_id}/publish": None,  # no body
         "/api/consultations/{consultation_id}/award": {
             "winners": [OWNER_SUPPLIER], "amount": "900.00", "price_form": "Forfaitaire",
             "price_types": ["Définitif ferme"], "offers_received": 1,

@@ -40,20 +40,27 @@ async def test_a_purchase_flows_from_need_to_open_data_in_one_trace(urls, client
 
     # Dates the law counts, on the platform's calendar: published, awarded and notified on the
     # day the services' clocks say (Monday 30 November 2026), the contract numbered in that year.
-    # Tendering took the procedure decision again on the publication day (art. R2121-3): it still
-    # holds, so the consultation was published at once, under that day's decision. The answer
-    # period is the published procedure's minimum: a MAPA has none in the code, only a reasonable
-    # time (art. R2143-1, R2151-1), for which the rules suggest 15 days; the day of sending is not
+    # The consultation opened en préparation; the buyer prepared and published it through the API
+    # (demo.prepare_and_publish), and tendering took the procedure decision again on that day
+    # (art. R2121-3): it still holds, so it was published under that day's decision. The earliest
+    # bid deadline is the procedure's minimum: a MAPA has none in the code, only a reasonable time
+    # (art. R2143-1, R2151-1), for which the rules suggest 15 days; the day of sending is not
     # counted and the period ends with Tuesday 15 December 2026, a working day (règlement
-    # n° 1182/71 art. 3): the deadline is the end of that day in Paris. (It was a fixed 35 days,
-    # the open procedure's figure of art. R2161-2, whatever the procedure.)
+    # n° 1182/71 art. 3). The buyer chose noon the next day, Wednesday 16 December.
     published_at = datetime.fromisoformat(consultation["published_at"])
     assert paris_date(published_at) == PLATFORM_TODAY == date(2026, 11, 30)
     assert consultation["status"] == "awarded" and consultation["hold"] is None  # never held
     decision = consultation["decision"]
     assert (decision["decided_on"], decision["chosen_procedure"]) == (PLATFORM_TODAY.isoformat(), facts["procedure"])
     deadline = datetime.fromisoformat(consultation["bid_deadline"]).astimezone(PLATFORM_TZ)
-    assert deadline == datetime(2026, 12, 16, 0, 0, tzinfo=PLATFORM_TZ)  # 15/12/2026 at 24:00
+    assert deadline == datetime(2026, 12, 16, 12, 0, tzinfo=PLATFORM_TZ)  # 16/12/2026 at 12:00
+    preparation = consultation["preparation"]
+    assert preparation["variants_allowed"] is False and "dume" in preparation["required_documents"]
+    [criteria] = preparation["criteria"]
+    assert sum(criterion["weight"] for criterion in criteria["criteria"]) == 100
+    notice = (await client.get(f"{urls['tendering']}/api/consultations/{ids.consultation_id}/notice",
+                               headers=who.buyer)).json()
+    assert notice["lots"][0]["BT-131(d)-Lot"] == "2026-12-16+01:00"
     assert date.fromisoformat(contract["notified_on"]) == PLATFORM_TODAY
     assert ids.contract_number.startswith(str(PLATFORM_TODAY.year))
 
