@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from unefois_deploy.config import TEST_CLOCK_START
-from unefois_deploy.demo import SUPPLIERS, VILLAGE, need_facts, wait_for
+from unefois_deploy.demo import SUPPLIERS, VILLAGE, need_facts, prepare_and_publish, wait_for
 from unefois_kernel.clock import paris_date
 
 pytestmark = pytest.mark.integration
@@ -158,6 +158,13 @@ async def test_absurd_award_notification_and_invoice_values_are_refused(urls, cl
         return found[0] if found else None
 
     consultation_id = (await wait_for(consultation))["id"]
+    # The preparation refuses absurd values naming the field, then the buyer publishes.
+    preparation = f"{urls['tendering']}/api/consultations/{consultation_id}"
+    refused(await client.patch(preparation, json={"bid_deadline": "2026-12-01T12:00:00+01:00"}, headers=who.buyer),
+            "bid_deadline")
+    refused(await client.patch(preparation, json={"required_documents": ["x" * 10_000]}, headers=who.buyer),
+            "required_documents")
+    await prepare_and_publish(client, urls, consultation_id, who)
     award = {"winners": [SUPPLIER], "amount": "80000.00", "price_form": "Forfaitaire",
              "price_types": ["Définitif ferme"], "offers_received": 10**30}
     awards = f"{urls['tendering']}/api/consultations/{consultation_id}/award"

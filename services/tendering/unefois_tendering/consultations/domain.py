@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import unefois_rules
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -184,7 +184,8 @@ class Preparation(BaseModel):
     questions_deadline: datetime | None = None
     criteria: tuple[LotCriteria, ...] = Field(default=(), max_length=MAX_LOTS_CRITERIA)
     variants_allowed: bool | None = None
-    required_documents: tuple[str, ...] = Field(default=(), max_length=len(CANDIDATE_DOCUMENTS))
+    required_documents: tuple[Annotated[str, Field(max_length=40)], ...] = Field(
+        default=(), max_length=len(CANDIDATE_DOCUMENTS))
 
 
 
