@@ -330,6 +330,7 @@ class Minimum(NamedTuple):
     days: int
     deadline: datetime  # the end of the last day in Paris (00:00 the next day)
     note: str
+    suggested: bool = False  # the platform's figure, not a minimum of the code (MAPA: R2143-1, R2151-1)
 
 
 def _day_decision(consultation: Consultation, day: date):
@@ -359,6 +360,7 @@ def minimum_bid_deadline(consultation: Consultation, sent_on: date,
         if limit is not None and limit.bids_days is not None:
             days = limit.bids_days + (limit.applications_days or 0)
             note = limit.note
+            return Minimum(sent_on, days, earliest_deadline(sent_on, days), note, limit.suggested)
     return Minimum(sent_on, days, earliest_deadline(sent_on, days), note)
 
 
@@ -467,8 +469,10 @@ def check_preparation(consultation: Consultation, preparation: Preparation, *, n
                            f"minimal le {_fr(day)} : la plateforme ne décide pas de ce cas"})
         elif minimum is not None and bid < minimum.deadline:
             errors.append({"field": "bid_deadline", "reason": f"pour une publication le {_fr(day)}, la date limite "
-                           f"des offres est au plus tôt {_moment_fr(minimum.deadline)} ({minimum.days} jours : "
-                           f"{minimum.note})"})
+                           f"des offres est au plus tôt {_moment_fr(minimum.deadline)} ({minimum.days} jours, "
+                           "le jour de l’envoi non compté, jusqu’au jour ouvré suivant"
+                           + ("; en procédure adaptée, le code demande un délai raisonnable (art. R2143-1) : "
+                              "c’est le délai que la plateforme retient)" if minimum.suggested else ")")})
     if questions is None:
         if complete:
             errors.append({"field": "questions_deadline", "reason": "indiquez la date et l’heure limites des questions des candidats"})

@@ -73,6 +73,8 @@ class MinimumView(BaseModel):
     days: int
     deadline: datetime = Field(description="la fin du dernier jour du délai à Paris (00:00 le lendemain)")
     note: str
+    suggested: bool = Field(default=False, description="délai retenu par la plateforme, non un minimum du code "
+                                                         "(procédure adaptée : délai raisonnable, art. R2143-1)")
 
 
 class ConsultationFileView(ConsultationView):
@@ -473,7 +475,7 @@ def notice_context(consultation: Consultation) -> dict:
     labels = data["labels"]
 
     def rows(section: dict) -> list[list[str]]:
-        return [[labels.get(key, key), key, _text(value)] for key, value in section.items() if key in labels]
+        return [[labels.get(key, key), _text(value), key] for key, value in section.items() if key in labels]
 
     lots = []
     for lot in data["lots"]:
@@ -487,7 +489,7 @@ def notice_context(consultation: Consultation) -> dict:
         "header_rows": rows(data["notice"]) + rows(data["organisation"]) + rows(data["procedure"]),
         "lots": lots,
         "documents": [item["label"] for item in data["required_documents"]],
-        "columns": ["Champ", "Terme eForms", "Valeur"],
+        "columns": ["Champ", "Valeur", "Terme eForms"],
         "criteria_columns": ["Critère", "Type (BT-539)", "Pondération (BT-541)", "Sous-critères (BT-540)"],
     }
 
