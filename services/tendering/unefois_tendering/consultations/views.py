@@ -260,7 +260,7 @@ NOTICE_LABELS = {
     "BT-21-Lot": "Intitulé du lot",
     "BT-27-Lot": "Valeur estimée du lot (HT)",
     "BT-36-Lot": "Durée (mois)",
-    "BT-5121-Lot": "Lieu d’exécution (code postal ou commune)",
+    "BT-5121-Lot": "Lieu d’exécution (code postal)",
     "BT-131(d)-Lot": "Date limite de réception des offres",
     "BT-131(t)-Lot": "Heure limite de réception des offres",
     "BT-13(d)-Lot": "Date limite des demandes de renseignements complémentaires",
@@ -304,7 +304,10 @@ def notice_data(consultation: Consultation) -> dict:
             "BT-27-Lot": str(value),
             "BT-262-Lot": facts.main_cpv,
             "BT-36-Lot": facts.duration_months,
-            "BT-5121-Lot": facts.place_of_execution.code,
+            # BT-5121 is a post code: a commune's INSEE code (or another code type) is not one.
+            "BT-5121-Lot": facts.place_of_execution.code if str(facts.place_of_execution.code_type) == "Code postal"
+            else None,
+            "place_fr": f"{facts.place_of_execution.code_type}: {facts.place_of_execution.code}",
             "BT-131(d)-Lot": bid_d, "BT-131(t)-Lot": bid_t,
             "BT-13(d)-Lot": q_d, "BT-13(t)-Lot": q_t,
             "BT-63-Lot": None if prep.variants_allowed is None else ("allowed" if prep.variants_allowed else "not-allowed"),
