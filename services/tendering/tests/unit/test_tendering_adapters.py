@@ -294,4 +294,6 @@ async def test_publishing_an_incomplete_consultation_from_its_page_says_what_is_
     draft = await service.open_from_need(uow_for(tenant=need.tenant), need)
     refused = client_as(AGENT).post(f"/consultations/{draft.id}/publier", follow_redirects=False)
     assert refused.status_code == 422 and "<html" in refused.text
+    no_notice = client_as(AGENT).get(f"/consultations/{draft.id}/avis")
+    assert no_notice.status_code == 409 and "<html" in no_notice.text and "publiée" in no_notice.text
     assert "La consultation n’est pas publiée" in refused.text and "Variantes" in refused.text

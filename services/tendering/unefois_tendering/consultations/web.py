@@ -235,5 +235,11 @@ async def publish(consultation_id: uuid.UUID, request: Request, principal: Princ
 
 @router.get("/consultations/{consultation_id}/avis", response_class=HTMLResponse, summary="Avis de marché imprimable")
 async def notice_page(consultation_id: uuid.UUID, request: Request, principal: Principal = allow(*BUYER_ROLES)):
-    consultation = await service.notice(runtime_of(request).uow(principal), consultation_id)
+    try:
+        consultation = await service.notice(runtime_of(request).uow(principal), consultation_id)
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        return await _consultation_page(request, principal, consultation_id, status_error=_sentence(error.detail),
+                                        status_code=error.status)
     return render(request, "consultations/avis.html", notice_context(consultation))
