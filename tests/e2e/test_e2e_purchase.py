@@ -61,6 +61,11 @@ async def test_a_purchase_flows_from_need_to_open_data_in_one_trace(urls, client
     notice = (await client.get(f"{urls['tendering']}/api/consultations/{ids.consultation_id}/notice",
                                headers=who.buyer)).json()
     assert notice["lots"][0]["BT-131(d)-Lot"] == "2026-12-16+01:00"
+    # Published, so suppliers can seal their bids: the key pair was made by the publication itself,
+    # and anyone (anonymous) reads the public key.
+    sealing = await client.get(f"{urls['tendering']}/api/consultations/{ids.consultation_id}/public-key")
+    assert sealing.status_code == 200, sealing.text
+    assert sealing.json()["public_key_jwk"]["crv"] == "P-256" and len(sealing.json()["fingerprint"]) == 64
     assert date.fromisoformat(contract["notified_on"]) == PLATFORM_TODAY
     assert ids.contract_number.startswith(str(PLATFORM_TODAY.year))
 

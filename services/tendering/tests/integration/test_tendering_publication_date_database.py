@@ -118,6 +118,7 @@ async def test_a_need_decided_in_2025_is_held_until_the_buyer_picks_a_formal_pro
     assert event.bid_deadline == published["bid_deadline"]
     assert [(row["actor"], row["action"]) for row in rows["audit"]][2:] == [
         (buyer.actor, "consultation.procedure_held"),
+        (buyer.actor, "consultation.keys_created"),  # the sealing key pair, once it is to be published
         (buyer.actor, "consultation.procedure_confirmed"),
         (buyer.actor, "consultation.published"),
     ]

@@ -53,7 +53,9 @@ async def test_the_buyer_prepares_then_publishes(fakes, repos, uow_for, clock, a
     assert isinstance(event, ConsultationPublished)
     assert (event.consultation_id, event.reference, event.purchase, event.bid_deadline) == (
         consultation.id, "2026-0001", need.purchase, consultation.bid_deadline)
-    [note] = uow.committed.audits
+    # The sealing key pair is created in the publication's transaction, before it is announced.
+    keys, note = uow.committed.audits
+    assert (keys.action, keys.aggregate_id) == ("consultation.keys_created", str(consultation.id))
     assert (note.action, note.actor) == ("consultation.published", approver.actor)
     assert note.change == {"need_id": str(need.purchase.need_id), "reference": "2026-0001"}
 

@@ -86,7 +86,8 @@ async def test_the_buyer_must_pick_a_formal_procedure(fakes, repos, uow_for, on_
     assert (event.consultation_id, event.reference, event.published_at, event.bid_deadline, event.decision) == (
         consultation.id, "2026-0001", PUBLICATION, published.bid_deadline, decision)
     assert event.purchase == published.purchase
-    confirmed, noted = uow.committed.audits
+    keys, confirmed, noted = uow.committed.audits  # the sealing key pair only once it is published
+    assert keys.action == "consultation.keys_created"
     assert (confirmed.action, confirmed.actor, confirmed.aggregate_id) == (
         "consultation.procedure_confirmed", approver.actor, str(consultation.id))
     assert confirmed.change == {"procedure": "Appel d'offres ouvert", "previous_procedure": "Procédure adaptée",
@@ -120,7 +121,8 @@ async def test_a_decision_that_still_holds_is_published_at_once_under_the_days_d
         date(2025, 12, 20), Procedure.ADAPTED)
     [event] = uow.committed.events
     assert event.decision == consultation.decision
-    [note] = uow.committed.audits
+    keys, note = uow.committed.audits
+    assert keys.action == "consultation.keys_created"
     assert note.change == {"need_id": str(need.purchase.need_id), "reference": "2025-0001",
                            "procedure": "Procédure adaptée", "decided_on": "2025-12-20"}
 

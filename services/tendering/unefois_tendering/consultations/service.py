@@ -11,8 +11,10 @@ from unefois_events.catalogue import NeedApproved
 from unefois_events.values import Procedure
 from unefois_kernel.domain_errors import DomainError, NotFound
 from unefois_kernel.uow import UnitOfWork
+from unefois_tendering.bids import service as bids
+from unefois_tendering.bids.custody import KeyCustody, service_custody
 from unefois_tendering.consultations import domain
-from unefois_tendering.consultations.domain import Consultation
+from unefois_tendering.consultations.domain import Consultation, ConsultationStatus
 from unefois_tendering.repositories import Repositories
 
 
@@ -53,15 +55,26 @@ async def prepare(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID, cha
     return consultation
 
 
-async def publish(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID) -> Consultation:
-    """The buyer publishes a draft: published (ConsultationPublished, audited) or held « à
-    confirmer » when the decision taken again that day no longer holds (audited, no event)."""
+async def _seal_keys_if_published(uow: UnitOfWork[Repositories], consultation: Consultation,
+                                   custody: KeyCustody | None) -> None:
+    # Sealed bids need the consultation's key pair from the instant it is public: created in the
+    # publication's own transaction, so a publication that rolls back leaves no key (bids/service.py).
+    if consultation.status is ConsultationStatus.PUBLISHED:
+        await bids.create_keys_for(uow, consultation.id, custody or service_custody())
+
+
+async def publish(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID, *,
+                  custody: KeyCustody | None = None) -> Consultation:
+    """The buyer publishes a draft: published (ConsultationPublished, audited, its sealing key pair
+    created under `custody`, the service's own by default) or held « à confirmer » when the
+    decision taken again that day no longer holds (audited, no event, no key yet)."""
     async with uow:
         draft = await uow.repos.consultations.get(consultation_id, for_update=True)
         if draft is None:
             raise NotFound("consultation introuvable", field="consultation_id")
         consultation, events = domain.publish(draft, at=uow.clock.now())
         await uow.repos.consultations.update(consultation)
+        await _seal_keys_if_published(uow, consultation, custody)
         uow.emit(*events)
         if consultation.hold is not None:
             hold = consultation.hold
@@ -75,7 +88,7 @@ async def publish(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID) -> 
 
 
 async def confirm_procedure(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID,
-                            procedure: Procedure | str) -> Consultation:
+                            procedure: Procedure | str, *, custody: KeyCustody | None = None) -> Consultation:
     """The buyer confirms a lawful procedure for a held consultation, checked against the
     decision of the day: it is published under it (409 naming `status` when it is not held,
     422 naming `procedure` when the rules refuse the choice)."""
@@ -85,6 +98,7 @@ async def confirm_procedure(uow: UnitOfWork[Repositories], consultation_id: uuid
             raise NotFound("consultation introuvable", field="consultation_id")
         consultation, events = domain.confirm_procedure(held, procedure, at=uow.clock.now())
         await uow.repos.consultations.update(consultation)
+        await _seal_keys_if_published(uow, consultation, custody)
         uow.emit(*events)
         assert consultation.decision is not None
         uow.audit("consultation", consultation.id, "consultation.procedure_confirmed",
