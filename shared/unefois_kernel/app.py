@@ -72,6 +72,9 @@ class ServiceDefinition:
     repositories: RepositoryFactory | None = None
     # The service's own settings class (a ServiceSettings subclass adding its fields).
     settings: type[ServiceSettings] = ServiceSettings
+    # Time-driven transitions (unefois_kernel.due): kind -> handler, or a factory given the
+    # service's units of work; the runtime then runs one DueWorker in this process.
+    due_handlers: dict[str, Callable] | Callable[[UnitsOfWork], dict[str, Callable]] | None = None
 
 
 class ServiceRuntime:
@@ -96,6 +99,9 @@ class ServiceRuntime:
         # Notifications: the mail sender loop (unefois_kernel.notifications), started after the relay.
         self._mail_task: asyncio.Task | None = None
         self.mail_sender = None
+        # Time-driven transitions: the due worker (unefois_kernel.due), when the service has handlers.
+        self._due_task: asyncio.Task | None = None
+        self.due_worker = None
         self._dlq_sizes: tuple[float, dict[str, int]] = (0.0, {})
         self._dlq_gauge = DeadLetterGauge(settings.kafka_bootstrap, self.consumed_dlq_topics())
 
@@ -148,6 +154,9 @@ class ServiceRuntime:
         from unefois_kernel.notifications import start_mail_sender  # noqa: PLC0415
 
         self._mail_task = start_mail_sender(self, self._stop)
+        from unefois_kernel.due import start_due_worker
+
+        self._due_task = start_due_worker(self, self._stop)
         for hook in self.definition.on_startup:
             await hook(self)
 
@@ -157,6 +166,10 @@ class ServiceRuntime:
             await asyncio.wait([self._relay_task], timeout=10)
         if self._mail_task is not None:
             await asyncio.wait([self._mail_task], timeout=10)
+        if self._due_task is not None:
+            # A transition under way finishes (or rolls back if cut): it is never half done.
+            await asyncio.wait([self._due_task], timeout=10)
+            self._due_task.cancel()
         await self.broker.stop()
         await self.dlq.stop()
         await self._dlq_gauge.stop()
