@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+import asyncpg
 import httpx
 from rich.console import Group
 from rich.table import Table
 from unefois_events.topics import dlq_of
+from unefois_kernel import due
 from unefois_kernel.dlq import DeadLetterGauge
 from unefois_kernel.stages import PRODUCED_TOPICS
 
@@ -62,6 +64,21 @@ async def dead_letter_counts(bootstrap: str, topics: tuple[str, ...] = DLQ_TOPIC
     finally:
         await gauge.stop()
     return sizes or None
+
+
+async def due_transition_counts(dsn: str, service: str) -> dict[str, int] | None:
+    """A service's due transitions per status (unefois_kernel.due); None if its database does
+    not answer or has no such table yet (a service not started since migration 0008)."""
+    try:
+        conn = await asyncpg.connect(dsn, timeout=READY_TIMEOUT_S)
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return None
+    try:
+        return await due.counts(conn, service)
+    except asyncpg.PostgresError:
+        return None
+    finally:
+        await conn.close()
 
 
 def _running(flag: bool, pid: int | None = None) -> str:
@@ -125,4 +142,18 @@ async def status_tables(profile: RuntimeProfile) -> Group:
         else:
             held = counts.get(topic, 0)
             dead.add_row(topic, f"[red]{held}[/]" if held else "0")
-    return Group(infra, services, dead)
+
+    # Time-driven transitions: what waits, and what the worker gave up on (operators fix and reschedule).
+    timed = Table(title="due transitions", title_justify="left")
+    for column in ("service", "pending", "done", "failed"):
+        timed.add_column(column, justify="left" if column == "service" else "right")
+    for name in STAGES:
+        if name not in written:
+            continue
+        found = await due_transition_counts(runtime.databases.service_dsn(name), name) if postgres_up else None
+        if found is None:
+            timed.add_row(name, "[dim]-[/]", "[dim]-[/]", "[dim]PostgreSQL unreachable[/]" if postgres_up else "[dim]-[/]")
+        else:
+            failed = f"[red]{found['failed']}[/]" if found["failed"] else "0"
+            timed.add_row(name, str(found["pending"]), str(found["done"]), failed)
+    return Group(infra, services, dead, timed)

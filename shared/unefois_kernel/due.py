@@ -266,6 +266,15 @@ async def failed(pool: asyncpg.Pool, service: str) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
+async def counts(conn: asyncpg.Connection, service: str) -> dict[str, int]:
+    """Rows per status of one service (`make status`): pending, done, failed, zeros included."""
+    async with conn.transaction():
+        await conn.execute("SELECT set_config('unefois.due_worker', 'on', true)")
+        rows = await conn.fetch("SELECT status, count(*) AS n FROM due_transitions WHERE service = $1 "
+                                "GROUP BY status", service)
+    return {"pending": 0, "done": 0, "failed": 0} | {row["status"]: row["n"] for row in rows}
+
+
 def start_due_worker(runtime, stop: asyncio.Event) -> asyncio.Task | None:
     """The due worker of a service runtime (unefois_kernel.app), or None without due handlers."""
     factory = runtime.definition.due_handlers

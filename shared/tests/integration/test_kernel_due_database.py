@@ -285,3 +285,18 @@ async def test_a_replica_only_takes_the_kinds_it_handles(due_db) -> None:
         await due.schedule(uow, "probe.unknown_yet", "a-1", T0)
     assert await _worker(opened, clock).run_pending() == 0
     assert await _statuses(dsn) == {"pending": 1}
+
+
+async def test_counts_per_status_for_operators(due_db) -> None:
+    dsn, pool = due_db
+    clock = SettableClock(T0)
+    opened = await pool()
+    await _schedule_many(opened, clock, 3, T0 - timedelta(minutes=1))
+    await _schedule_many(opened, clock, 2, T0 + timedelta(days=1))
+    assert await _worker(opened, clock, handlers=_handlers(fail=set())).run_pending() == 3
+    conn = await db.connect(dsn)
+    try:
+        assert await due.counts(conn, "probe") == {"pending": 2, "done": 3, "failed": 0}
+        assert await due.counts(conn, "another") == {"pending": 0, "done": 0, "failed": 0}
+    finally:
+        await conn.close()
