@@ -79,3 +79,41 @@ async def test_the_runtime_starts_a_worker_only_for_a_service_with_due_handlers(
     assert seen == [runtime.uow]  # the factory is given the service's units of work
     assert runtime.due_worker.handlers == {"probe.deadline_reached": reached}
     assert runtime.due_worker.clock is runtime.clock  # the service's clock, never the wall clock
+
+
+async def test_the_fake_runner_runs_what_committed_use_cases_scheduled_by_the_fake_clock() -> None:
+    from unefois_kernel.uow import FakeUnitsOfWork
+
+    clock = SettableClock(T0)
+    uows = FakeUnitsOfWork(repos=None, clock=clock, service="tendering")
+    seen: list[tuple[str, str, str | None]] = []
+
+    async def deadline_reached(uow, item: due.Due) -> None:
+        seen.append((item.kind, item.aggregate_id, uow.tenant))
+        # A transition may schedule the next one (the standstill after the letters, say).
+        await due.schedule(uow, "consultation.standstill_over", item.aggregate_id, uow.clock.now() + timedelta(days=11))
+
+    async def standstill_over(uow, item: due.Due) -> None:
+        seen.append((item.kind, item.aggregate_id, uow.tenant))
+
+    runner = due.FakeDueRunner(uows, {"consultation.deadline_reached": deadline_reached,
+                                      "consultation.standstill_over": standstill_over})
+    async with uows.system("21350238800019") as uow:
+        await due.schedule(uow, "consultation.deadline_reached", "c-1", T0 + timedelta(days=3))
+        await due.schedule(uow, "consultation.deadline_reached", "c-1", T0 + timedelta(days=2))  # moved
+        await due.schedule(uow, "consultation.deadline_reached", "c-2", T0 + timedelta(days=2))
+    with pytest.raises(RuntimeError):
+        async with uows.system("21350238800019") as uow:
+            await due.schedule(uow, "consultation.deadline_reached", "c-3", T0)
+            raise RuntimeError("refusé")
+    async with uows.system("21350238800019") as uow:
+        await due.cancel(uow, "consultation.deadline_reached", "c-2")
+
+    assert await runner.run_due() == []
+    clock.advance(timedelta(days=2))
+    assert [d.aggregate_id for d in await runner.run_due()] == ["c-1"]
+    assert await runner.run_due() == []  # once
+    clock.advance(timedelta(days=11))
+    assert [d.kind for d in await runner.run_due()] == ["consultation.standstill_over"]
+    assert seen == [("consultation.deadline_reached", "c-1", "21350238800019"),
+                    ("consultation.standstill_over", "c-1", "21350238800019")]

@@ -10,7 +10,8 @@ state change and the schedule commit (or roll back) together:
 A helper taking the unit of work, like `notifications.notify()`, rather than a repository:
 the table is the kernel's, the same for every service, and a use case must not need SQL for
 it. A PostgreSQL unit of work writes the row on its connection at once (so it is rolled back
-with it); a FakeUnitOfWork records it in `uow.due_scheduled` / `uow.due_cancelled`.
+with it); a FakeUnitOfWork records it in `uow.due_scheduled` / `uow.due_cancelled`, and
+`FakeDueRunner` runs, by the fakes' clock, what the committed ones scheduled (unit tests).
 
 `(service, kind, aggregate_id, key)` is unique: scheduling again moves `due_at` (a deadline
 moved) and re-arms a failed row; a transition already done stays done. `key` tells apart two
@@ -95,6 +96,16 @@ def _connection_of(uow) -> asyncpg.Connection | None:
     return uow.connection if isinstance(uow, PostgresUnitOfWork) else None
 
 
+def _record(uow, what: str, item) -> None:
+    """A fake unit of work's record: the list named `what`, and `due_ops` in call order."""
+    if not hasattr(uow, what):
+        setattr(uow, what, [])
+    getattr(uow, what).append(item)
+    if not hasattr(uow, "due_ops"):
+        uow.due_ops = []
+    uow.due_ops.append((what, item))
+
+
 _SCHEDULE = """
 INSERT INTO due_transitions (service, kind, aggregate_id, key, tenant, due_at, payload, next_attempt_at, scheduled_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $8)
@@ -120,9 +131,7 @@ async def schedule(uow, kind: str, aggregate_id: str | uuid.UUID, due_at: dateti
               payload=dict(payload or {}), key=key)
     conn = _connection_of(uow)
     if conn is None:
-        if not hasattr(uow, "due_scheduled"):
-            uow.due_scheduled = []
-        uow.due_scheduled.append(due)
+        _record(uow, "due_scheduled", due)
         return True
     row_id = await conn.fetchval(_SCHEDULE, uow.service, kind, aggregate_id, key, owner, due.due_at,
                                  due.payload, uow.clock.now())
@@ -136,9 +145,7 @@ async def cancel(uow, kind: str, aggregate_id: str | uuid.UUID, *, key: str = ""
     _check(kind, aggregate_id, key)
     conn = _connection_of(uow)
     if conn is None:
-        if not hasattr(uow, "due_cancelled"):
-            uow.due_cancelled = []
-        uow.due_cancelled.append((kind, aggregate_id, key))
+        _record(uow, "due_cancelled", (kind, aggregate_id, key))
         return True
     deleted = await conn.fetchval(
         """WITH gone AS (DELETE FROM due_transitions WHERE service = $1 AND kind = $2 AND aggregate_id = $3
@@ -273,6 +280,55 @@ async def counts(conn: asyncpg.Connection, service: str) -> dict[str, int]:
         rows = await conn.fetch("SELECT status, count(*) AS n FROM due_transitions WHERE service = $1 "
                                 "GROUP BY status", service)
     return {"pending": 0, "done": 0, "failed": 0} | {row["status"]: row["n"] for row in rows}
+
+
+class FakeDueRunner:
+    """The worker's stand-in for service unit tests (over FakeUnitsOfWork): it gathers what the
+    committed fake units of work scheduled and cancelled, and `run_due()` runs, in `due_at`
+    order, the transitions due by the fakes' clock, each in a system unit of work of its
+    tenant, once (a handler's exception propagates, for the test to see)."""
+
+    def __init__(self, uows, handlers: Mapping[str, DueHandler]) -> None:
+        self.uows = uows
+        self.handlers = dict(handlers)
+        self.pending: dict[tuple[str, str, str], Due] = {}
+        self.done: list[Due] = []
+        self._done_keys: set[tuple[str, str, str]] = set()
+        self._read: dict[int, int] = {}
+
+    def _gather(self) -> None:
+        for uow in list(self.uows.handed_out):
+            if not uow.commits:  # a rolled-back use case scheduled nothing
+                continue
+            ops = getattr(uow, "due_ops", [])
+            for what, item in ops[self._read.get(id(uow), 0):]:
+                ident = (item.kind, item.aggregate_id, item.key) if what == "due_scheduled" else item
+                if ident in self._done_keys:
+                    continue  # done stays done
+                if what == "due_scheduled":
+                    self.pending[ident] = item
+                else:
+                    self.pending.pop(ident, None)
+            self._read[id(uow)] = len(ops)
+
+    async def run_due(self) -> list[Due]:
+        """Run what is due now; returns those transitions."""
+        ran: list[Due] = []
+        while True:
+            self._gather()
+            now = self.uows.clock.now()
+            ready = sorted((d for d in self.pending.values() if d.due_at <= now and d.kind in self.handlers),
+                           key=lambda d: d.due_at)
+            if not ready:
+                return ran
+            item = ready[0]
+            ident = (item.kind, item.aggregate_id, item.key)
+            del self.pending[ident]
+            async with self.uows.system(item.tenant) as uow:
+                await self.handlers[item.kind](uow, item)
+            self._done_keys.add(ident)
+            self.done.append(item)
+            ran.append(item)
 
 
 def start_due_worker(runtime, stop: asyncio.Event) -> asyncio.Task | None:
