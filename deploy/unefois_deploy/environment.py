@@ -95,17 +95,16 @@ def mailcatcher_environment(profile: RuntimeProfile) -> dict[str, str]:
     }
 
 
-def ensure_key_encryption_key(path: Path) -> Path:
-    """Creates tendering's key-encryption key file once (32 random bytes, base64url, 0600, complete
-    or absent); returns its path. Losing it loses every sealed bid not yet opened: back it up
-    apart from the database (a dump and this file together open the bids)."""
+def _write_secret_once(path: Path, content: str) -> Path:
+    """Creates a secret file once (0600 from mkstemp, complete or absent: never half-written; when
+    two processes race, the first one's file is kept); returns its path."""
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-encryption-key-")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
     try:
         with os.fdopen(fd, "w") as handle:
-            handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii") + "\n")
+            handle.write(content)
         try:
             os.link(tmp, path)  # fails if another process created it first: theirs is kept
         except FileExistsError:
@@ -115,10 +114,16 @@ def ensure_key_encryption_key(path: Path) -> Path:
     return path
 
 
+def ensure_key_encryption_key(path: Path) -> Path:
+    """Creates tendering's key-encryption key file once (32 random bytes, base64url, 0600, complete
+    or absent); returns its path. Losing it loses every sealed bid not yet opened: back it up
+    apart from the database (a dump and this file together open the bids)."""
+    return _write_secret_once(path, base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii") + "\n")
+
+
 def ensure_session_secret(path: Path) -> Path:
     """Creates the secret file once (0600, complete or absent: never half-written); returns its path."""
-    if path.exists():
-        return path
+    return _write_secret_once(path, secrets.token_urlsafe(48))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".session-secret-")
     try:
