@@ -9,12 +9,13 @@ is pinned in shared/tests/contract/pinned/ and a contract test fails on any drif
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from unefois_events import topics
 from unefois_events.values import (
@@ -22,19 +23,21 @@ from unefois_events.values import (
     MAX_INVITED,
     MAX_LOTS,
     AdditionalCpvs,
+    AmountSource,
     Ccag,
-    DurationMonths,
-    Line,
-    LotNumber,
-    OffersCount,
-    PlausibleDate,
-    Text,
     CpvCode,
+    DurationMonths,
     EnvironmentalConsideration,
     ExecutionMode,
+    HolderRole,
+    IdentifierType,
+    Line,
+    LotNumber,
     Money,
+    OffersCount,
     OperatorGrouping,
     PlaceCodeType,
+    PlausibleDate,
     PriceForm,
     PriceType,
     Procedure,
@@ -42,6 +45,8 @@ from unefois_events.values import (
     PurchaseTechnique,
     Siret,
     SocialConsideration,
+    Text,
+    check_siret,
 )
 
 
@@ -75,6 +80,62 @@ class Event(Message):
 class Organisation(Message):
     siret: Siret
     name: Line(300)
+
+
+# An EU VAT number: the member state's two letters, then 2 to 12 letters, digits, + or * (the
+# VIES formats); DECP asks nothing more of a `TVA` identifier.
+VAT_PATTERN = r"^[A-Z]{2}[0-9A-Z+*]{2,12}$"
+
+
+class Holder(Message):
+    """A holder (titulaire) of the marché as DECP 2.0 identifies it: `identifier_type` is its
+    `typeIdentifiant` (a foreign company without a SIRET by its VAT number or another type),
+    with the name and its place in the grouping. A SIRET is checked (Luhn), a VAT number has
+    the VIES shape; the other registries' numbers are taken as a line."""
+
+    identifier_type: IdentifierType
+    identifier: Line(50)
+    name: Line(300)
+    role: HolderRole = HolderRole.SOLE
+
+    @model_validator(mode="after")
+    def _identifier_of_its_type(self) -> Holder:
+        if self.identifier_type == IdentifierType.SIRET:
+            check_siret(self.identifier)
+        elif self.identifier_type == IdentifierType.TVA and not re.fullmatch(VAT_PATTERN, self.identifier):
+            raise ValueError("numéro de TVA intracommunautaire invalide : 2 lettres du pays puis 2 à 12 caractères")
+        return self
+
+    @property
+    def siret(self) -> str | None:
+        return self.identifier if self.identifier_type == IdentifierType.SIRET else None
+
+    @classmethod
+    def of(cls, organisation: Organisation, role: HolderRole = HolderRole.SOLE) -> Holder:
+        return cls(identifier_type=IdentifierType.SIRET, identifier=organisation.siret, name=organisation.name, role=role)
+
+
+def holders_of(winners: list[Organisation]) -> list[Holder]:
+    """v1's winners as holders: one winner is the sole holder; in a grouping the first is the
+    mandataire (the convention of v1's producers), the others its co-contractors."""
+    if len(winners) == 1:
+        return [Holder.of(winners[0])]
+    return [Holder.of(winner, HolderRole.MANDATAIRE if index == 0 else HolderRole.COTRAITANT)
+            for index, winner in enumerate(winners)]
+
+
+def check_holders(holders: list[Holder], grouping: OperatorGrouping) -> None:
+    """One holder without a grouping (role titulaire), or a grouping with exactly one mandataire
+    and co-contractors; each holder once (by identifier)."""
+    if len({(holder.identifier_type, holder.identifier) for holder in holders}) != len(holders):
+        raise ValueError("un même titulaire est cité deux fois")
+    if grouping == OperatorGrouping.NONE:
+        if len(holders) != 1 or holders[0].role != HolderRole.SOLE:
+            raise ValueError("sans groupement, un seul titulaire, de rôle « titulaire »")
+        return
+    roles = [holder.role for holder in holders]
+    if len(holders) < 2 or roles.count(HolderRole.MANDATAIRE) != 1 or HolderRole.SOLE in roles:
+        raise ValueError("un groupement compte au moins deux membres, dont un seul mandataire, les autres cotraitants")
 
 
 class PlaceOfExecution(Message):
@@ -258,6 +319,108 @@ class AwardDecided(Event):
         return self.purchase.buyer.siret
 
 
+class AwardDecidedV2(Event):
+    """The award of one lot (or of the whole consultation without lots): everything the contract,
+    its invoicing and its open data need, entered once in tendering.
+
+    Why a v2 beside v1 (ARCHITECTURE, events: an additive change keeps the version, a breaking
+    one is a new type published beside v1 until every consumer moved): v1's `winners` is a list
+    of at least one Organisation, each with a SIRET. A foreign holder (a VAT number, HORS-UE...)
+    or a grouping of foreign companies cannot be said in it, and loosening `winners` (optional,
+    or an identifier other than a SIRET) would break every v1 reader that takes winners[0].siret
+    for granted: that is a breaking change, hence `holders` in a new type. The producer publishes
+    v2 always, and v1 beside it (same award_id, after v2, on the same key) while the award can be
+    said in v1 (every holder has a SIRET); consumers take v2 and keep reading v1 for the awards
+    published before it (one contract per award_id either way).
+
+    Dates: `awarded_at` is the decision; `letters_sent_on` the sending of the rejection letters
+    to the other bidders (art. R2181-1 / R2181-3); `standstill_ends_on` the first day the buyer
+    may sign: the sending date + 11 days, 16 if the letters were not sent electronically
+    (art. R2182-1, formal procedures), None when no standstill applies (MAPA, marché without
+    competition). The contract is not notified before it.
+    """
+
+    ce_type: ClassVar[str] = "fr.unefois.tendering.AwardDecided.v2"
+    topic: ClassVar[str] = topics.AWARD
+
+    award_id: uuid.UUID
+    consultation_id: uuid.UUID
+    consultation_reference: Line(50)
+    purchase: PurchaseFacts
+    # The lot awarded (None: a consultation without lots) and its title, the contract's object
+    # (the purchase's object when there are no lots).
+    lot_number: LotNumber | None = None
+    lot_title: Line(1000)
+    holders: list[Holder] = Field(min_length=1, max_length=MAX_HOLDERS)
+    grouping: OperatorGrouping = OperatorGrouping.NONE
+    # The winning bid and its price excluding VAT; `amount_source` says it is the bid's price
+    # ("offre"); "saisi" only from the transitional producer whose buyer typed the amount.
+    winning_bid_id: uuid.UUID | None = None
+    amount: Money
+    amount_source: AmountSource = AmountSource.BID
+    price_form: PriceForm
+    price_types: list[PriceType] = Field(min_length=1, max_length=len(PriceType))
+    # Offers received for this lot (DECP offresRecues: every offer, the irregular, unacceptable,
+    # inappropriate and abnormally low ones included). DECP 2.0 asks nothing of how they came.
+    offers_received: OffersCount
+    # Subcontracting the winning bid declares (DECP sousTraitanceDeclaree) and its amount if known.
+    subcontracting_declared: bool = False
+    subcontracting_amount: Money | None = None
+    awarded_at: datetime
+    letters_sent_on: PlausibleDate | None = None
+    standstill_ends_on: PlausibleDate | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> AwardDecidedV2:
+        check_holders(self.holders, self.grouping)
+        if self.subcontracting_amount is not None and not self.subcontracting_declared:
+            raise ValueError("un montant sous-traité suppose une sous-traitance déclarée")
+        if self.standstill_ends_on is not None and self.letters_sent_on is None:
+            raise ValueError("une fin de délai de suspension suppose la date d'envoi des lettres")
+        return self
+
+    @property
+    def mandataire(self) -> Holder:
+        """The holder the buyer deals with: the sole holder or the grouping's mandataire."""
+        return next(h for h in self.holders if h.role in (HolderRole.SOLE, HolderRole.MANDATAIRE))
+
+    @property
+    def subject(self) -> str:
+        return str(self.award_id)
+
+    @property
+    def tenant(self) -> str:
+        return self.purchase.buyer.siret
+
+    @classmethod
+    def of_v1(cls, award: AwardDecided) -> AwardDecidedV2:
+        """A v1 award said in v2 (awards published before v2): SIRET holders, the first winner
+        of a grouping as mandataire, the lot's title from the purchase, no standstill known."""
+        titles = {lot.number: lot.title for lot in award.purchase.lots}
+        return cls(
+            award_id=award.award_id, consultation_id=award.consultation_id,
+            consultation_reference=award.consultation_reference, purchase=award.purchase,
+            lot_number=award.lot_number, lot_title=titles.get(award.lot_number, award.purchase.object),
+            holders=holders_of(award.winners),
+            grouping=award.grouping if len(award.winners) > 1 else OperatorGrouping.NONE,
+            amount=award.amount, amount_source=AmountSource.TYPED, price_form=award.price_form,
+            price_types=award.price_types, offers_received=award.offers_received, awarded_at=award.awarded_at,
+        )
+
+    def as_v1(self) -> AwardDecided | None:
+        """The same award in v1, published beside v2 for v1's readers; None when a holder has no SIRET."""
+        if any(holder.siret is None for holder in self.holders):
+            return None
+        ordered = sorted(self.holders, key=lambda holder: holder.role == HolderRole.COTRAITANT)  # mandataire first
+        return AwardDecided(
+            award_id=self.award_id, consultation_id=self.consultation_id,
+            consultation_reference=self.consultation_reference, purchase=self.purchase, lot_number=self.lot_number,
+            winners=[Organisation(siret=holder.siret, name=holder.name) for holder in ordered],
+            grouping=self.grouping, amount=self.amount, price_form=self.price_form, price_types=self.price_types,
+            offers_received=self.offers_received, awarded_at=self.awarded_at,
+        )
+
+
 # ---------------------------------------------------------------- contracts.contract
 
 
@@ -282,6 +445,9 @@ class ContractNotified(Event):
     advance_rate: float | None = Field(default=None, ge=0, le=1)
     subcontracting_declared: bool = False
     legal_commitment_number: Line(30)
+    # Additive (v1 kept): every holder with its DECP identifier type and role, the foreign ones
+    # included (`holders` lists those with a SIRET, v1's readers' view). Empty from older producers.
+    identified_holders: list[Holder] = Field(default_factory=list, max_length=MAX_HOLDERS)
     notified_on: PlausibleDate
     notified_at: datetime
 
@@ -324,5 +490,5 @@ class InvoiceReceived(Event):
 
 CATALOGUE: dict[str, type[Event]] = {
     model.ce_type: model
-    for model in (NeedApproved, ConsultationPublished, AwardDecided, ContractNotified, InvoiceReceived)
+    for model in (NeedApproved, ConsultationPublished, AwardDecided, AwardDecidedV2, ContractNotified, InvoiceReceived)
 }

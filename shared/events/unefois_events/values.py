@@ -157,7 +157,7 @@ ERROR_TYPES = ("text_control_character", "text_line_break", "text_bidi_control",
 
 
 @functools.lru_cache(maxsize=65536)
-def _check_siret(value: str) -> str:
+def check_siret(value: str) -> str:
     # Cached: a pure check, run several times per event on a few thousand distinct SIRETs.
     # python-stdnum knows the Luhn check and the La Poste exception (SIREN 356000000).
     if not stdnum_siret.is_valid(value):
@@ -165,7 +165,10 @@ def _check_siret(value: str) -> str:
     return stdnum_siret.compact(value)
 
 
-Siret = Annotated[str, Field(min_length=14, max_length=14, pattern=r"^[0-9]{14}$"), AfterValidator(_check_siret)]
+_check_siret = check_siret  # the kernel's envelope reads it by its former name
+
+
+Siret = Annotated[str, Field(min_length=14, max_length=14, pattern=r"^[0-9]{14}$"), AfterValidator(check_siret)]
 CpvCode = Annotated[str, Field(pattern=r"^[0-9]{8}(-[0-9])?$")]
 # Additional CPV codes: at most 50, each once (a repeat is dropped, not refused).
 AdditionalCpvs = Annotated[list[CpvCode], Field(max_length=MAX_ADDITIONAL_CPVS), AfterValidator(_distinct)]
@@ -259,3 +262,36 @@ class OperatorGrouping(StrEnum):
     JOINT = "Conjoint"
     JOINT_AND_SEVERAL = "Solidaire"
     NONE = "Pas de groupement"
+
+
+class IdentifierType(StrEnum):
+    """DECP 2.0 `typeIdentifiant` of a holder (titulaire) or a subcontractor: the list of the
+    schema (schema_decp_v2.0.3.json and v2.0.4, definitions Titulaire and sousTraitant), the
+    SIRET to be favoured; a foreign company without a SIRET is identified by its VAT number
+    (TVA) or, outside the EU, HORS-UE; TAHITI, RIDET, FRWF and IREP are the other registries'
+    numbers the schema lists (TAHITI: French Polynesia, RIDET: New Caledonia)."""
+
+    SIRET = "SIRET"
+    TVA = "TVA"
+    TAHITI = "TAHITI"
+    RIDET = "RIDET"
+    FRWF = "FRWF"
+    IREP = "IREP"
+    HORS_UE = "HORS-UE"
+
+
+class HolderRole(StrEnum):
+    """A holder's place in the award: the sole holder, or a grouping's mandataire and its co-contractors."""
+
+    SOLE = "titulaire"
+    MANDATAIRE = "mandataire"
+    COTRAITANT = "cotraitant"
+
+
+class AmountSource(StrEnum):
+    """Where an award's amount comes from: the winning bid's price (what the law awards), or, from the
+    transitional producer only, the amount the buyer typed in its decision."""
+
+    BID = "offre"
+    TYPED = "saisi"
+
