@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+from datetime import datetime
 
 from rich.console import Console
 from unefois_dev_issuer import DEFAULT_DEV_PASSWORD
 from unefois_dev_issuer.users import seeded_users
 
+from unefois_deploy import clock
 from unefois_deploy.config import PROFILE_NAMES, STAGES, RuntimeProfile, load_profile
 from unefois_deploy.demo_loader import load_demo_once
 from unefois_deploy.runtime import Runtime, StartReport
@@ -100,7 +102,26 @@ COMMANDS = {
     "watch": (_watch, "the watcher `up` starts: restart crashed services with back-off"),
     "runtime-up": (_runtime_up, "start only PostgreSQL, Kafka and the topics"),
     "runtime-down": (_runtime_down, "stop only Kafka and PostgreSQL"),
+    "clock": (None, "show or move every service's clock (dev and test profiles): --advance 16d, --set, --real"),
 }
+
+
+def _clock(args: argparse.Namespace) -> int:
+    profile = load_profile(args.profile)
+    try:
+        if args.advance:
+            instant = clock.advance(profile, clock.parse_delta(args.advance))
+        elif args.set:
+            instant = clock.set_to(profile, datetime.fromisoformat(args.set))
+        elif args.real:
+            instant = clock.to_real_time(profile)
+        else:
+            instant = clock.now(profile)
+    except ValueError as error:
+        console.print(f"[bold red]clock:[/] {error}", highlight=False)
+        return 2
+    console.print(f"horloge {profile.name} : {clock.describe(instant)}", markup=False, highlight=False)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,7 +137,14 @@ def main(argv: list[str] | None = None) -> int:
             command.add_argument("--max-delay", type=float, default=defaults.cap_s)
             command.add_argument("--max-crashes", type=int, default=defaults.max_crashes)
             command.add_argument("--window", type=float, default=defaults.window_s)
+        if name == "clock":
+            moves = command.add_mutually_exclusive_group()
+            moves.add_argument("--advance", help="move forward (or back, negative) by e.g. 16d, 2h, 30m, 90s")
+            moves.add_argument("--set", help="an ISO instant; without a zone, Paris time")
+            moves.add_argument("--real", action="store_true", help="back to the machine's real time")
     args = parser.parse_args(argv)
+    if args.command == "clock":
+        return _clock(args)
     action, _ = COMMANDS[args.command]
     if args.command == "watch":
         policy = BackoffPolicy(initial_s=args.initial_delay, cap_s=args.max_delay,

@@ -10,6 +10,7 @@ import secrets
 import tempfile
 from pathlib import Path
 
+from unefois_deploy.clock import ensure_clock_file
 from unefois_deploy.config import STAGES, RuntimeProfile
 from unefois_deploy.credentials import CredentialStore
 from unefois_deploy.databases import Databases
@@ -61,8 +62,9 @@ def service_environment(profile: RuntimeProfile, stage: str) -> dict[str, str]:
         # (unefois_tendering.bids.custody), a service secret file, never in the database.
         environment[prefix + "KEY_ENCRYPTION_KEY_FILE"] = str(ensure_key_encryption_key(
             profile.runtime_dir / KEY_ENCRYPTION_KEY_FILE))
-    if profile.clock_start is not None:
-        environment[prefix + "CLOCK_START"] = profile.clock_start.isoformat()
+    # One clock file for every service of the profile (unefois_kernel.clock.FileClock): tests and
+    # `python -m unefois_deploy clock` move them all at once; a restart goes on at the same instant.
+    environment[prefix + "CLOCK_FILE"] = str(ensure_clock_file(profile))
     environment.update({name: os.environ[name] for name in PASSTHROUGH_VARIABLES if name in os.environ})
     return environment
 

@@ -7,6 +7,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 
+from unefois_deploy.clock import reset_clock_file
 from unefois_deploy.config import STAGES, RuntimeProfile
 from unefois_deploy.credentials import CredentialStore
 from unefois_deploy.databases import Databases
@@ -71,6 +72,7 @@ class Runtime:
             raise RuntimeError(f"runtime {self.profile.name} is running: stop it before wiping its data")
         shutil.rmtree(self.kafka.data_dir, ignore_errors=True)
         shutil.rmtree(self.postgres.data_dir, ignore_errors=True)
+        reset_clock_file(self.profile)  # the clock dated the data: a fresh start begins on its start instant
 
     async def down(self, *, postgres: bool = True, kafka: bool = True) -> None:
         if kafka:

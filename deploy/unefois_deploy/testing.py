@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import asyncpg
 import httpx
@@ -29,6 +30,7 @@ from unefois_dev_issuer.client import dev_password, password_grant
 from unefois_dev_issuer.users import SeededUsers
 from unefois_dev_issuer.users import seeded_users as _seeded_users
 
+from unefois_deploy import clock as runtime_clock
 from unefois_deploy.config import RuntimeProfile, load_profile
 from unefois_deploy.databases import Databases
 from unefois_deploy.kafka import KafkaNode
@@ -218,6 +220,37 @@ async def unique_topic(runtime: TestRuntime) -> AsyncIterator[Callable[..., Awai
     yield create
     if created:
         await delete_topics(runtime.kafka_bootstrap, created)
+
+
+class PlatformClock:
+    """What the `platform_clock` fixture yields: every running service's clock, moved at once
+    (their one clock file, unefois_deploy.clock), so a test runs a bid deadline or a standstill
+    in a second. Services see a move on their next reading of the time."""
+
+    def __init__(self, profile: RuntimeProfile) -> None:
+        self._profile = profile
+
+    def now(self) -> datetime:
+        return runtime_clock.now(self._profile)
+
+    def advance(self, delta: timedelta) -> datetime:
+        return runtime_clock.advance(self._profile, delta)
+
+    def set(self, instant: datetime) -> datetime:
+        return runtime_clock.set_to(self._profile, instant)
+
+
+@pytest.fixture
+def platform_clock(runtime: TestRuntime) -> Iterator[PlatformClock]:
+    """The services' clock for this test; afterwards it is put back where it would have been
+    had it never moved (the start instant plus the real time elapsed), so the next tests keep
+    the test profile's known calendar."""
+    clock = PlatformClock(runtime.profile)
+    began, began_wall = clock.now(), time.monotonic()
+    try:
+        yield clock
+    finally:
+        clock.set(began + timedelta(seconds=time.monotonic() - began_wall))
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -109,3 +109,50 @@ def test_a_service_with_a_clock_start_runs_on_a_shifted_clock() -> None:
     assert abs(runtime.clock.now() - datetime(2026, 11, 30, 8, 0, tzinfo=UTC)) < timedelta(seconds=5)
     with pytest.raises(ValueError, match="offset"):
         ServiceSettings(service_name="tendering", database_url="postgresql://unused", clock_start="2026-11-30T09:00:00")
+
+
+def test_file_clocks_read_one_instant_and_follow_its_moves(tmp_path) -> None:
+    from unefois_kernel.clock import FileClock, advance_clock_file, set_clock_file
+
+    wall = [1_000.0]
+    path = tmp_path / "clock.json"
+    set_clock_file(path, datetime(2026, 11, 30, 8, 0, tzinfo=UTC), wall=lambda: wall[0])
+    # Two readers: two service processes of one runtime.
+    first, second = FileClock(path, wall=lambda: wall[0]), FileClock(path, wall=lambda: wall[0])
+    wall[0] += 90
+    assert first.now() == second.now() == datetime(2026, 11, 30, 8, 1, 30, tzinfo=UTC)
+    advance_clock_file(path, timedelta(days=16), wall=lambda: wall[0])
+    assert first.now() == second.now() == datetime(2026, 12, 16, 8, 1, 30, tzinfo=UTC)
+    assert first.today() == date(2026, 12, 16)
+    # A reader started after the move (a restarted service) goes on at the same instant.
+    wall[0] += 10
+    assert FileClock(path, wall=lambda: wall[0]).now() == first.now() == datetime(2026, 12, 16, 8, 1, 40, tzinfo=UTC)
+    set_clock_file(path, datetime(2026, 12, 1, 10, 0, tzinfo=UTC), wall=lambda: wall[0])
+    assert second.now() == datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+def test_a_file_clock_needs_its_file_at_start_and_keeps_its_instant_if_it_goes(tmp_path) -> None:
+    from unefois_kernel.clock import FileClock, set_clock_file
+
+    path = tmp_path / "clock.json"
+    with pytest.raises(FileNotFoundError):
+        FileClock(path)
+    set_clock_file(path, datetime(2026, 11, 30, 8, 0, tzinfo=UTC), wall=lambda: 5.0)
+    clock = FileClock(path, wall=lambda: 5.0)
+    path.unlink()
+    assert clock.now() == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+def test_a_service_with_a_clock_file_runs_on_it(tmp_path) -> None:
+    from unefois_kernel.app import ServiceDefinition, ServiceRuntime
+    from unefois_kernel.clock import FileClock, set_clock_file
+    from unefois_kernel.settings import ServiceSettings
+
+    path = tmp_path / "clock.json"
+    set_clock_file(path, datetime(2027, 1, 4, 8, 0, tzinfo=UTC))
+    definition = ServiceDefinition(name="tendering", package="unefois_tendering", title="t")
+    settings = ServiceSettings(service_name="tendering", database_url="postgresql://unused", clock_file=path,
+                               clock_start="2026-11-30T09:00:00+01:00")
+    runtime = ServiceRuntime(definition, settings)
+    assert isinstance(runtime.clock, FileClock)  # the file wins over the start instant
+    assert runtime.clock.today() == date(2027, 1, 4)

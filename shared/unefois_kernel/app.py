@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 import asyncpg
@@ -27,7 +28,7 @@ from unefois_kernel import db, metrics, migrations
 from unefois_kernel.auth.access import document_access, public, routes_without_access
 from unefois_kernel.auth.sessions import SessionRevocations
 from unefois_kernel.auth.tokens import TokenVerifier
-from unefois_kernel.clock import Clock, ShiftedClock, SystemClock
+from unefois_kernel.clock import Clock, FileClock, ShiftedClock, SystemClock
 from unefois_kernel.consumer import EventHandler, InboxConsumer, subscribe
 from unefois_kernel.dlq import DeadLetterGauge, DeadLetterProducer
 from unefois_events.catalogue import Event
@@ -77,6 +78,15 @@ class ServiceDefinition:
     due_handlers: dict[str, Callable] | Callable[[UnitsOfWork], dict[str, Callable]] | None = None
 
 
+def _settings_clock(settings: ServiceSettings) -> Clock:
+    """The clock the settings ask for: the runtime's clock file, a start instant, or the system's."""
+    if settings.clock_file is not None:
+        return FileClock(settings.clock_file)
+    if settings.clock_start is not None:
+        return ShiftedClock(settings.clock_start)
+    return SystemClock()
+
+
 class ServiceRuntime:
     """What a running service holds: settings, clock, pool, broker, relay. Stored on app.state."""
 
@@ -84,8 +94,7 @@ class ServiceRuntime:
         self.definition = definition
         self.settings = settings
         # The one clock of the service: routes, handlers and schedulers read the date and time here.
-        self.clock: Clock = clock or definition.clock or (
-            ShiftedClock(settings.clock_start) if settings.clock_start else SystemClock())
+        self.clock: Clock = clock or definition.clock or _settings_clock(settings)
         self.pool: asyncpg.Pool | None = None
         self.broker = KafkaBroker(settings.kafka_bootstrap, logger=logging.getLogger(f"unefois.{definition.name}.broker"))
         self.dlq = DeadLetterProducer(settings.kafka_bootstrap, clock=self.clock)
@@ -230,6 +239,8 @@ class Readiness(BaseModel):
 
     status: Literal["ready", "not ready"]
     checks: dict[str, bool] | None = None
+    # The service's clock (what its deadlines are judged by): operators see a drifted or moved one.
+    clock: datetime | None = None
 
 
 def _no_repositories(_conn) -> None:
@@ -294,8 +305,9 @@ def create_service(
         ready = all(checks.values())
         response.status_code = 200 if ready else 503
         # The checks name the dependencies: for operators and the internal network only.
-        return Readiness(status="ready" if ready else "not ready",
-                         checks=checks if await sees_operator_details(request) else None)
+        if not await sees_operator_details(request):
+            return Readiness(status="ready" if ready else "not ready")
+        return Readiness(status="ready" if ready else "not ready", checks=checks, clock=runtime.clock.now())
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False, dependencies=[operators_or_internal()])
     async def prometheus_metrics() -> Response:

@@ -9,9 +9,12 @@ and `date.today()` out of the rest of the code.
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
@@ -101,3 +104,74 @@ class ShiftedClock:
     def __repr__(self) -> str:
         return f"ShiftedClock(start={self._start.isoformat()})"
 
+
+
+class FileClock:
+    """A clock whose instant is kept in a file, which the local runtime's tools move (dev and test
+    profiles only: `python -m unefois_deploy clock`, the tests' `clock` fixture).
+
+    Why a file: an end-to-end test runs a whole consultation (bid deadline, standstill) in seconds
+    by moving the clock of every service process at once, and a restarted service must go on at
+    the same instant instead of starting its calendar again. The file holds an instant and the
+    wall-clock reading when it was set; `now()` is that instant plus the wall time elapsed since,
+    so the clock runs at the real pace between moves and every process reads the same time. The
+    file is re-read only when it changes (one stat per call). No route moves it: a deployment
+    that does not set UNEFOIS_<SERVICE>_CLOCK_FILE runs on the system clock."""
+
+    def __init__(self, path: Path, *, wall: Callable[[], float] = time.time) -> None:
+        self._path = Path(path)
+        self._wall = wall
+        self._signature: tuple[int, int, int] | None = None
+        self._base: tuple[datetime, float] | None = None
+        self._reading()  # a missing or unreadable file fails at start, not at the first request
+
+    def _reading(self) -> tuple[datetime, float]:
+        try:
+            stat = os.stat(self._path)
+        except FileNotFoundError:
+            if self._base is None:
+                raise
+            return self._base  # removed while running (a runtime being wiped): keep the last instant
+        signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if signature != self._signature:
+            self._base = read_clock_file(self._path)
+            self._signature = signature
+        return self._base
+
+    def now(self) -> datetime:
+        instant, set_at = self._reading()
+        return instant + timedelta(seconds=self._wall() - set_at)
+
+    def today(self) -> date:
+        return paris_date(self.now())
+
+    def __repr__(self) -> str:
+        return f"FileClock({self._path})"
+
+
+def read_clock_file(path: Path) -> tuple[datetime, float]:
+    """The instant a clock file holds and the wall-clock reading (epoch seconds) it was set at."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return _aware_utc(datetime.fromisoformat(data["instant"])), float(data["set_at"])
+
+
+def clock_file_now(path: Path, *, wall: Callable[[], float] = time.time) -> datetime:
+    """What the FileClocks reading `path` say it is now."""
+    instant, set_at = read_clock_file(path)
+    return instant + timedelta(seconds=wall() - set_at)
+
+
+def set_clock_file(path: Path, instant: datetime, *, wall: Callable[[], float] = time.time) -> datetime:
+    """Set the clocks reading `path` to `instant` (atomically: a reader sees the old or the new file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    instant = _aware_utc(instant)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps({"instant": instant.isoformat(), "set_at": wall()}), encoding="utf-8")
+    os.replace(temporary, path)
+    return instant
+
+
+def advance_clock_file(path: Path, delta: timedelta, *, wall: Callable[[], float] = time.time) -> datetime:
+    """Move the clocks reading `path` by `delta` from what they say now; returns the new instant."""
+    return set_clock_file(path, clock_file_now(path, wall=wall) + delta, wall=wall)

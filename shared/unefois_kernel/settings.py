@@ -26,6 +26,10 @@ class ServiceSettings(BaseSettings):
     # Tests only: the service's clock starts at this instant (aware) and runs at the real pace
     # (unefois_kernel.clock.ShiftedClock); unset, the service runs on the system clock.
     clock_start: datetime | None = None
+    # Development and test runtimes only: the service's clock is the instant this file holds
+    # (unefois_kernel.clock.FileClock), moved by `python -m unefois_deploy clock`; wins over
+    # clock_start. Unset in a deployment: the system clock.
+    clock_file: Path | None = None
     # OpenID Connect: the issuer whose JWKS signs the tokens this service accepts.
     oidc_issuer: str = "http://127.0.0.1:8000"
     oidc_audience: str = "unefois"
