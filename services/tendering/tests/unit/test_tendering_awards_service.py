@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from unefois_events.catalogue import AwardDecided, Lot
+from unefois_events.catalogue import AwardDecided, AwardDecidedV2, Lot
 from unefois_events.values import OperatorGrouping
 from unefois_kernel.domain_errors import DomainError, NotFound
 from unefois_kernel.testing import BUYER, SUPPLIER
@@ -36,8 +36,11 @@ async def test_an_award_is_stored_closes_the_consultation_and_is_sent_on(fakes, 
     assert (award.tenant, award.consultation_id, award.decision, award.lot_number, award.awarded_at) == (
         BUYER.siret, consultation.id, decision, 2, clock.now())
     assert repos.consultations.rows[consultation.id].status is ConsultationStatus.AWARDED
-    [event] = uow.committed.events
-    assert isinstance(event, AwardDecided)
+    [v2, event] = uow.committed.events  # v2 first, v1 beside it on the same key
+    assert isinstance(v2, AwardDecidedV2) and isinstance(event, AwardDecided)
+    assert (v2.award_id, v2.lot_title, v2.holders[0].siret, v2.amount_source) == (award.id, "Éclairage", SUPPLIER.siret, "saisi")
+    # A MAPA (the fake consultation's procedure): no standstill; the letters went on the award's day.
+    assert (v2.letters_sent_on, v2.standstill_ends_on) == (clock.today(), None)
     assert (event.award_id, event.consultation_id, event.consultation_reference, event.purchase, event.lot_number) == (
         award.id, consultation.id, consultation.reference, consultation.purchase, 2)
     assert (event.winners, event.amount, event.price_form, event.offers_received, event.awarded_at) == (
@@ -49,6 +52,7 @@ async def test_an_award_is_stored_closes_the_consultation_and_is_sent_on(fakes, 
         "award_id": str(award.id), "winners": [{"siret": SUPPLIER.siret, "name": SUPPLIER.name}],
         "grouping": "Pas de groupement", "amount": "98765.43", "price_form": "Forfaitaire",
         "price_types": ["Définitif ferme"], "offers_received": 3, "lot_number": 2,
+        "subcontracting_declared": False, "letters_electronic": True,
     }
 
 

@@ -1,16 +1,39 @@
-"""Award rules (pure): deciding the award of a published consultation, or of one of its lots."""
+"""Award rules (pure): deciding the award of a published consultation, or of one of its lots.
+
+Transitional producer: the approver still types the decision (the award from the evaluated bids
+replaces it); it is said as AwardDecided.v2 (holders with their DECP identifier types, the
+lot's title, subcontracting declared, the letters' sending and the standstill) and, while every
+holder has a SIRET, as AwardDecided.v1 beside it for v1's readers."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, Field
-
-from unefois_events.catalogue import AwardDecided, Organisation
-from unefois_events.values import MAX_HOLDERS, LotNumber, Money, OffersCount, OperatorGrouping, PriceForm, PriceType
+from unefois_events.catalogue import (
+    AwardDecidedV2,
+    Event,
+    Holder,
+    Organisation,
+    check_holders,
+    holders_of,
+)
+from unefois_events.values import (
+    MAX_HOLDERS,
+    AmountSource,
+    LotNumber,
+    Money,
+    OffersCount,
+    OperatorGrouping,
+    PlausibleDate,
+    PriceForm,
+    PriceType,
+    Procedure,
+)
 from unefois_kernel.domain_errors import DomainError
+
 from unefois_tendering.consultations.domain import (
     Consultation,
     ConsultationAction,
@@ -20,15 +43,46 @@ from unefois_tendering.consultations.domain import (
 
 
 class AwardDecision(BaseModel):
-    """What the buyer decides: the winner(s), the amount and the price terms (the API's request body)."""
+    """What the buyer decides: the winner(s), the amount and the price terms (the API's request body).
 
-    winners: list[Organisation] = Field(min_length=1, max_length=MAX_HOLDERS)
+    The holders are `winners` (SIRET organisations; in a grouping the first is the mandataire)
+    or `holders` (each with its DECP identifier type and role: a foreign company by its VAT
+    number...), one of the two."""
+
+    winners: list[Organisation] | None = Field(default=None, min_length=1, max_length=MAX_HOLDERS)
+    holders: list[Holder] | None = Field(default=None, min_length=1, max_length=MAX_HOLDERS)
     grouping: OperatorGrouping = OperatorGrouping.NONE
     amount: Money
     price_form: PriceForm
     price_types: list[PriceType] = Field(min_length=1, max_length=len(PriceType))
     offers_received: OffersCount
     lot_number: LotNumber | None = None
+    winning_bid_id: uuid.UUID | None = None
+    subcontracting_declared: bool = False
+    subcontracting_amount: Money | None = None
+    # The rejection letters' sending (art. R2181-1 / R2181-3), default the award's date, and whether
+    # they went electronically (the standstill is 11 days then, 16 otherwise: art. R2182-1).
+    letters_sent_on: PlausibleDate | None = None
+    letters_electronic: bool = True
+
+
+# Code de la commande publique art. R2182-1: for a marché passed by a formal procedure, at least
+# 11 days between the sending of the rejection notification (R2181-1, R2181-3) and the buyer's
+# signature, 16 days when it was not sent electronically; counted from date to date (DAJ fiche
+# "L'achèvement de la procédure": sent on 28 December, the 16 days expire on 12 January in the
+# evening: signature from 13 January = sent + 16 days). No standstill for a MAPA or a marché
+# without competition (the article covers the formal procedures only).
+STANDSTILL_DAYS = {True: 11, False: 16}
+FORMAL_PROCEDURES = frozenset({Procedure.OPEN, Procedure.RESTRICTED, Procedure.NEGOTIATED,
+                               Procedure.COMPETITIVE_DIALOGUE})
+
+
+def standstill_ends_on(procedure: Procedure, letters_sent_on: date, *, electronic: bool) -> date | None:
+    """The first day the buyer may sign (and then notify) after the standstill of art. R2182-1;
+    None when the procedure has none."""
+    if procedure not in FORMAL_PROCEDURES:
+        return None
+    return letters_sent_on + timedelta(days=STANDSTILL_DAYS[electronic])
 
 
 @dataclass(frozen=True)
@@ -44,28 +98,59 @@ class Award:
         return self.decision.lot_number
 
 
+def holders_of_decision(decision: AwardDecision) -> list[Holder]:
+    if (decision.winners is None) == (decision.holders is None):
+        raise DomainError("indiquez les attributaires, soit par « winners » (SIRET), soit par « holders »",
+                          field="holders")
+    return decision.holders if decision.holders is not None else holders_of(decision.winners)
+
+
 def award(
-    consultation: Consultation, decision: AwardDecision, *, award_id: uuid.UUID, at: datetime
-) -> tuple[ConsultationStatus, list[AwardDecided]]:
-    """Award `consultation` as `decision` says: the consultation's new status and the events to emit."""
+    consultation: Consultation, decision: AwardDecision, *, award_id: uuid.UUID, at: datetime, today: date
+) -> tuple[ConsultationStatus, list[Event]]:
+    """Award `consultation` as `decision` says: the consultation's new status and the events to emit
+    (AwardDecided.v2, then v1 when every holder has a SIRET). `today` is the Paris date of `at`."""
     require(consultation.status, ConsultationAction.AWARD)
     lot_number = decision.lot_number
     if lot_number is not None and lot_number not in {lot.number for lot in consultation.purchase.lots}:
         raise DomainError(f"le lot {lot_number} n'existe pas dans cette consultation", field="lot_number")
-    if len(decision.winners) > 1 and decision.grouping == OperatorGrouping.NONE:
+    holders = holders_of_decision(decision)
+    if len(holders) > 1 and decision.grouping == OperatorGrouping.NONE:
         raise DomainError("plusieurs attributaires impliquent un groupement conjoint ou solidaire", field="grouping")
-    event = AwardDecided(
+    try:
+        check_holders(holders, decision.grouping)
+    except ValueError as refused:
+        raise DomainError(str(refused), field="holders") from None
+    if decision.subcontracting_amount is not None and not decision.subcontracting_declared:
+        raise DomainError("un montant sous-traité suppose une sous-traitance déclarée", field="subcontracting_amount")
+    letters_sent_on = decision.letters_sent_on or today
+    if consultation.published_at is not None and letters_sent_on < consultation.published_at.date():
+        raise DomainError("les lettres de rejet ne peuvent précéder la publication", field="letters_sent_on")
+    if letters_sent_on > today:
+        raise DomainError("la date d'envoi des lettres ne peut pas être dans le futur", field="letters_sent_on")
+    procedure = consultation.decision.chosen_procedure if consultation.decision else consultation.purchase.procedure
+    titles = {lot.number: lot.title for lot in consultation.purchase.lots}
+    event = AwardDecidedV2(
         award_id=award_id,
         consultation_id=consultation.id,
         consultation_reference=consultation.reference,
         purchase=consultation.purchase,
         lot_number=lot_number,
-        winners=decision.winners,
+        lot_title=titles.get(lot_number, consultation.purchase.object),
+        holders=holders,
         grouping=decision.grouping,
+        winning_bid_id=decision.winning_bid_id,
         amount=decision.amount,
+        # The transitional decision's amount is typed by the buyer, unless it names the winning bid.
+        amount_source=AmountSource.BID if decision.winning_bid_id else AmountSource.TYPED,
         price_form=decision.price_form,
         price_types=decision.price_types,
         offers_received=decision.offers_received,
+        subcontracting_declared=decision.subcontracting_declared,
+        subcontracting_amount=decision.subcontracting_amount,
         awarded_at=at,
+        letters_sent_on=letters_sent_on,
+        standstill_ends_on=standstill_ends_on(procedure, letters_sent_on, electronic=decision.letters_electronic),
     )
-    return ConsultationStatus.AWARDED, [event]
+    beside = event.as_v1()
+    return ConsultationStatus.AWARDED, [event] + ([beside] if beside is not None else [])
