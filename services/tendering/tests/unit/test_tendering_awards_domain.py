@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-
 from unefois_events.catalogue import AwardDecidedV2, Holder, Lot, NeedApproved
 from unefois_kernel.domain_errors import DomainError
 from unefois_kernel.testing import SUPPLIER, purchase
