@@ -13,13 +13,15 @@ from unefois_tendering.bids.api import router as bids_api
 from unefois_tendering.consultations.api import router as consultations_api
 from unefois_tendering.consultations.handlers import handlers as consultation_handlers
 from unefois_tendering.consultations.web import router as consultations_web
+from unefois_tendering.public.api import router as public_api
+from unefois_tendering.public.web import router as public_web
 from unefois_tendering.repositories import Repositories
 
 definition = ServiceDefinition(
     name="tendering",
     package="unefois_tendering",
     title="Consultations",
-    routers=[consultations_api, awards_api, bids_api, consultations_web, messages_router],
+    routers=[consultations_api, awards_api, bids_api, consultations_web, public_api, public_web, messages_router],
     consumers=[ConsumerSpec("tendering", (topics.NEED,), consultation_handlers, "Besoins approuvés -> consultations")],
     produces=[ConsultationPublished, AwardDecided],
     repositories=Repositories.on,

@@ -26,6 +26,8 @@ from unefois_tendering.consultations.domain import (
     prepare,
     publish,
 )
+from unefois_tendering.public.domain import PublicConsultation, SearchFilters, Sort, StatusFilter, cpv_prefixes, normalise
+from unefois_tendering.public.domain import search_text as public_search_text
 from unefois_tendering.repositories import Repositories
 
 
@@ -169,9 +171,53 @@ class FakeAwardRepository:
                       key=lambda row: (row.awarded_at, row.id))
 
 
+class FakePublicConsultationRepository:
+    """The public projection in memory: the search's filters applied in Python (the SQL's
+    semantics, the text match excepted: every word a prefix of a document word, no stemming)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, PublicConsultation] = {}
+        self.keys: dict[uuid.UUID, str] = {}  # fingerprints, as the join with the public keys gives them
+
+    async def add(self, consultation: PublicConsultation) -> None:
+        self.rows[consultation.id] = consultation
+
+    async def get(self, consultation_id: uuid.UUID) -> PublicConsultation | None:
+        found = self.rows.get(consultation_id)
+        fingerprint = self.keys.get(consultation_id)
+        return found if found is None or fingerprint is None else dataclasses.replace(found, fingerprint=fingerprint)
+
+    async def search(self, filters: SearchFilters, now: datetime) -> tuple[list[PublicConsultation], bool]:
+        after, before = filters.closing_bounds()
+
+        def keep(row: PublicConsultation) -> bool:
+            words = public_search_text(row).split()
+            return all((
+                all(any(word.startswith(term) for word in words) for term in filters.words),
+                not filters.cpv_prefix or filters.cpv_prefix in cpv_prefixes([row.main_cpv, *row.additional_cpvs]),
+                not filters.department or row.department == filters.department,
+                not filters.commune or row.commune == filters.commune,
+                after is None or row.bid_deadline >= after, before is None or row.bid_deadline <= before,
+                not filters.buyer_siret or row.buyer_siret == filters.buyer_siret,
+                not filters.buyer_name or filters.buyer_name in normalise(row.buyer_name),
+                not filters.procedure or row.procedure == filters.procedure,
+                not filters.nature or row.nature == filters.nature,
+                filters.status is StatusFilter.ALL or (row.bid_deadline > now) == (filters.status is StatusFilter.OPEN),
+            ))
+
+        rows = [row for row in self.rows.values() if keep(row)]
+        if filters.sort is Sort.DEADLINE:
+            rows.sort(key=lambda row: (row.bid_deadline, str(row.id)))
+        else:
+            rows.sort(key=lambda row: (-row.published_at.timestamp(), str(row.id)))
+        page = rows[filters.offset: filters.offset + filters.page_size + 1]
+        return page[: filters.page_size], len(page) > filters.page_size
+
+
 def fake_repositories() -> Repositories:
     return Repositories(consultations=FakeConsultationRepository(), awards=FakeAwardRepository(),
-                        consultation_keys=FakeConsultationKeyRepository())
+                        consultation_keys=FakeConsultationKeyRepository(),
+                        public_consultations=FakePublicConsultationRepository())
 
 
 async def open_and_publish(uow_for, need: NeedApproved, **preparation):

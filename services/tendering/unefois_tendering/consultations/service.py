@@ -15,6 +15,7 @@ from unefois_tendering.bids import service as bids
 from unefois_tendering.bids.custody import KeyCustody, service_custody
 from unefois_tendering.consultations import domain
 from unefois_tendering.consultations.domain import Consultation, ConsultationStatus
+from unefois_tendering.public import service as public
 from unefois_tendering.repositories import Repositories
 
 
@@ -61,6 +62,7 @@ async def _seal_keys_if_published(uow: UnitOfWork[Repositories], consultation: C
     # publication's own transaction, so a publication that rolls back leaves no key (bids/service.py).
     if consultation.status is ConsultationStatus.PUBLISHED:
         await bids.create_keys_for(uow, consultation.id, custody or service_custody())
+        await public.project_published(uow, consultation)  # the public search's copy, same transaction
 
 
 async def publish(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID, *,
