@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from unefois_events.catalogue import AwardDecided, Organisation
+from unefois_events.catalogue import AwardDecided, AwardDecidedV2, Holder, Organisation
 from unefois_kernel.testing import BUYER, SUPPLIER, purchase
 from unefois_contracts.contracts.domain import Contract
 from unefois_contracts.repositories import Repositories
@@ -30,6 +30,25 @@ def an_award(buyer: Organisation = BUYER, *, awarded_at: datetime | None = None,
     )
     fields.update(changes)
     return AwardDecided(**fields)
+
+
+# A grouping of a French mandataire and a German co-contractor known by its VAT number.
+MANDATAIRE = Holder(identifier_type="SIRET", identifier=SUPPLIER.siret, name=SUPPLIER.name, role="mandataire")
+FOREIGN = Holder(identifier_type="TVA", identifier="DE123456789", name="Straßenbau GmbH", role="cotraitant")
+
+
+def an_award_v2(buyer: Organisation = BUYER, *, awarded_at: datetime | None = None, **changes) -> AwardDecidedV2:
+    fields = {
+        "award_id": uuid.uuid4(), "consultation_id": uuid.uuid4(), "consultation_reference": "2026-0001",
+        "purchase": purchase(buyer, procedure="Appel d'offres ouvert"), "lot_title": "Voirie", "lot_number": None,
+        "holders": [MANDATAIRE, FOREIGN], "grouping": "Solidaire", "winning_bid_id": uuid.uuid4(),
+        "amount": Decimal("250000.00"), "price_form": "Unitaire", "price_types": ["Définitif révisable"],
+        "offers_received": 4, "subcontracting_declared": True, "subcontracting_amount": Decimal("20000.00"),
+        "awarded_at": awarded_at or datetime(2026, 11, 10, 12, tzinfo=UTC),
+        "letters_sent_on": date(2026, 11, 10), "standstill_ends_on": date(2026, 11, 21),
+    }
+    fields.update(changes)
+    return AwardDecidedV2(**fields)
 
 
 @dataclass

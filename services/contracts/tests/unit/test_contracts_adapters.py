@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from unefois_contracts.contracts import api, service, web
+from unefois_events.catalogue import AwardDecidedV2
 from unefois_contracts.contracts.domain import ContractStatus
 from unefois_kernel.testing import adapter_client
 from unefois_kernel.uow import FakeUnitsOfWork
@@ -31,14 +32,15 @@ async def test_the_api_reads_and_notifies_in_todays_json_shape(client_as, uow_fo
     [listed] = client.get("/api/contracts", params={"award_id": str(award.award_id)}).json()
     assert listed == {
         "id": str(contract.id), "status": "to_notify", "award": award.model_dump(mode="json"),
+        "terms": AwardDecidedV2.of_v1(award).model_dump(mode="json"),
         "contract_number": None, "legal_commitment_number": None, "notified_on": None,
     }
     assert client.get(f"/api/contracts/{contract.id}").json() == listed
 
     response = client.post(f"/api/contracts/{contract.id}/notify", json={"notified_on": "2026-11-12"})
     assert response.status_code == 200
-    assert response.json() | {"award": None} == {
-        "id": str(contract.id), "status": "notified", "award": None,
+    assert response.json() | {"award": None, "terms": None} == {
+        "id": str(contract.id), "status": "notified", "award": None, "terms": None,
         "contract_number": "2026000001", "legal_commitment_number": "EJ2026000001", "notified_on": "2026-11-12",
     }
 

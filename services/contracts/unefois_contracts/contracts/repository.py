@@ -9,9 +9,8 @@ import uuid
 
 import asyncpg
 
-from unefois_events.catalogue import AwardDecided
 from unefois_kernel.sequences import next_in_year
-from unefois_contracts.contracts.domain import Contract, ContractStatus
+from unefois_contracts.contracts.domain import Contract, ContractStatus, stored_award
 
 # The kernel's yearly per-tenant sequence the contract numbers are drawn from.
 SEQUENCE = "contract"
@@ -22,7 +21,7 @@ def _contract(row: asyncpg.Record) -> Contract:
     return Contract(
         id=row["id"],
         tenant=row["tenant"],
-        award=AwardDecided.model_validate(row["award"]),
+        award=stored_award(row["award"]),
         status=ContractStatus(row["status"]),
         created_at=row["created_at"],
         contract_number=row["contract_number"],

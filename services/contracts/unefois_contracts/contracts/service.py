@@ -10,7 +10,7 @@ import uuid
 from datetime import date
 from typing import TYPE_CHECKING
 
-from unefois_events.catalogue import AwardDecided
+from unefois_events.catalogue import AwardDecided, AwardDecidedV2
 from unefois_kernel.domain_errors import NotFound
 from unefois_kernel.uow import UnitOfWork
 from unefois_contracts.contracts import domain
@@ -24,7 +24,7 @@ AGGREGATE = "contract"
 HOME_LIMIT = 50
 
 
-async def prepare_contract(uow: UnitOfWork[Repositories], award: AwardDecided) -> Contract | None:
+async def prepare_contract(uow: UnitOfWork[Repositories], award: AwardDecided | AwardDecidedV2) -> Contract | None:
     """The contract to notify for a decided award, prefilled with it; None when the award
     already has its contract (the same decision delivered again)."""
     async with uow:

@@ -20,11 +20,11 @@ COLUMNS = ["Numéro", "Objet", "Titulaire", "Montant (HT)", "Statut", "Notifié 
 
 def home_row(contract: Contract) -> list[str]:
     """One row of the home table, in COLUMNS' order."""
-    award = contract.award
+    award = contract.terms
     return [
         contract.contract_number or "—",
         award.purchase.object,
-        ", ".join(winner.name for winner in award.winners),
+        ", ".join(holder.name for holder in award.holders),
         format_euros(award.amount),
         STATUS_LABELS[contract.status],
         format_date(contract.notified_on),
