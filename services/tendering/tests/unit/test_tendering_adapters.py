@@ -5,7 +5,7 @@ home page's rows."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -50,7 +50,7 @@ async def test_the_api_reads_consultations_in_todays_json_shape(client_as, uow_f
     }
     # One consultation: with, while it is prepared, the earliest bid deadline (none once published).
     assert client.get(f"/api/consultations/{consultation.id}").json() == listed | {
-        "minimum_bid_deadline": None, "formal": False}
+        "minimum_bid_deadline": None, "formal": False, "warnings": []}
     assert client.get("/api/consultations", params={"need_id": str(uuid.uuid4())}).json() == []
     missing = client.get(f"/api/consultations/{uuid.uuid4()}")
     assert (missing.status_code, missing.json()["errors"][0]["field"]) == (404, "consultation_id")
@@ -297,3 +297,18 @@ async def test_publishing_an_incomplete_consultation_from_its_page_says_what_is_
     no_notice = client_as(AGENT).get(f"/consultations/{draft.id}/avis")
     assert no_notice.status_code == 409 and "<html" in no_notice.text and "publiée" in no_notice.text
     assert "La consultation n’est pas publiée" in refused.text and "Variantes" in refused.text
+
+
+async def test_a_short_mapa_deadline_is_kept_and_warned_on_the_api_and_the_pages(client_as, uow_for, fakes, clock):
+    """MAPA: below the platform's suggested 15 days, the buyer is told (R2143-1), not refused."""
+    need = fakes.a_planned_need(approved_at=clock.now(), decided_on=clock.today(), estimated_value="90000.00")
+    draft = await service.open_from_need(uow_for(tenant=need.tenant), need)
+    client = client_as(AGENT)
+    ten_days = (clock.now() + timedelta(days=10)).isoformat()
+    kept = client.patch(f"/api/consultations/{draft.id}", json={"bid_deadline": ten_days})
+    assert kept.status_code == 200, kept.text
+    [warning] = client.get(f"/api/consultations/{draft.id}").json()["warnings"]
+    assert warning["field"] == "bid_deadline" and "R2143-1" in warning["reason"]
+    for url in (f"/consultations/{draft.id}", f"/consultations/{draft.id}/preparer"):
+        page = client.get(url).text
+        assert "Délai des offres à vérifier" in page and "R2143-1" in page, url

@@ -7,6 +7,7 @@ Monday 7 December 2026 in Paris."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -93,6 +94,34 @@ def test_a_mapa_may_close_questions_closer_to_the_deadline(fakes):
     mapa = fakes.a_draft(at=NOW, procedure=Procedure.ADAPTED)
     assert not domain.is_formal(mapa, date(2026, 11, 2))
     domain.prepare(mapa, {"bid_deadline": NOON_8_DEC, "questions_deadline": NOON_8_DEC - timedelta(days=2)}, now=NOW)
+
+
+def test_a_mapa_shorter_than_the_suggested_time_is_warned_not_refused(fakes):
+    """MAPA: the code asks only for a reasonable time (R2143-1, R2151-1): below the platform's
+    suggested 15 days the buyer is warned and may keep the date; a deadline leaving no full day
+    after the publication is refused."""
+    need = fakes.a_planned_need(approved_at=NOW, decided_on=date(2026, 11, 2), estimated_value="90000.00")
+    mapa = domain.open_consultation(need, consultation_id=uuid.uuid4(), reference="2026-0009", at=NOW)
+    assert need.purchase.decision.chosen_procedure is Procedure.ADAPTED
+    minimum = domain.minimum_bid_deadline(mapa, date(2026, 11, 2))
+    assert minimum.suggested and minimum.days == 15
+    ten_days = datetime(2026, 11, 12, 12, 0, tzinfo=PLATFORM_TZ)
+    prepared = domain.prepare(mapa, {"bid_deadline": ten_days}, now=NOW)
+    [warning] = domain.preparation_warnings(prepared, prepared.preparation, now=NOW)
+    assert warning["field"] == "bid_deadline" and "R2143-1" in warning["reason"] and "15 jours" in warning["reason"]
+    # The suggested time or more: nothing to say.
+    kept = domain.prepare(mapa, {"bid_deadline": minimum.deadline}, now=NOW)
+    assert domain.preparation_warnings(kept, kept.preparation, now=NOW) == []
+    # The same day as the publication: refused, naming the field and the earliest date.
+    errors = _refused(lambda: domain.prepare(mapa, {"bid_deadline": datetime(2026, 11, 2, 18, 0, tzinfo=PLATFORM_TZ)},
+                                             now=NOW))
+    assert "au moins un jour entier" in errors["bid_deadline"] and "03/11/2026 à 24 h" in errors["bid_deadline"]
+
+
+def test_a_formal_procedure_gets_no_warning_only_its_refusal(fakes):
+    formal = fakes.a_draft(at=NOW, procedure=Procedure.OPEN)
+    prepared = domain.prepare(formal, {"bid_deadline": NOON_8_DEC}, now=NOW)
+    assert domain.preparation_warnings(prepared, prepared.preparation, now=NOW) == []
 
 
 def test_the_weights_make_100_and_the_sub_criteria_their_criterion(draft):

@@ -38,7 +38,8 @@ async def get_consultation(
     file = await service.consultation_file(runtime_of(request).uow(principal), consultation_id)
     view = ConsultationView.of(file.consultation).model_dump()
     minimum = None if file.minimum is None else MinimumView(**file.minimum._asdict())
-    return ConsultationFileView(**view, minimum_bid_deadline=minimum, formal=file.formal)
+    return ConsultationFileView(**view, minimum_bid_deadline=minimum, formal=file.formal,
+                                warnings=list(file.warnings))
 
 
 @router.post("/{consultation_id}/procedure", response_model=ConsultationView,

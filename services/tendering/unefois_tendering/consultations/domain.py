@@ -467,12 +467,16 @@ def check_preparation(consultation: Consultation, preparation: Preparation, *, n
         if minimum is None and complete:
             errors.append({"field": "bid_deadline", "reason": "les règles de la plateforme ne donnent pas de délai "
                            f"minimal le {_fr(day)} : la plateforme ne décide pas de ce cas"})
-        elif minimum is not None and bid < minimum.deadline:
+        elif minimum is not None and minimum.suggested and bid < earliest_deadline(day, 1):
+            # MAPA: no minimum in the code (a reasonable time, R2143-1): only a deadline that leaves
+            # no full day after the publication is refused; a shorter time than suggested is warned.
+            errors.append({"field": "bid_deadline", "reason": f"pour une publication le {_fr(day)}, la date limite "
+                           f"des offres doit laisser au moins un jour entier après la publication : au plus tôt "
+                           f"{_moment_fr(earliest_deadline(day, 1))}"})
+        elif minimum is not None and not minimum.suggested and bid < minimum.deadline:
             errors.append({"field": "bid_deadline", "reason": f"pour une publication le {_fr(day)}, la date limite "
                            f"des offres est au plus tôt {_moment_fr(minimum.deadline)} ({minimum.days} jours, "
-                           "le jour de l’envoi non compté, jusqu’au jour ouvré suivant"
-                           + ("; en procédure adaptée, le code demande un délai raisonnable (art. R2143-1) : "
-                              "c’est le délai que la plateforme retient)" if minimum.suggested else ")")})
+                           "le jour de l’envoi non compté, jusqu’au jour ouvré suivant)"})
     if questions is None:
         if complete:
             errors.append({"field": "questions_deadline", "reason": "indiquez la date et l’heure limites des questions des candidats"})
@@ -496,6 +500,24 @@ def check_preparation(consultation: Consultation, preparation: Preparation, *, n
     elif complete and not preparation.required_documents:
         errors.append({"field": "required_documents", "reason": "cochez au moins une pièce de candidature demandée"})
     return errors
+
+
+def preparation_warnings(consultation: Consultation, preparation: Preparation, *, now: datetime,
+                         publication_day: date | None = None) -> list[dict[str, str]]:
+    """What the buyer is told but may keep, each naming its field: in a MAPA, a bid deadline
+    shorter than the platform's suggested time (the code asks only for a reasonable time fitting
+    the purchase, art. R2143-1 and R2151-1: the buyer judges it, the platform says so)."""
+    bid = preparation.bid_deadline
+    if bid is None or consultation.published_at is not None:
+        return []
+    day = publication_day or max(preparation.publication_date or paris_date(now), paris_date(now))
+    minimum = minimum_bid_deadline(consultation, day)
+    if minimum is None or not minimum.suggested or bid >= minimum.deadline:
+        return []
+    return [{"field": "bid_deadline", "reason": f"délai plus court que les {minimum.days} jours que la plateforme "
+             f"suggère ({_moment_fr(minimum.deadline)} pour une publication le {_fr(day)}) : en procédure adaptée, "
+             "le code demande un délai raisonnable, adapté à l’objet et aux pièces à produire (art. R2143-1 et "
+             "R2151-1 du code de la commande publique) ; vérifiez que les candidats auront le temps de répondre"}]
 
 
 def prepare(consultation: Consultation, changes: dict[str, Any], *, now: datetime,

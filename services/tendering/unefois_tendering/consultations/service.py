@@ -135,6 +135,7 @@ class ConsultationFile:
 
     minimum: domain.Minimum | None = None  # while it can be prepared: the earliest bid deadline
     formal: bool = False
+    warnings: tuple[dict[str, str], ...] = ()  # what the buyer is told but may keep (MAPA deadline)
 
 
 async def consultation_file(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID) -> ConsultationFile:
@@ -142,8 +143,9 @@ async def consultation_file(uow: UnitOfWork[Repositories], consultation_id: uuid
     today = uow.clock.today()
     day = max(consultation.preparation.publication_date or today, today)
     minimum = domain.minimum_bid_deadline(consultation, day) if consultation.published_at is None else None
+    warnings = domain.preparation_warnings(consultation, consultation.preparation, now=uow.clock.now())
     return ConsultationFile(consultation, domain.review(consultation, today), minimum,
-                            domain.is_formal(consultation, day))
+                            domain.is_formal(consultation, day), tuple(warnings))
 
 
 async def notice(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID) -> Consultation:

@@ -77,11 +77,19 @@ class MinimumView(BaseModel):
                                                          "(procédure adaptée : délai raisonnable, art. R2143-1)")
 
 
+class FieldWarning(BaseModel):
+    field: str
+    reason: str
+
+
 class ConsultationFileView(ConsultationView):
     minimum_bid_deadline: MinimumView | None = Field(
         default=None, description="tant qu’elle se prépare : la date limite des offres la plus proche permise "
                                   "pour une publication à la date prévue (aujourd’hui par défaut)")
     formal: bool = Field(default=False, description="procédure formalisée (questions closes six jours avant, R2132-6)")
+    warnings: list[FieldWarning] = Field(
+        default=[], description="ce que la plateforme signale sans le refuser (procédure adaptée : un délai plus "
+                                "court que celui qu’elle suggère, art. R2143-1), chacun nommant son champ")
 
 
 class ProcedureChoice(BaseModel):
@@ -422,7 +430,7 @@ KIND_OPTIONS = [(str(kind), label) for kind, label in CRITERION_LABELS.items()]
 
 
 def preparation_context(consultation: Consultation, minimum, formal: bool, *, values: dict,
-                        errors: dict[str, str]) -> dict:
+                        errors: dict[str, str], warnings: tuple[dict[str, str], ...] = ()) -> dict:
     """The preparation page: the need's facts (read-only) and the buyer's form."""
     groups = []
     for key, title in lot_keys(consultation):
@@ -448,6 +456,7 @@ def preparation_context(consultation: Consultation, minimum, formal: bool, *, va
         "minimum_text": minimum_text,
         "formal": formal,
         "criteria_error": errors.get("criteres"),
+        "warnings": [warning["reason"] for warning in warnings],
     }
 
 

@@ -57,6 +57,7 @@ async def _consultation_page(request: Request, principal: Principal, consultatio
     file = await service.consultation_file(runtime_of(request).uow(principal), consultation_id)
     context = consultation_context(file.consultation, file.review, message=message, selected=selected, error=error,
                                    status_error=status_error)
+    context["warnings"] = [warning["reason"] for warning in file.warnings]
     return render(request, "consultations/consultation.html", context, status_code=status_code)
 
 
@@ -179,7 +180,7 @@ async def _preparation_page(request: Request, principal: Principal, consultation
     if ConsultationAction.PREPARE not in allowed_actions(consultation.status):
         return RedirectResponse(f"/consultations/{consultation_id}", status_code=303)
     context = preparation_context(consultation, file.minimum, file.formal, values=values or form_values(consultation),
-                                  errors=errors or {})
+                                  errors=errors or {}, warnings=() if errors else file.warnings)
     return render(request, "consultations/preparation.html", context, status_code=status_code)
 
 
