@@ -49,13 +49,19 @@ discarded by the caller: a stored bid is opened to a temporary place, and kept o
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
+import json
 import os
+import re
 import struct
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Literal
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
@@ -67,6 +73,8 @@ from cryptography.hazmat.primitives.keywrap import (
     aes_key_unwrap,
     aes_key_wrap,
 )
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from unefois_kernel.clock import PLATFORM_TZ
 from unefois_kernel.domain_errors import DomainError
 
 MAGIC = b"UFSB"
@@ -364,3 +372,376 @@ def sealed_size(plaintext_size: int, chunk_size: int = CHUNK_SIZE) -> int:
     """The size of a sealed bid from its plaintext's (the deposit checks what it receives)."""
     chunks = max(1, -(-plaintext_size // chunk_size))
     return HEADER_SIZE + plaintext_size + chunks * TAG_SIZE
+
+
+# =============================================================================================
+# Bid deposit (issue 11, item 4): what a supplier deposits per lot, before the bid deadline.
+# =============================================================================================
+#
+# A deposit is begun (server timestamp), its sealed parts are streamed in (each a `sealed_*`
+# document of the storage port, with its SHA-256 and size), then completed (server timestamp).
+# Nothing in clear reaches the service: the bid form (the price) and every file are sealed by
+# the supplier (browser: static/js/sealed-bid.js; API client: `seal` above) for the
+# consultation's public key before they are sent. The rules below decide on the service clock.
+
+KIB = 1024
+MIB = 1024 * KIB
+# Sealed sizes accepted per part (the sealed size: plaintext + 122-byte header + 16 per 64 KiB).
+MAX_BID_FORM_BYTES = sealed_size(256 * KIB)
+MAX_FILE_BYTES = sealed_size(200 * MIB)
+MAX_PARTS = 40
+SEALED_PREFIX = MAGIC + bytes([VERSION, SUITE])
+
+
+class DepositStatus(StrEnum):
+    IN_PROGRESS = "in_progress"  # begun, parts coming in
+    RECEIVED = "received"  # completed before the deadline: the one that counts (until replaced)
+    LATE = "late"  # « hors délai »: begun before the deadline, completed at or after it
+    REPLACED = "replaced"  # a later received deposit of the same supplier for the same lot counts
+
+
+DEPOSIT_STATUS_LABELS = {
+    DepositStatus.IN_PROGRESS: "En cours de dépôt",
+    DepositStatus.RECEIVED: "Reçu",
+    DepositStatus.LATE: "Hors délai",
+    DepositStatus.REPLACED: "Remplacé",
+}
+
+
+class PartRole(StrEnum):
+    BID_FORM = "bid_form"  # the sealed BidForm (JSON): the price and the bidder
+    PRICE_SCHEDULE = "price_schedule"  # BPU / DQE / DPGF
+    CANDIDATE_DOCUMENT = "candidate_document"  # DC1, DC2, DUME, certificates...
+    BID_DOCUMENT = "bid_document"  # mémoire technique, acte d'engagement...
+
+
+PART_ROLE_LABELS = {
+    PartRole.BID_FORM: "Formulaire d’offre (prix)",
+    PartRole.PRICE_SCHEDULE: "Bordereau de prix (BPU / DQE / DPGF)",
+    PartRole.CANDIDATE_DOCUMENT: "Pièce de candidature",
+    PartRole.BID_DOCUMENT: "Pièce de l’offre",
+}
+
+
+def part_kind(role: PartRole, *, backup: bool) -> str:
+    """The storage kind: `sealed_*`, so the port stores it opaque, never type-sniffed."""
+    return f"sealed_backup.{role.value}" if backup else f"sealed_{role.value}"
+
+
+class BackupOpeningCase(StrEnum):
+    """The only cases in which a backup copy may be opened (for the opening use case).
+
+    Article R2132-11 of the code de la commande publique lets a candidate send, besides the
+    electronic bid, a backup copy (copie de sauvegarde) that is taken into account only if it
+    reached the buyer within the time limit for bids; the arrêté of 22 March 2019 (annexe 6 of
+    the code, art. 2) lists the cases in which it is opened: 1° a malicious program is detected
+    in the electronic bid (its trace is kept); 2° the electronic bid is received incomplete,
+    late, or could not be opened, provided its transmission began before the deadline. A
+    malicious program detected in the backup copy itself sets it aside; a backup copy not
+    opened is destroyed."""
+
+    MALWARE_DETECTED = "malware_detected"
+    RECEIVED_INCOMPLETE = "received_incomplete"
+    RECEIVED_LATE = "received_late"
+    COULD_NOT_BE_OPENED = "could_not_be_opened"
+
+
+BACKUP_OPENING_CASE_LABELS = {
+    BackupOpeningCase.MALWARE_DETECTED:
+        "Un programme informatique malveillant a été détecté dans l’offre transmise par voie électronique "
+        "(arrêté du 22 mars 2019, art. 2, 1° ; la trace de la malveillance est conservée)",
+    BackupOpeningCase.RECEIVED_INCOMPLETE:
+        "L’offre électronique a été reçue de façon incomplète, sa transmission ayant commencé avant la date "
+        "limite (arrêté du 22 mars 2019, art. 2, 2°)",
+    BackupOpeningCase.RECEIVED_LATE:
+        "L’offre électronique a été reçue hors délai, sa transmission ayant commencé avant la date limite "
+        "(arrêté du 22 mars 2019, art. 2, 2°)",
+    BackupOpeningCase.COULD_NOT_BE_OPENED:
+        "L’offre électronique n’a pas pu être ouverte, sa transmission ayant commencé avant la date limite "
+        "(arrêté du 22 mars 2019, art. 2, 2°)",
+}
+
+
+# --- The bid form (sealed by the bidder; validated by the opening after decryption) ---------
+
+BID_FORM_FORMAT = "unefois.bid-form.v1"
+_AMOUNT = re.compile(r"^\d{1,13}(\.\d{1,2})?$")
+
+
+class GroupingType(StrEnum):
+    NONE = "none"  # a single bidder
+    CONJOINT = "conjoint"  # groupement conjoint
+    SOLIDAIRE = "solidaire"  # groupement solidaire
+
+
+class IdentifierType(StrEnum):
+    """The DECP identifier types of a holder (SIRET, or for a foreign company its VAT number...)."""
+
+    SIRET = "SIRET"
+    TVA = "TVA"
+    TAHITI = "TAHITI"
+    RIDET = "RIDET"
+    FRWF = "FRWF"
+    IREP = "IREP"
+    HORS_UE = "HORS-UE"
+
+
+class BidMember(BaseModel):
+    """The bidder, or one member of a grouping."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=300, description="Raison sociale")
+    identifier_type: IdentifierType = Field(description="Type d’identifiant (DECP)")
+    identifier: str = Field(min_length=1, max_length=40, description="Identifiant (SIRET : 14 chiffres)")
+    mandataire: bool = Field(default=False, description="Mandataire du groupement (un seul)")
+
+    @model_validator(mode="after")
+    def _siret(self) -> BidMember:
+        if self.identifier_type is IdentifierType.SIRET and not re.fullmatch(r"\d{14}", self.identifier):
+            raise ValueError("un SIRET compte 14 chiffres")
+        return self
+
+
+class BidForm(BaseModel):
+    """The price and the bidder of one deposit (one lot), as JSON, sealed before sending.
+
+    Example (then sealed with `seal(public_key, [json.dumps(form).encode()])` and sent as the
+    part `bid_form`): {"format": "unefois.bid-form.v1", "lot_number": 1,
+    "price_excl_tax": "12345.67", "grouping": "none", "members": [{"name": "TP Rhodaniens",
+    "identifier_type": "SIRET", "identifier": "80000004400019", "mandataire": true}],
+    "subcontracting": false, "subcontracted_amount": null, "variant": false}"""
+
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["unefois.bid-form.v1"] = BID_FORM_FORMAT
+    lot_number: int | None = Field(description="Le lot (null : consultation non allotie)")
+    price_excl_tax: str = Field(description="Prix HT en euros, chaîne décimale à point : \"12345.67\"")
+    grouping: GroupingType = GroupingType.NONE
+    members: list[BidMember] = Field(min_length=1, max_length=50,
+                                     description="Le soumissionnaire, ou les membres du groupement")
+    subcontracting: bool = Field(default=False, description="Sous-traitance déclarée")
+    subcontracted_amount: str | None = Field(default=None, description="Montant HT sous-traité (chaîne décimale)")
+    variant: bool = Field(default=False, description="L’offre est une variante")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> BidForm:
+        if not _AMOUNT.fullmatch(self.price_excl_tax):
+            raise ValueError("price_excl_tax : un montant décimal à point, deux décimales au plus")
+        if self.grouping is GroupingType.NONE and len(self.members) != 1:
+            raise ValueError("members : un soumissionnaire seul est un seul membre")
+        if self.grouping is not GroupingType.NONE:
+            if len(self.members) < 2:
+                raise ValueError("members : un groupement compte au moins deux membres")
+            if sum(member.mandataire for member in self.members) != 1:
+                raise ValueError("members : un groupement a un mandataire et un seul")
+        if self.subcontracting:
+            if self.subcontracted_amount is None or not _AMOUNT.fullmatch(self.subcontracted_amount):
+                raise ValueError("subcontracted_amount : le montant sous-traité est demandé (décimal à point)")
+        elif self.subcontracted_amount is not None:
+            raise ValueError("subcontracted_amount : sans sous-traitance, pas de montant sous-traité")
+        return self
+
+    def price(self) -> Decimal:
+        return Decimal(self.price_excl_tax)
+
+
+def parse_french_amount(text: str) -> str:
+    """"12 345,67" (or "12345.67") -> "12345.67"; ValueError otherwise. For clients: the service
+    never sees the price (the browser does the same in JavaScript before sealing)."""
+    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text or "").replace("€", "")
+    if "," in cleaned:
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as error:
+        raise ValueError(f"« {text} » n’est pas un montant") from error
+    if value < 0 or value != value.quantize(Decimal("0.01")):
+        raise ValueError(f"« {text} » n’est pas un montant positif à deux décimales au plus")
+    return f"{value.quantize(Decimal('0.01'))}"
+
+
+# --- Deposits ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DepositPart:
+    role: PartRole
+    filename: str
+    document_id: uuid.UUID
+    sha256: str
+    size: int
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class Deposit:
+    id: uuid.UUID
+    tenant: str  # the buyer's
+    consultation_id: uuid.UUID
+    lot_number: int | None
+    supplier_siret: str
+    supplier_name: str
+    depositor: str  # the audit actor "Name <subject>"
+    depositor_email: str | None
+    backup: bool
+    begun_at: datetime
+    completed_at: datetime | None = None
+    status: DepositStatus = DepositStatus.IN_PROGRESS
+    receipt_hash: str | None = None
+    receipt_document_id: uuid.UUID | None = None
+    parts: tuple[DepositPart, ...] = ()
+    consultation_reference: str = ""
+    consultation_title: str = ""
+    buyer_name: str = ""
+    lot_title: str = ""
+    receipt: dict | None = None
+
+    @property
+    def lot_label(self) -> str:
+        if self.lot_number is None:
+            return "Lot unique"
+        return f"Lot {self.lot_number}" + (f" — {self.lot_title}" if self.lot_title else "")
+
+
+@dataclass(frozen=True)
+class DepositTarget:
+    """What the deposit rules need of the consultation."""
+
+    consultation_id: uuid.UUID
+    tenant: str
+    reference: str
+    title: str
+    buyer_name: str
+    published: bool
+    bid_deadline: datetime | None
+    lots: dict[int, str]  # number -> title; empty: not allotted
+
+
+def _paris_moment(at: datetime) -> str:
+    return at.astimezone(PLATFORM_TZ).strftime("%d/%m/%Y à %H:%M:%S")
+
+
+def begin_deposit(target: DepositTarget, *, lot_number: int | None, supplier_siret: str, supplier_name: str,
+                  depositor: str, depositor_email: str | None, backup: bool, now: datetime,
+                  deposit_id: uuid.UUID | None = None) -> Deposit:
+    """A deposit begun at `now` (the service clock): refused at or after the deadline."""
+    if not target.published or target.bid_deadline is None:
+        raise DomainError("Cette consultation n’est pas ouverte aux dépôts : elle n’est pas publiée.",
+                          field="status", status=409)
+    if now >= target.bid_deadline:
+        raise DomainError(
+            f"La date limite de remise des offres (bid_deadline) est passée : le "
+            f"{_paris_moment(target.bid_deadline)} (heure de Paris). Un dépôt commencé après elle est refusé "
+            f"(il est {_paris_moment(now)}).", field="bid_deadline", status=409)
+    if target.lots:
+        if lot_number not in target.lots:
+            raise DomainError(f"Le lot {lot_number} n’existe pas dans cette consultation "
+                              f"(lots : {', '.join(str(n) for n in sorted(target.lots))}).",
+                              field="lot_number", status=422)
+    elif lot_number is not None:
+        raise DomainError("Cette consultation n’est pas allotie : ne précisez pas de lot.", field="lot_number",
+                          status=422)
+    return Deposit(id=deposit_id or uuid.uuid4(), tenant=target.tenant, consultation_id=target.consultation_id,
+                   lot_number=lot_number, supplier_siret=supplier_siret, supplier_name=supplier_name,
+                   depositor=depositor, depositor_email=depositor_email, backup=backup, begun_at=now,
+                   consultation_reference=target.reference, consultation_title=target.title,
+                   buyer_name=target.buyer_name,
+                   lot_title=target.lots.get(lot_number, "") if lot_number is not None else "")
+
+
+def check_open(deposit: Deposit) -> None:
+    if deposit.status is not DepositStatus.IN_PROGRESS:
+        raise DomainError(f"Ce dépôt est terminé ({DEPOSIT_STATUS_LABELS[deposit.status].lower()}) : "
+                          "commencez un nouveau dépôt pour le remplacer.", field="status", status=409)
+
+
+def check_part(deposit: Deposit, role: PartRole) -> int:
+    """The sealed size limit of a new part (refusals naming the field)."""
+    check_open(deposit)
+    if len(deposit.parts) >= MAX_PARTS:
+        raise DomainError(f"Un dépôt compte au plus {MAX_PARTS} pièces.", field="parts", status=422)
+    if role is PartRole.BID_FORM:
+        if any(part.role is PartRole.BID_FORM for part in deposit.parts):
+            raise DomainError("Ce dépôt a déjà son formulaire d’offre.", field="role", status=409)
+        return MAX_BID_FORM_BYTES
+    return MAX_FILE_BYTES
+
+
+def check_sealed_head(head: bytes) -> None:
+    """What the service can check without any key: the part starts with the sealing header."""
+    if head[: len(SEALED_PREFIX)] != SEALED_PREFIX:
+        raise DomainError("Cette pièce n’est pas chiffrée au format des plis de la plateforme : rien n’est "
+                          "envoyé en clair (chiffrez-la avec sealed-bid.js ou unefois_tendering.bids.domain.seal).",
+                          field="fichier", status=422)
+
+
+def receipt_content(deposit: Deposit, *, completed_at: datetime, status: DepositStatus) -> dict:
+    """What the receipt states (and its hash covers): the server's timestamps, the consultation,
+    the lot, the depositor and each part's name, size and SHA-256 (of the sealed part)."""
+    return {
+        "format": "unefois.deposit-receipt.v1",
+        "deposit_id": str(deposit.id),
+        "consultation_id": str(deposit.consultation_id),
+        "consultation_reference": deposit.consultation_reference,
+        "consultation_title": deposit.consultation_title,
+        "buyer_name": deposit.buyer_name,
+        "lot_number": deposit.lot_number,
+        "lot_label": deposit.lot_label,
+        "backup": deposit.backup,
+        "supplier_siret": deposit.supplier_siret,
+        "supplier_name": deposit.supplier_name,
+        "depositor": deposit.depositor,
+        "begun_at": deposit.begun_at.isoformat(),
+        "completed_at": completed_at.isoformat(),
+        "status": status.value,
+        "parts": [{"role": part.role.value, "filename": part.filename, "size": part.size, "sha256": part.sha256}
+                  for part in deposit.parts],
+    }
+
+
+def receipt_hash(content: dict) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Completion:
+    deposit: Deposit
+    receipt: dict
+    replaced: tuple[uuid.UUID, ...]
+
+
+def complete_deposit(deposit: Deposit, target: DepositTarget, *, now: datetime,
+                     earlier: list[Deposit]) -> Completion:
+    """Completed at `now`: received before the deadline, « hors délai » at or after it (kept
+    sealed, never opened: the case where the backup copy may be). A received deposit replaces
+    the earlier received ones of the same supplier, lot and kind (bid / backup copy)."""
+    check_open(deposit)
+    if not deposit.backup and not any(part.role is PartRole.BID_FORM for part in deposit.parts):
+        raise DomainError("Le dépôt n’a pas de formulaire d’offre chiffré (prix) : ajoutez-le avant de terminer.",
+                          field="bid_form", status=422)
+    if not deposit.parts:
+        raise DomainError("Le dépôt ne contient aucune pièce.", field="parts", status=422)
+    assert target.bid_deadline is not None
+    late = now >= target.bid_deadline
+    status = DepositStatus.LATE if late else DepositStatus.RECEIVED
+    receipt = receipt_content(deposit, completed_at=now, status=status)
+    done = dataclasses.replace(deposit, completed_at=now, receipt_hash=receipt_hash(receipt), receipt=receipt,
+                               status=status)
+    replaced: tuple[uuid.UUID, ...] = ()
+    if not late:
+        replaced = tuple(other.id for other in earlier
+                         if other.id != deposit.id and other.status is DepositStatus.RECEIVED
+                         and other.supplier_siret == deposit.supplier_siret
+                         and other.consultation_id == deposit.consultation_id
+                         and other.lot_number == deposit.lot_number and other.backup == deposit.backup)
+    return Completion(done, receipt, replaced)
+
+
+def deposit_target(consultation) -> DepositTarget:
+    """A consultation (consultations.domain.Consultation) as the deposit rules see it."""
+    purchase = consultation.purchase
+    return DepositTarget(consultation_id=consultation.id, tenant=consultation.tenant, reference=consultation.reference,
+                         title=purchase.object, buyer_name=purchase.buyer.name,
+                         published=consultation.status in ("published", "awarded"),
+                         bid_deadline=consultation.bid_deadline,
+                         lots={lot.number: lot.title for lot in purchase.lots})
