@@ -40,6 +40,10 @@ _GLOBALS: dict[str, Any] = {}
 _ENVIRONMENTS: weakref.WeakSet[Environment] = weakref.WeakSet()
 
 
+# The stage whose service mounts the in-app messages (unefois_kernel.notifications.router).
+MESSAGES_STAGE = "tendering"
+
+
 def add_global(name: str, value: Any) -> None:
     """Make `value` a template global in every service environment (e.g. add_global("csrf_token", fn))."""
     _GLOBALS[name] = value
@@ -105,8 +109,16 @@ class Web:
                 items.append(NavItem(stage, label, self.urls[stage] + "/", False))
         return items
 
+    def messages_url(self) -> str | None:
+        """Where a signed-in person reads their in-app messages (unefois_kernel.notifications: the
+        tendering stage sends them — receipts, answers, DCE changes, letters)."""
+        if self.stage == MESSAGES_STAGE:
+            return "/messages"
+        return self.urls[MESSAGES_STAGE] + "/messages" if MESSAGES_STAGE in self.urls else None
+
     def context(self, request: Request, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
         return {
+            "messages_url": self.messages_url(),
             "request": request,
             "principal": getattr(request.state, "principal", None),
             "stage": self.stage,
