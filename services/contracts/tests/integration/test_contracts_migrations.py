@@ -25,7 +25,8 @@ async def test_the_counters_move_to_the_kernels_yearly_sequences(scratch_databas
             await sequences.next_in_year(conn, name="consultation", tenant=BUYER.siret, year=2026)
 
         applied = await migrations.apply(conn, every)
-        assert [(m.component, m.version) for m in applied] == [("contracts", 3)]
+        # 0003 moves the counters; 0010 (the holders' policy reading AwardDecided.v2) follows it.
+        assert [(m.component, m.version) for m in applied] == [("contracts", 3), ("contracts", 10)]
 
         assert await conn.fetchval("SELECT to_regclass('contract_counters')") is None
         forced = await conn.fetchrow(
