@@ -6,10 +6,14 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from unefois_kernel.storage import DocumentStore
+from unefois_kernel.storage.settings import DocumentStorage
 from unefois_tendering.awards.repository import AwardRepository
 from unefois_tendering.bids.repository import ConsultationKeyRepository
 from unefois_tendering.consultations.repository import ConsultationRepository
+from unefois_tendering.documents.repository import DceRepository
 from unefois_tendering.public.repository import PublicConsultationRepository
+from unefois_tendering.questions.repository import QuestionRepository
 
 
 @dataclass
@@ -18,9 +22,16 @@ class Repositories:
     awards: AwardRepository
     consultation_keys: ConsultationKeyRepository
     public_consultations: PublicConsultationRepository
+    dce: DceRepository | None = None
+    questions: QuestionRepository | None = None
+    # The kernel's document store bound to this connection (unefois_kernel.storage); None until
+    # main.py's startup hook has built the storage from the settings (with the service's clock).
+    documents: DocumentStore | None = None
 
     @classmethod
-    def on(cls, conn: asyncpg.Connection) -> Repositories:
+    def on(cls, conn: asyncpg.Connection, storage: DocumentStorage | None = None) -> Repositories:
         return cls(consultations=ConsultationRepository(conn), awards=AwardRepository(conn),
                    consultation_keys=ConsultationKeyRepository(conn),
-                   public_consultations=PublicConsultationRepository(conn))
+                   public_consultations=PublicConsultationRepository(conn),
+                   dce=DceRepository(conn), questions=QuestionRepository(conn),
+                   documents=storage.bound(conn) if storage else None)

@@ -28,6 +28,8 @@ from unefois_tendering.consultations.domain import (
 )
 from unefois_tendering.public.domain import PublicConsultation, SearchFilters, Sort, StatusFilter, cpv_prefixes, normalise
 from unefois_tendering.public.domain import search_text as public_search_text
+from unefois_tendering.documents.domain import Amendment, DceDocument, Download
+from unefois_tendering.questions.domain import PublishedAnswer, Question
 from unefois_tendering.repositories import Repositories
 
 
@@ -217,7 +219,8 @@ class FakePublicConsultationRepository:
 def fake_repositories() -> Repositories:
     return Repositories(consultations=FakeConsultationRepository(), awards=FakeAwardRepository(),
                         consultation_keys=FakeConsultationKeyRepository(),
-                        public_consultations=FakePublicConsultationRepository())
+                        public_consultations=FakePublicConsultationRepository(),
+                        dce=FakeDceRepository(), questions=FakeQuestionRepository())
 
 
 async def open_and_publish(uow_for, need: NeedApproved, **preparation):
@@ -231,3 +234,67 @@ async def open_and_publish(uow_for, need: NeedApproved, **preparation):
     await service.prepare(prep_uow, draft.id, a_preparation(draft, at=prep_uow.clock.now(), **preparation))
     uow = uow_for(tenant=need.tenant)
     return await service.publish(uow, draft.id), uow
+
+
+# ---------------------------------------------------------------- DCE and questions (documents/, questions/)
+
+
+class FakeDceRepository:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, DceDocument] = {}
+        self.amendment_rows: list[Amendment] = []
+        self.download_rows: list[Download] = []
+
+    async def add_document(self, document: DceDocument) -> None:
+        self.rows[document.id] = document
+
+    async def mark_replaced(self, document_id: uuid.UUID, *, by: uuid.UUID, at) -> None:
+        self.rows[document_id] = dataclasses.replace(self.rows[document_id], replaced_by=by, replaced_at=at)
+
+    async def documents(self, consultation_id: uuid.UUID) -> list[DceDocument]:
+        return sorted((d for d in self.rows.values() if d.consultation_id == consultation_id),
+                      key=lambda d: (d.added_at, d.version))
+
+    async def lock(self, consultation_id: uuid.UUID) -> None:
+        return None
+
+    async def add_amendment(self, amendment: Amendment) -> None:
+        self.amendment_rows.append(amendment)
+
+    async def amendments(self, consultation_id: uuid.UUID) -> list[Amendment]:
+        return [a for a in self.amendment_rows if a.consultation_id == consultation_id]
+
+    async def add_download(self, download: Download) -> None:
+        self.download_rows.append(download)
+
+    async def downloads(self, consultation_id: uuid.UUID, *, supplier_siret: str | None = None) -> list[Download]:
+        found = [d for d in self.download_rows if d.consultation_id == consultation_id
+                 and (supplier_siret is None or d.supplier_siret == supplier_siret)]
+        return sorted(found, key=lambda d: d.downloaded_at, reverse=True)
+
+
+class FakeQuestionRepository:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, Question] = {}
+        self.published_rows: list[PublishedAnswer] = []
+
+    async def add(self, question: Question) -> None:
+        self.rows[question.id] = question
+
+    async def get(self, question_id: uuid.UUID, *, for_update: bool = False) -> Question | None:
+        return self.rows.get(question_id)
+
+    async def of_consultation(self, consultation_id: uuid.UUID, *, supplier_siret: str | None = None) -> list[Question]:
+        return sorted((q for q in self.rows.values() if q.consultation_id == consultation_id
+                       and (supplier_siret is None or q.supplier_siret == supplier_siret)), key=lambda q: q.asked_at)
+
+    async def answer(self, question_id: uuid.UUID, *, answer: str, at, published_answer_id: uuid.UUID | None) -> None:
+        current = self.rows[question_id]
+        self.rows[question_id] = dataclasses.replace(
+            current, answer=answer, answered_at=at, published_answer_id=published_answer_id or current.published_answer_id)
+
+    async def publish(self, published: PublishedAnswer) -> None:
+        self.published_rows.append(published)
+
+    async def published(self, consultation_id: uuid.UUID) -> list[PublishedAnswer]:
+        return [a for a in self.published_rows if a.consultation_id == consultation_id]

@@ -1,0 +1,1 @@
+"""DCE: the consultation documents, their versions and amendments, and who withdrew them."""

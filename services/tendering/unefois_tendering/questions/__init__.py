@@ -1,0 +1,1 @@
+"""Questions of suppliers on a published consultation, and the answers published to all."""
