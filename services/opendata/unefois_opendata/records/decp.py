@@ -46,7 +46,7 @@ SCHEMA_FILE_NAME = "schema_decp_v2.0.3.json"
 # public contract: "Marché" (also when an older producer sent no decision).
 ORDINARY_CONTRACT_NATURE = "Marché"
 DEFENCE_CONTRACT_NATURE = "Marché de défense ou de sécurité"
-HOLDER_IDENTIFIER_TYPE = "SIRET"  # the event's Organisation only carries a SIRET
+HOLDER_IDENTIFIER_TYPE = "SIRET"  # v1's `holders` (Organisation) only carry a SIRET
 # The "none" value shared by techniques and modalitesExecution.
 NOT_APPLICABLE = "Sans objet"
 assert PurchaseTechnique.NONE == ExecutionMode.NONE == NOT_APPLICABLE
@@ -177,6 +177,17 @@ def decp_cpv(cpv: str) -> str:
     return cpv.split("-", 1)[0]
 
 
+def _titulaires(event: ContractNotified) -> list[dict]:
+    """DECP titulaires: every holder with its typeIdentifiant (SIRET, TVA, ..., HORS-UE) from the
+    event's identified_holders (the foreign ones included); from an older producer, which sends
+    none, the SIRET holders."""
+    if event.identified_holders:
+        pairs = ((str(holder.identifier_type), holder.identifier) for holder in event.identified_holders)
+    else:
+        pairs = ((HOLDER_IDENTIFIER_TYPE, holder.siret) for holder in event.holders)
+    return [{"titulaire": {"typeIdentifiant": kind, "id": identifier}} for kind, identifier in _unique_in_order(pairs)]
+
+
 def _unique_in_order(values: Iterable[Any]) -> list[Any]:
     # The schema's uniqueItems rejects the whole record on a repeated value.
     return list(dict.fromkeys(values))
@@ -244,10 +255,7 @@ def decp_marche(event: ContractNotified, published_on: date) -> dict[str, Any]:
         "ccag": str(purchase.ccag),
         "typeGroupementOperateurs": str(event.grouping),
         "sousTraitanceDeclaree": event.subcontracting_declared,
-        "titulaires": [
-            {"titulaire": {"typeIdentifiant": HOLDER_IDENTIFIER_TYPE, "id": siret}}
-            for siret in _unique_in_order(holder.siret for holder in event.holders)
-        ],
+        "titulaires": _titulaires(event),
         "considerationsSociales": {
             "considerationSociale": _without_none_marker(
                 purchase.social_considerations, SocialConsideration.NONE
