@@ -30,6 +30,10 @@ Texts read (quoted in substance):
   requires justification; if, after checking, it establishes the bid is abnormally low, it
   rejects it), R2152-3 (the buyer requires the justification of the price or costs, including the
   part to be subcontracted; the justifications may concern 1° to 5°, listed below).
+- R2152-4, read in a commentary's close paraphrase (considerant.fr, « L'offre anormalement basse
+  est inacceptable… »), not in a copy of the code: the buyer rejects the bid when the elements the
+  bidder provided do not satisfactorily justify the low price or costs, or when it establishes the
+  bid is abnormally low because it breaches environmental, social or labour law obligations.
 - CE, 30 mars 2017, n° 406224: without any answer from the bidder, the buyer must reject.
 - DAJ fiche « L'offre anormalement basse »: a mathematical threshold may trigger the request,
   never an automatic exclusion.
@@ -43,8 +47,7 @@ Texts read (quoted in substance):
   at most thirty days from the signature: 1° State, its non-industrial public bodies, local
   authorities: BOAMP and JOUE; 2° other buyers: JOUE; 3° social and specific services: JOUE.
 
-Not read, so not decided: R2152-4 (the cases where the buyer must reject) and R2152-5 (state
-aid); R2181-1's own text (only through R2181-3's reference); the defence and security book
+Not read, so not decided: R2152-5 (state aid); R2181-1's own text (only through R2181-3's reference); the defence and security book
 (R2381-x, R2382-x except R2382-2, R2383-x); the article opening the negotiated procedure or the
 dialogue after an appel d'offres with only irregular or unacceptable bids.
 """
@@ -280,7 +283,7 @@ ABNORMALLY_LOW_EXPLANATION = (
     "son prix ou ses coûts, y compris pour la part qu’il envisage de sous-traiter (art. L2152-6 et R2152-3). "
     "Un seuil de détection déclenche cette demande, jamais une exclusion automatique (fiche DAJ « L’offre "
     "anormalement basse »). Si, après vérification des justifications, l’acheteur établit que l’offre est "
-    "anormalement basse, il la rejette (art. L2152-6) ; sans aucune réponse, il la rejette aussi "
+    "anormalement basse, il la rejette (art. L2152-6 et R2152-4) ; sans aucune réponse, il la rejette aussi "
     "(CE, 30 mars 2017, n° 406224).")
 
 
@@ -299,8 +302,12 @@ class RejectionAssessment:
 
 def assess_abnormally_low_rejection(*, requested: bool, outcome: JustificationOutcome,
                                     justification_satisfactory: bool | None = None,
+                                    breaches_social_or_environmental_law: bool = False,
                                     state_aid_ground: bool = False) -> RejectionAssessment:
-    """Whether a bid that seemed abnormally low may (or must) be rejected as such."""
+    """Whether a bid that seemed abnormally low may (or must) be rejected as such: never before
+    the request (R2152-3), nor while it runs; after an answer judged insufficient, or one showing
+    a breach of environmental, social or labour law, it must be (L2152-6, R2152-4); without any
+    answer by the deadline too (CE n° 406224)."""
     if state_aid_ground:
         raise _not_advised("le rejet d’une offre anormalement basse du fait d’une aide d’État (art. R2152-5)",
                            "state_aid_ground")
@@ -314,14 +321,19 @@ def assess_abnormally_low_rejection(*, requested: bool, outcome: JustificationOu
     if outcome is JustificationOutcome.NO_ANSWER:
         return RejectionAssessment(True, True, "Aucune justification reçue dans le délai : l’offre est rejetée comme "
                                    "anormalement basse (art. L2152-6 ; CE, 30 mars 2017, n° 406224).")
+    if breaches_social_or_environmental_law:
+        return RejectionAssessment(True, True, "L’offre est anormalement basse parce qu’elle contrevient aux obligations "
+                                   "applicables en matière de droit de l’environnement, social ou du travail : elle "
+                                   "est rejetée (art. R2152-4).")
     if justification_satisfactory is None:
         raise RulesError("Indiquez si les justifications reçues expliquent le prix proposé.",
                          field="justification_satisfactory")
     if justification_satisfactory:
         return RejectionAssessment(False, False, "Justifications reçues et jugées suffisantes : l’offre est maintenue "
                                    "(art. L2152-6).")
-    return RejectionAssessment(True, True, "Après vérification des justifications, l’offre est établie comme "
-                               "anormalement basse : elle est rejetée (art. L2152-6).")
+    return RejectionAssessment(True, True, "Les éléments fournis ne justifient pas de manière satisfaisante le bas "
+                               "niveau du prix ou des coûts : l’offre est rejetée comme anormalement basse "
+                               "(art. L2152-6 et R2152-4).")
 
 
 # ---------------------------------------------------------------- unsuccessful, sans suite

@@ -170,6 +170,15 @@ def test_answer_assessed_by_the_buyer():
         assess_abnormally_low_rejection(requested=True, outcome=JustificationOutcome.ANSWERED)
 
 
+def test_a_breach_of_social_or_environmental_law_means_rejection_but_only_after_the_request():
+    result = assess_abnormally_low_rejection(requested=True, outcome=JustificationOutcome.ANSWERED,
+                                             breaches_social_or_environmental_law=True)
+    assert result.must_reject and "R2152-4" in result.reason
+    before = assess_abnormally_low_rejection(requested=False, outcome=JustificationOutcome.PENDING,
+                                             breaches_social_or_environmental_law=True)
+    assert not before.may_reject
+
+
 def test_state_aid_ground_is_not_advised():
     with pytest.raises(NotAdvised) as refused:
         assess_abnormally_low_rejection(requested=True, outcome=JustificationOutcome.ANSWERED,

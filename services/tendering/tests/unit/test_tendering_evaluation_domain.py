@@ -198,6 +198,15 @@ def test_answer_judged_insufficient_rejected():
     assert [status for status, _ in rejected.history] == [AbnormalStatus.REQUESTED, AbnormalStatus.REJECTED]
 
 
+def test_breach_of_labour_law_rejected_after_the_answer_not_before():
+    flagged = ev.flag(uuid.uuid4(), "prix horaire sous le SMIC")
+    with pytest.raises(DomainError):
+        flagged.reject(at=AT, reason="SMIC", breaches_law=True)
+    case = _requested(bid("A", "1")).answer(at=AT + timedelta(days=1))
+    assert case.reject(at=AT + timedelta(days=2), reason="Taux horaire inférieur au SMIC",
+                       breaches_law=True).status is AbnormalStatus.REJECTED
+
+
 def test_deadline_passed_without_answer_then_rejected():
     case = _requested(bid("A", "1"))
     with pytest.raises(DomainError):

@@ -228,14 +228,16 @@ class AbnormallyLowCase:
         self._assess(at, satisfactory=True)
         return self._to(AbnormalStatus.JUSTIFIED, at, decided_at=at, decision_reason=_reason(reason))
 
-    def reject(self, *, at: datetime, reason: str) -> AbnormallyLowCase:
+    def reject(self, *, at: datetime, reason: str, breaches_law: bool = False) -> AbnormallyLowCase:
+        """Reject after the justification step; `breaches_law`: the answer shows the bid breaches
+        environmental, social or labour law obligations (R2152-4)."""
         self._require(AbnormalStatus.REQUESTED, AbnormalStatus.DEADLINE_PASSED, AbnormalStatus.FLAGGED)
-        assessment = self._assess(at, satisfactory=False)
+        assessment = self._assess(at, satisfactory=False, breaches_law=breaches_law)
         if not assessment.may_reject:
             raise DomainError(assessment.reason, field="status", status=409)
         return self._to(AbnormalStatus.REJECTED, at, decided_at=at, decision_reason=_reason(reason))
 
-    def _assess(self, at: datetime, *, satisfactory: bool) -> rules.RejectionAssessment:
+    def _assess(self, at: datetime, *, satisfactory: bool, breaches_law: bool = False) -> rules.RejectionAssessment:
         if self.status is AbnormalStatus.FLAGGED:
             outcome = JustificationOutcome.PENDING
         elif self.answered_at is not None:
@@ -246,7 +248,8 @@ class AbnormallyLowCase:
             outcome = JustificationOutcome.PENDING
         return rules.assess_abnormally_low_rejection(
             requested=self.status is not AbnormalStatus.FLAGGED, outcome=outcome,
-            justification_satisfactory=satisfactory if outcome is JustificationOutcome.ANSWERED else None)
+            justification_satisfactory=satisfactory if outcome is JustificationOutcome.ANSWERED else None,
+            breaches_social_or_environmental_law=breaches_law)
 
 
 STATUS_LABELS: dict[AbnormalStatus, str] = {
