@@ -6,7 +6,7 @@ from pathlib import Path
 from fastapi.staticfiles import StaticFiles
 
 from unefois_events import topics
-from unefois_events.catalogue import AwardDecided, ConsultationPublished
+from unefois_events.catalogue import AwardDecided, AwardDecidedV2, ConsultationPublished
 from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
 from unefois_kernel.notifications import router as messages_router
 from unefois_kernel.settings import ServiceSettings
@@ -43,7 +43,7 @@ definition = ServiceDefinition(
     routers=[consultations_api, awards_api, bids_api, consultations_web, public_api, public_web, messages_router,
              documents_api, documents_public_api, documents_web, questions_api, questions_public_api, questions_web],
     consumers=[ConsumerSpec("tendering", (topics.NEED,), consultation_handlers, "Besoins approuvés -> consultations")],
-    produces=[ConsultationPublished, AwardDecided],
+    produces=[ConsultationPublished, AwardDecidedV2, AwardDecided],
     repositories=Repositories.on,
     settings=TenderingSettings,
     on_startup=[bind_documents],
