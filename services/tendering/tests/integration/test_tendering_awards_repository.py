@@ -63,3 +63,22 @@ async def test_another_buyer_neither_sees_nor_writes_the_awards(uows, principals
     with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
         async with uows(principals["other_buyer"]) as uow:
             await uow.repos.awards.add(an_award(consultation, lot_number=2))
+
+
+async def test_a_decision_with_identified_holders_reads_back_as_stored(uows, principals, consultation):
+    from datetime import date
+
+    from unefois_events.catalogue import Holder
+
+    holders = [Holder(identifier_type="SIRET", identifier=SUPPLIER.siret, name=SUPPLIER.name, role="mandataire"),
+               Holder(identifier_type="TVA", identifier="DE123456789", name="Straßenbau GmbH", role="cotraitant")]
+    decision = AwardDecision(holders=holders, grouping="Solidaire", amount=Decimal("59000.00"), price_form="Unitaire",
+                             price_types=["Définitif révisable"], offers_received=4, lot_number=1,
+                             subcontracting_declared=True, subcontracting_amount=Decimal("900.00"),
+                             letters_sent_on=date(2026, 11, 2), letters_electronic=False)
+    award = Award(id=uuid.uuid4(), tenant=consultation.tenant, consultation_id=consultation.id, decision=decision,
+                  awarded_at=AT)
+    async with uows(principals["buyer"]) as uow:
+        await uow.repos.awards.add(award)
+    async with uows(principals["buyer"]) as uow:
+        assert await uow.repos.awards.of_consultation(consultation.id) == [award]
