@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import asyncpg
-
 from unefois_kernel.storage import DocumentStore
 from unefois_kernel.storage.settings import DocumentStorage
+
 from unefois_tendering.awards.repository import AwardRepository
-from unefois_tendering.bids.repository import ConsultationKeyRepository
+from unefois_tendering.bids.repository import (
+    ConsultationKeyRepository,
+    DepositRepository,
+)
 from unefois_tendering.consultations.repository import ConsultationRepository
 from unefois_tendering.documents.repository import DceRepository
 from unefois_tendering.public.repository import PublicConsultationRepository
@@ -27,6 +30,7 @@ class Repositories:
     # The kernel's document store bound to this connection (unefois_kernel.storage); None until
     # main.py's startup hook has built the storage from the settings (with the service's clock).
     documents: DocumentStore | None = None
+    deposits: DepositRepository | None = None  # bid deposits (bids/)
 
     @classmethod
     def on(cls, conn: asyncpg.Connection, storage: DocumentStorage | None = None) -> Repositories:
@@ -34,4 +38,4 @@ class Repositories:
                    consultation_keys=ConsultationKeyRepository(conn),
                    public_consultations=PublicConsultationRepository(conn),
                    dce=DceRepository(conn), questions=QuestionRepository(conn),
-                   documents=storage.bound(conn) if storage else None)
+                   documents=storage.bound(conn) if storage else None, deposits=DepositRepository(conn))
