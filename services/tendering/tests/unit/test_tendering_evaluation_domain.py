@@ -358,3 +358,28 @@ def test_a_flagged_bid_is_never_rejected_without_the_justification_step(actions,
         assert case.history[0][0] is AbnormalStatus.REQUESTED
     if case.status is AbnormalStatus.JUSTIFIED:
         assert case.answered_at is not None
+
+
+def test_rejection_letters_carry_reasons_winner_scores_and_signature_date():
+    from unefois_rules.award import AwardFacts, standstill_end
+    a, b = bid("Alpha", "1000"), bid("Bêta", "1250")
+    out = bid("Hors délai", "900", admissible=False, inadmissible_ground=RejectionGround.IRREGULAR,
+              inadmissible_reason="DC2 manquant")
+    result = ev.evaluate(MIXED, [a, b, out], marks_for(a, "10", "5", "5") + marks_for(b, "20", "10", "10"))
+    proposal = ev.propose(result)
+    standstill = standstill_end(AwardFacts(Procedure.OPEN, BuyerKind.LOCAL, 3), AT, electronic=True)
+    letters = {letter.bid.bidder_name: letter for letter in ev.rejection_letters(
+        proposal, procedure=Procedure.OPEN, buyer_kind=BuyerKind.LOCAL, standstill=standstill)}
+    assert set(letters) == {"Alpha", "Hors délai"}
+    alpha = letters["Alpha"].filled
+    assert alpha["winner_name"] == "Bêta" and "88,00/100" in alpha["winner_reasons"]
+    assert "classée 2e sur 2" in alpha["rejection_reasons"] and "80,00/100" in alpha["rejection_reasons"]
+    assert "13 novembre 2026" in alpha["signature_from"]  # sent 2 November: day 11 is 12 November
+    assert "winner_characteristics_and_advantages" in alpha
+    irregular = letters["Hors délai"].filled
+    assert "offre irrégulière : DC2 manquant" in irregular["rejection_reasons"]
+    assert "winner_characteristics_and_advantages" not in irregular
+    mapa = ev.rejection_letters(proposal, procedure=Procedure.ADAPTED, buyer_kind=BuyerKind.LOCAL,
+                                standstill=standstill_end(AwardFacts(Procedure.ADAPTED, BuyerKind.LOCAL, 3), AT,
+                                                          electronic=True))
+    assert all("decision" in letter.filled for letter in mapa)

@@ -30,6 +30,7 @@ from unefois_events.values import Procedure
 from unefois_kernel.domain_errors import DomainError, InvalidFields
 from unefois_rules import award as rules
 from unefois_rules.award import JustificationOutcome, RejectionGround, SansSuiteReason
+from unefois_rules.explanation import format_date
 from unefois_rules.thresholds import BuyerKind
 
 from unefois_tendering.consultations.domain import CriterionKind, LotCriteria
@@ -570,3 +571,70 @@ def declare_sans_suite(reason: SansSuiteReason | str, detail: str, *, at: dateti
     reason = SansSuiteReason(reason)
     detail = _reason(detail)
     return SansSuite(reason, detail, rules.sans_suite_explanation(reason, detail), at)
+
+
+# ---------------------------------------------------------------- rejection letters
+
+
+@dataclass(frozen=True)
+class LetterDraft:
+    """The letter to one bidder not retained: what the law requires (`content`, from the rules
+    package) and the text of each item (`filled`, keyed as `content`'s items), checked complete."""
+
+    bid: OpenedBid
+    ground: RejectionGround
+    content: rules.RejectionLetterContent
+    filled: Mapping[str, str]
+
+
+def _points(value: Decimal) -> str:
+    return f"{value:f}".replace(".", ",")
+
+
+def _scores_line(score: BidScore) -> str:
+    parts = [f"{criterion.name} {_points(criterion.points)}/{criterion.weight}" for criterion in score.criteria]
+    return f"{_points(score.total)}/100 ({', '.join(parts)})"
+
+
+def rejection_letters(proposal: AwardProposal, *, procedure: Procedure, buyer_kind: BuyerKind,
+                      standstill: rules.Standstill) -> tuple[LetterDraft, ...]:
+    """One letter per bid of the lot other than the proposed one, with what R2181-2 / R2181-3 ask
+    for (the platform also writes the items a MAPA letter owes only on request, and the scores)."""
+    evaluation, winner = proposal.evaluation, proposal.score
+    signature = (f"Le marché peut être signé à compter du {_paris_text(standstill.ends_at)}. {standstill.reason}"
+                 if standstill.ends_at is not None else standstill.reason)
+    common = {
+        rules.WINNER_NAME: winner.bid.bidder_name,
+        rules.WINNER_REASONS: (f"Offre classée première au regard des critères publiés, avec {_scores_line(winner)}"
+                               + (f" ; départage des ex aequo : {proposal.tie_break_reason}"
+                                  if proposal.tie_break_reason else "") + "."),
+        rules.SIGNATURE_FROM: signature,
+        rules.WINNER_ADVANTAGES: f"Notes de l’offre retenue : {_scores_line(winner)}.",
+    }
+    ranked = len(evaluation.ranking)
+    drafts: list[LetterDraft] = []
+    for score in evaluation.ranking:
+        if score.bid.bid_id == proposal.bid_id:
+            continue
+        reasons = (f"Votre offre est classée {score.rank}{'re' if score.rank == 1 else 'e'} sur {ranked} avec "
+                   f"{_scores_line(score)} ; l’offre retenue obtient {_points(winner.total)}/100.")
+        drafts.append(_draft(score.bid, RejectionGround.NOT_BEST, reasons, common, procedure, buyer_kind))
+    for bid, reason in evaluation.excluded:
+        ground = bid.inadmissible_ground or RejectionGround.ABNORMALLY_LOW
+        drafts.append(_draft(bid, ground, f"Votre offre est écartée : {reason}.", common, procedure, buyer_kind))
+    return tuple(drafts)
+
+
+def _draft(bid: OpenedBid, ground: RejectionGround, reasons: str, common: Mapping[str, str], procedure: Procedure,
+           buyer_kind: BuyerKind) -> LetterDraft:
+    content = rules.rejection_letter_content(procedure, buyer_kind, ground)
+    filled = {rules.REASONS: reasons, rules.CHOICE: f"Votre offre n’est pas retenue. {reasons}", **common}
+    wanted = {item.key for item in (*content.required, *content.on_request)}
+    filled = {key: value for key, value in filled.items() if key in wanted}
+    if missing := content.missing(filled):
+        raise DomainError("lettre incomplète : " + ", ".join(item.label for item in missing), field="letters")
+    return LetterDraft(bid, ground, content, filled)
+
+
+def _paris_text(instant: datetime) -> str:
+    return format_date(instant.astimezone(rules.PARIS).date())
