@@ -107,7 +107,9 @@ class AwardFacts:
 
     procedure: Procedure
     buyer_kind: BuyerKind
-    operators_participated: int  # operators who filed a bid for this lot (late bids not counted)
+    # Every operator who took part in the consultation of this lot: bidders, and in a restricted
+    # procedure the candidates too (R2182-2 1°: « le seul opérateur ayant participé à la consultation »).
+    operators_participated: int
     subsequent_contract: bool = False  # marché subséquent d'un accord-cadre / marché spécifique d'un SAD
 
 
