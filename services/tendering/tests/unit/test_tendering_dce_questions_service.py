@@ -10,11 +10,11 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from unefois_events.catalogue import Organisation
 from unefois_kernel.auth.principal import Role
 from unefois_kernel.domain_errors import DomainError, NotFound
 from unefois_kernel.storage import DocumentIntegrityError, FakeDocumentStore, chunks_of
 from unefois_kernel.testing import BUYER, OTHER_BUYER, SUPPLIER, person
-from unefois_events.catalogue import Organisation
 from unefois_tendering.documents import domain as dce_domain
 from unefois_tendering.documents import service as dce
 from unefois_tendering.questions import service as questions

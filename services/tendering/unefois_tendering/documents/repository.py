@@ -37,7 +37,7 @@ class DceRepository:
 
     async def lock(self, consultation_id: uuid.UUID) -> None:
         """Serialise the DCE changes of one consultation (its versions and total)."""
-        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 13))", consultation_id)
+        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 13))", str(consultation_id))
 
     async def add_amendment(self, amendment: Amendment) -> None:
         await self.conn.execute(
