@@ -22,13 +22,13 @@ from importlib.metadata import version
 import asyncpg
 from rich.console import Console
 
-from benchmarks import cpv_search, hops, inbox, memory, relay, report
+from benchmarks import cpv_search, hops, inbox, memory, relay, report, tendering_search
 from unefois_deploy.config import load_profile
 from unefois_deploy.runtime import Runtime
 from unefois_deploy.services import ISSUER, ServiceSupervisor, existing_stages
 from unefois_kernel.telemetry import configure_tracing
 
-ALL = ("relay", "inbox", "hops", "memory", "cpv")
+ALL = ("relay", "inbox", "hops", "memory", "cpv", "search")
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -37,13 +37,14 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--relay-n", type=int, default=20_000, help="outbox rows for the relay benchmark")
     parser.add_argument("--inbox-n", type=int, default=20_000, help="events for the inbox benchmark")
     parser.add_argument("--hop-events", type=int, default=1_000, help="events per hop for the latency benchmark")
+    parser.add_argument("--search-rows", type=int, default=100_000, help="published consultations for the search benchmark")
     parser.add_argument("--rate", type=float, default=100.0, help="pace of the latency benchmark, events/s")
     arguments = parser.parse_args(argv)
     arguments.only = [name.strip() for name in arguments.only.split(",") if name.strip()]
     unknown = set(arguments.only) - set(ALL)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
-    for name in ("relay_n", "inbox_n", "hop_events"):
+    for name in ("relay_n", "inbox_n", "hop_events", "search_rows"):
         if not 1 <= getattr(arguments, name) <= 1_000_000:
             parser.error(f"--{name.replace('_', '-')} must be between 1 and 1,000,000")
     if not 1 <= arguments.rate <= 10_000:
@@ -134,6 +135,7 @@ async def main(argv: list[str]) -> int:
     started_services: list[str] = []
     run = _Run(console)
     figures, hop_figures, processes, cpu = [], None, [], None
+    search_figures = None
     try:
         bootstrap = profile.kafka_bootstrap
         synchronous_commit = await _synchronous_commit(runtime.databases.admin_dsn())
@@ -145,6 +147,8 @@ async def main(argv: list[str]) -> int:
             inbox_figure = await run.step("inbox", inbox.run(runtime.databases, bootstrap, arguments.inbox_n))
             if inbox_figure:
                 figures.append(inbox_figure)
+        if "search" in arguments.only:
+            search_figures = await run.step("search", tendering_search.run(runtime.databases, arguments.search_rows))
         if {"hops", "memory"} & set(arguments.only):
             console.print(f"[bold]→ services[/] {', '.join(stages)} …")
             started_services = await supervisor.start_all([ISSUER, *stages])
@@ -179,6 +183,10 @@ async def main(argv: list[str]) -> int:
     report.memory(console, processes, cpu.machine_percent if cpu else None, cpu.seconds if cpu else None)
     if cpv_figures:
         cpv_search.report(console, *cpv_figures)
+    if search_figures:
+        tendering_search.report(console, search_figures)
+        tendering_search.write_json(tendering_search.DEFAULT_JSON, search_figures)
+        console.print(f"  [dim]• search figures written to {tendering_search.DEFAULT_JSON}[/]")
     report.client_warnings(console, dict(warnings.counts))
     report.errors(console, run.failures)
     return 1 if run.failures else 0
