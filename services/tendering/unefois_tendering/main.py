@@ -12,7 +12,9 @@ from unefois_kernel.notifications import router as messages_router
 from unefois_kernel.settings import ServiceSettings
 from unefois_kernel.storage.settings import DocumentStorageSettings, storage_from_settings
 from unefois_tendering.awards.api import router as awards_api
+from unefois_tendering.bids.api import deposits_router as deposits_api
 from unefois_tendering.bids.api import router as bids_api
+from unefois_tendering.bids.web import router as deposits_web
 from unefois_tendering.consultations.api import router as consultations_api
 from unefois_tendering.consultations.handlers import handlers as consultation_handlers
 from unefois_tendering.consultations.web import router as consultations_web
@@ -40,7 +42,8 @@ definition = ServiceDefinition(
     name="tendering",
     package="unefois_tendering",
     title="Consultations",
-    routers=[consultations_api, awards_api, bids_api, consultations_web, public_api, public_web, messages_router,
+    routers=[consultations_api, awards_api, bids_api, deposits_api, deposits_web, consultations_web, public_api,
+             public_web, messages_router,
              documents_api, documents_public_api, documents_web, questions_api, questions_public_api, questions_web],
     consumers=[ConsumerSpec("tendering", (topics.NEED,), consultation_handlers, "Besoins approuvés -> consultations")],
     produces=[ConsultationPublished, AwardDecidedV2, AwardDecided],

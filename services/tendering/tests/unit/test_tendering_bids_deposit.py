@@ -313,3 +313,73 @@ def test_the_backup_copy_opening_cases_have_their_articles():
     assert set(bids.BACKUP_OPENING_CASE_LABELS) == set(BackupOpeningCase)
     assert all("arrêté du 22 mars 2019" in label for label in bids.BACKUP_OPENING_CASE_LABELS.values())
     assert "commencé avant la date limite" in bids.BACKUP_OPENING_CASE_LABELS[BackupOpeningCase.RECEIVED_LATE]
+
+
+# --- The adapters in-process: the API's steps and the pages -------------------------------
+
+
+@pytest.fixture
+def client_as(repos, clock):
+    from unefois_kernel.testing import adapter_client
+    from unefois_kernel.uow import FakeUnitsOfWork
+    from unefois_tendering.bids import api, web
+
+    def make(principal):
+        return adapter_client([api.router, api.deposits_router, web.router],
+                              FakeUnitsOfWork(repos, clock=clock, service="tendering"), stage="tendering",
+                              principal=principal)
+
+    return make
+
+
+async def test_the_api_deposits_step_by_step(published, repos, client_as, clock):
+    client = client_as(JEAN)
+    public = repos.consultation_keys.rows[published.id].published.public_key()
+    begun = client.post(f"/api/consultations/{published.id}/deposits", json={"lot_number": 2})
+    assert begun.status_code == 201, begun.text
+    deposit_id = begun.json()["id"]
+    assert begun.json()["status"] == "in_progress" and begun.json()["lot_label"] == "Lot 2 — Éclairage"
+    part = client.post(f"/api/deposits/{deposit_id}/parts", params={"role": "bid_form"},
+                       content=seal_bytes(public, bid_form(2)),
+                       headers={"Content-Disposition": "attachment; filename*=UTF-8''formulaire%20d%E2%80%99offre.json"})
+    assert part.status_code == 201, part.text
+    assert part.json()["filename"] == "formulaire d’offre.json" and len(part.json()["sha256"]) == 64
+    clear = client.post(f"/api/deposits/{deposit_id}/parts", params={"role": "bid_document"},
+                        content=b"%PDF-1.7 en clair", headers={"X-Filename": "offre.pdf"})
+    assert clear.status_code in (415, 422) and clear.headers["content-type"] == "application/problem+json"
+    done = client.post(f"/api/deposits/{deposit_id}/complete")
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "received" and done.json()["receipt_hash"]
+    receipt = client.get(f"/api/deposits/{deposit_id}/receipt").json()
+    assert receipt["receipt_hash"] == bids.receipt_hash(receipt["content"]) == done.json()["receipt_hash"]
+    pdf = client.get(f"/api/deposits/{deposit_id}/receipt.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-") and "attachment" in pdf.headers["content-disposition"]
+    assert [row["id"] for row in client.get("/api/deposits").json()] == [deposit_id]
+    assert client_as(OTHER).get(f"/api/deposits/{deposit_id}").status_code == 404
+    assert client_as(AGENT).get("/api/deposits").status_code == 403
+    register = client_as(AGENT).get(f"/api/consultations/{published.id}/deposits")
+    assert register.status_code == 200 and register.json()[0]["parts"][0]["sha256"] == part.json()["sha256"]
+    form = client.get("/api/bid-form").json()
+    assert form["format"] == "unefois.bid-form.v1" and BidForm.model_validate(form)
+
+    clock.set(published.bid_deadline)
+    late = client.post(f"/api/consultations/{published.id}/deposits", json={"lot_number": 1})
+    assert late.status_code == 409 and late.json()["errors"][0]["field"] == "bid_deadline"
+
+
+async def test_the_pages(published, repos, client_as, clock, uow_for):
+    client = client_as(JEAN)
+    page = client.get(f"/consultations-publiques/{published.id}/depot")
+    assert page.status_code == 200, page.text
+    assert "Chiffrer et déposer" in page.text and "Lot 2 — Éclairage" in page.text
+    assert "<script>" not in page.text and "style=" not in page.text
+    done = await deposit(uow_for, repos, published)
+    mine = client.get("/mes-depots")
+    assert mine.status_code == 200 and published.reference in mine.text and "Reçu" in mine.text
+    receipt = client.get(f"/mes-depots/{done.id}?message=depose")
+    assert receipt.status_code == 200 and done.receipt_hash in receipt.text and "Télécharger" in receipt.text
+    clock.set(published.bid_deadline)
+    closed = client.get(f"/consultations-publiques/{published.id}/depot")
+    assert closed.status_code == 409 and "La date limite de remise des offres est passée" in closed.text
+    assert "Chiffrer et déposer" not in closed.text

@@ -279,3 +279,28 @@ async def register(uow: UnitOfWork, consultation_id: uuid.UUID) -> list[Deposit]
     async with uow:
         await _target(uow, consultation_id)
         return await uow.repos.deposits.of_consultation(consultation_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class DepositForm:
+    """What the supplier's deposit page shows: the consultation, its key, the supplier's deposits."""
+
+    target: bids.DepositTarget
+    public_key: PublishedKey
+    deposits: list[Deposit]
+    open: bool  # before the deadline by the service clock
+
+
+async def deposit_form(uow: UnitOfWork, consultation_id: uuid.UUID) -> DepositForm:
+    _supplier(uow)
+    async with uow:
+        key = await uow.repos.consultation_keys.public_key_of(consultation_id)
+        if key is None:
+            raise NotFound("Cette consultation n’est pas publiée : elle ne reçoit pas d’offres.",
+                           field="consultation_id")
+        await uow.act_for_buyer(key.tenant)
+        target = await _target(uow, consultation_id)
+        deposits = await uow.repos.deposits.of_consultation(consultation_id)
+    now = uow.clock.now()
+    return DepositForm(target=target, public_key=key, deposits=deposits,
+                       open=target.published and target.bid_deadline is not None and now < target.bid_deadline)
