@@ -138,6 +138,12 @@ def check_holders(holders: list[Holder], grouping: OperatorGrouping) -> None:
         raise ValueError("un groupement compte au moins deux membres, dont un seul mandataire, les autres cotraitants")
 
 
+def check_origin_shares(eu: float | None, france: float | None) -> None:
+    """DECP: origineFrance is at most origineUE (French products are EU products)."""
+    if france is not None and (eu is None or france > eu):
+        raise ValueError("la part des produits français ne peut dépasser celle des produits de l'Union européenne")
+
+
 class PlaceOfExecution(Message):
     code: Line(10)
     code_type: PlaceCodeType
@@ -366,6 +372,11 @@ class AwardDecidedV2(Event):
     # Subcontracting the winning bid declares (DECP sousTraitanceDeclaree) and its amount if known.
     subcontracting_declared: bool = False
     subcontracting_amount: Money | None = None
+    # DECP origineUE / origineFrance: the shares of EU and of French products the bid commits to,
+    # for the supplies whose CPV the arrêté lists (food, vehicles, health products, clothing);
+    # None when the bid says none. France's share is at most the EU's.
+    origin_eu_share: float | None = Field(default=None, ge=0, le=1)
+    origin_france_share: float | None = Field(default=None, ge=0, le=1)
     awarded_at: datetime
     letters_sent_on: PlausibleDate | None = None
     standstill_ends_on: PlausibleDate | None = None
@@ -377,6 +388,7 @@ class AwardDecidedV2(Event):
             raise ValueError("un montant sous-traité suppose une sous-traitance déclarée")
         if self.standstill_ends_on is not None and self.letters_sent_on is None:
             raise ValueError("une fin de délai de suspension suppose la date d'envoi des lettres")
+        check_origin_shares(self.origin_eu_share, self.origin_france_share)
         return self
 
     @property
@@ -448,6 +460,9 @@ class ContractNotified(Event):
     # Additive (v1 kept): every holder with its DECP identifier type and role, the foreign ones
     # included (`holders` lists those with a SIRET, v1's readers' view). Empty from older producers.
     identified_holders: list[Holder] = Field(default_factory=list, max_length=MAX_HOLDERS)
+    # Additive (v1 kept): DECP origineUE / origineFrance, from the award (None: not given).
+    origin_eu_share: float | None = Field(default=None, ge=0, le=1)
+    origin_france_share: float | None = Field(default=None, ge=0, le=1)
     notified_on: PlausibleDate
     notified_at: datetime
 

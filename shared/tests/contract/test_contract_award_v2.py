@@ -72,6 +72,8 @@ def test_a_foreign_grouping_cannot_be_said_in_v1_a_siret_one_can():
     {"grouping": OperatorGrouping.NONE},                          # two holders, no grouping
     {"subcontracting_declared": False},                           # an amount without subcontracting
     {"letters_sent_on": None},                                    # a standstill without letters
+    {"origin_eu_share": 0.2, "origin_france_share": 0.5},         # more French than EU products
+    {"origin_france_share": 0.5},                                 # France's share without the EU's
 ])
 def test_incoherent_awards_are_refused(changes):
     with pytest.raises(ValidationError):

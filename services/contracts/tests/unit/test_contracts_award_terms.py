@@ -33,6 +33,9 @@ def test_a_v2_award_keeps_its_holders_types_and_reaches_contract_notified(fakes)
     assert [(h.identifier_type, h.role) for h in event.identified_holders] == [("SIRET", "mandataire"),
                                                                              ("TVA", "cotraitant")]
     assert (event.grouping, event.subcontracting_declared, event.amount) == ("Solidaire", True, award.amount)
+    shares = _contract(fakes.an_award_v2(origin_eu_share=0.7, origin_france_share=0.4))
+    _, [event] = domain.notify(shares, sequence=2, notified_on=date(2026, 11, 21), at=AT)
+    assert (event.origin_eu_share, event.origin_france_share) == (0.7, 0.4)
 
 
 def test_the_notification_waits_for_the_standstill_end(fakes):

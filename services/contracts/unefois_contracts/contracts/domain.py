@@ -145,6 +145,8 @@ def notify(contract: Contract, *, sequence: int, notified_on: date, at: datetime
         price_types=award.price_types,
         offers_received=award.offers_received,
         subcontracting_declared=award.subcontracting_declared,
+        origin_eu_share=award.origin_eu_share,
+        origin_france_share=award.origin_france_share,
         legal_commitment_number=notified.legal_commitment_number,
         notified_on=notified_on,
         notified_at=at,

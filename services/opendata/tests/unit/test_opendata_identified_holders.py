@@ -33,3 +33,10 @@ def test_every_holder_is_published_with_its_identifier_type() -> None:
 def test_an_older_producer_without_identified_holders_gives_siret_titulaires() -> None:
     record = decp_marche(a_contract(), PUBLISHED_ON)
     assert record["titulaires"] == [{"titulaire": {"typeIdentifiant": "SIRET", "id": HOLDER_SIRET}}]
+
+
+def test_the_origin_shares_the_award_carried_are_published() -> None:
+    record = decp_marche(a_contract(origin_eu_share=0.8, origin_france_share=0.5), PUBLISHED_ON)
+    assert (record["origineUE"], record["origineFrance"]) == (0.8, 0.5)
+    assert validate_decp_document(decp_document([record])) == []
+    assert "origineUE" not in decp_marche(a_contract(), PUBLISHED_ON)

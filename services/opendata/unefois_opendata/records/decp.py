@@ -271,6 +271,11 @@ def decp_marche(event: ContractNotified, published_on: date) -> dict[str, Any]:
         # The schema defines tauxAvance 0 with attributionAvance true as "advance paid,
         # rate unknown"; a rate without an advance is meaningless and is left out.
         record["tauxAvance"] = event.advance_rate if event.advance_rate is not None else 0
+    # The origin shares the award carried (the supplies the arrêté lists); left out when not given.
+    if event.origin_eu_share is not None:
+        record["origineUE"] = event.origin_eu_share
+    if event.origin_france_share is not None:
+        record["origineFrance"] = event.origin_france_share
     return record
 
 

@@ -48,6 +48,8 @@ def test_a_foreign_grouping_member_is_said_in_v2_only():
     assert (event.lot_number, event.lot_title) == (2, "Éclairage public")
     assert (event.subcontracting_declared, event.subcontracting_amount) == (True, Decimal("300.00"))
     assert (event.winning_bid_id, event.amount_source) == (uuid.UUID(int=7), "offre")
+    [shares] = _events(origin_eu_share=0.9, origin_france_share=0.6)[:1]
+    assert (shares.origin_eu_share, shares.origin_france_share) == (0.9, 0.6)
 
 
 def test_siret_winners_become_holders_and_v1_is_said_beside():
@@ -78,6 +80,7 @@ def test_the_standstill_follows_r2182_1(procedure, electronic, ends_on):
     ({"subcontracting_amount": Decimal("10.00")}, "subcontracting_amount"),
     ({"letters_sent_on": date(2026, 11, 3)}, "letters_sent_on"),                  # in the future
     ({"letters_sent_on": date(2026, 11, 1)}, "letters_sent_on"),                  # before the publication
+    ({"origin_eu_share": 0.3, "origin_france_share": 0.4}, "origin_france_share"),  # DECP: France <= EU
 ])
 def test_incoherent_decisions_are_refused_naming_the_field(changes, field):
     with pytest.raises(DomainError) as refused:

@@ -18,6 +18,7 @@ from unefois_events.catalogue import (
     Holder,
     Organisation,
     check_holders,
+    check_origin_shares,
     holders_of,
 )
 from unefois_events.values import (
@@ -60,6 +61,9 @@ class AwardDecision(BaseModel):
     winning_bid_id: uuid.UUID | None = None
     subcontracting_declared: bool = False
     subcontracting_amount: Money | None = None
+    # DECP origineUE / origineFrance the bid commits to (the supplies the arrêté lists), 0 to 1.
+    origin_eu_share: float | None = Field(default=None, ge=0, le=1)
+    origin_france_share: float | None = Field(default=None, ge=0, le=1)
     # The rejection letters' sending (art. R2181-1 / R2181-3), default the award's date, and whether
     # they went electronically (the standstill is 11 days then, 16 otherwise: art. R2182-1).
     letters_sent_on: PlausibleDate | None = None
@@ -123,6 +127,10 @@ def award(
         raise DomainError(str(refused), field="holders") from None
     if decision.subcontracting_amount is not None and not decision.subcontracting_declared:
         raise DomainError("un montant sous-traité suppose une sous-traitance déclarée", field="subcontracting_amount")
+    try:
+        check_origin_shares(decision.origin_eu_share, decision.origin_france_share)
+    except ValueError as refused:
+        raise DomainError(str(refused), field="origin_france_share") from None
     letters_sent_on = decision.letters_sent_on or today
     if consultation.published_at is not None and letters_sent_on < consultation.published_at.date():
         raise DomainError("les lettres de rejet ne peuvent précéder la publication", field="letters_sent_on")
@@ -148,6 +156,8 @@ def award(
         offers_received=decision.offers_received,
         subcontracting_declared=decision.subcontracting_declared,
         subcontracting_amount=decision.subcontracting_amount,
+        origin_eu_share=decision.origin_eu_share,
+        origin_france_share=decision.origin_france_share,
         awarded_at=at,
         letters_sent_on=letters_sent_on,
         standstill_ends_on=standstill_ends_on(procedure, letters_sent_on, electronic=decision.letters_electronic),
