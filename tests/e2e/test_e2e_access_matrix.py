@@ -73,6 +73,11 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
             "winners": [OWNER_SUPPLIER], "amount": "900.00", "price_form": "Forfaitaire",
             "price_types": ["Définitif ferme"], "offers_received": 1,
         },
+        # DCE and questions (tendering documents/, questions/): the seeded consultation is awarded, so its
+        # DCE is closed and its questions too (409 for its buyer and for every supplier), a stranger 404.
+        "/api/consultations/{consultation_id}/documents": None,  # multipart; refused before the body is read
+        "/api/consultations/{consultation_id}/questions/{question_id}/answer": {"answer": "Réponse", "publish": True},
+        "/api/public/consultations/{consultation_id}/questions": {"question": "Question de la matrice d'accès ?"},
         "/api/contracts/{contract_id}/notify": {},  # notified on the contracts service's today
         "/api/commitments/{commitment_id}/invoices": {
             "invoice_number": f"M-{secrets.token_hex(4)}", "supplier": supplier, "amount_excl_vat": "1.00",
@@ -96,7 +101,10 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
 
 
 # Platform-wide data every buyer may read (public company data), not a tenant's.
-SHARED_PATHS = {"/api/suppliers", "/api/suppliers/{siret}"}
+SHARED_PATHS = {"/api/suppliers", "/api/suppliers/{siret}",
+                # A published consultation's questions: any supplier asks and reads its own (none: []).
+                "/api/public/consultations/{consultation_id}/questions",
+                "/api/public/consultations/{consultation_id}/questions/mine"}
 
 
 def _expected(rule, caller: Caller, method: str, path: str) -> str:
@@ -132,6 +140,8 @@ async def test_every_route_answers_every_caller_as_declared(urls, client, tokens
         # The need is approved, so its research is frozen (409) before any quote is looked up.
         "quote_id": uuid.uuid4(),
         "siret": OWNER_SUPPLIER["siret"],
+        "document_id": uuid.uuid4(),  # a DCE file: none on the seeded consultation (404 for all, public route)
+        "question_id": uuid.uuid4(),  # the consultation is awarded: 409 before any question is looked up
     }
     filters = {"need_id": purchase.need_id, "award_id": purchase.award_id, "contract_id": purchase.contract_id,
                "nature": "works", "estimated_value": "50000.00"}

@@ -69,6 +69,7 @@ def public_link(request: Request, consultation_id: uuid.UUID, page: str = "dce")
 
 
 async def upload(request: Request, principal: Principal, consultation_id: uuid.UUID):
+    await service.check_upload(runtime_of(request).uow(principal), consultation_id)
     file, fields = await read_upload(request)
     try:
         return await service.add_document(
@@ -108,14 +109,6 @@ def content_of(request: Request, stored: StoredDocument) -> AsyncIterator[bytes]
             async for chunk in uow.repos.documents.open(stored.id, tenant=stored.tenant):
                 yield chunk
     return content()
-
-
-@router.get("/{consultation_id}/documents/{document_id}/content", summary="Télécharger un fichier du DCE (acheteur)",
-            response_class=StreamingResponse)
-async def get_buyer_content(consultation_id: uuid.UUID, document_id: uuid.UUID, request: Request,
-                            principal: Principal = allow(*BUYER_ROLES)):
-    _document, stored = await service.buyer_document(runtime_of(request).uow(principal), consultation_id, document_id)
-    return document_response(stored, content_of(request, stored))
 
 
 @public_router.get("/{consultation_id}/documents", response_model=DceView,

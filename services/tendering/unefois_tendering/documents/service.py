@@ -70,6 +70,13 @@ async def registered_downloaders(uow: UnitOfWork[Repositories], consultation_id:
     return list(seen.values())
 
 
+async def check_upload(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID) -> None:
+    """Before reading an upload's body: the consultation is the buyer's (404) and its DCE may
+    still change (409), so nothing is streamed in for a refusal known in advance."""
+    async with uow:
+        domain.check_changeable(await _buyer_consultation(uow, consultation_id), uow.clock.now())
+
+
 async def add_document(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID, chunks: AsyncIterable[bytes], *,
                        filename: str, title: str | None, description: str | None = None,
                        replaces: uuid.UUID | None = None, link: str | None = None) -> DceDocument:

@@ -62,11 +62,11 @@ async def _buyer_page(request: Request, principal: Principal, consultation_id: u
                       errors: dict[str, str] | None = None, values: dict | None = None, message: str | None = None,
                       status_code: int = 200) -> HTMLResponse:
     dce = await service.buyer_dce(runtime_of(request).uow(principal), consultation_id)
-    base = f"/api/consultations/{consultation_id}/documents"
+    base = f"/consultations/{consultation_id}/dce"
     context = _common(dce) | {
         "title": f"Dossier de consultation — {dce.consultation.reference}",
-        "current": [_file_row(d, f"{base}/{d.id}/content") for d in dce.current],
-        "replaced": [_file_row(d, f"{base}/{d.id}/content") for d in dce.documents if not d.current],
+        "current": [_file_row(d, f"{base}/{d.id}") for d in dce.current],
+        "replaced": [_file_row(d, f"{base}/{d.id}") for d in dce.documents if not d.current],
         "download_rows": [[f"{d.supplier_name} ({d.supplier_siret})", d.person_name, d.email or "—",
                            next((x.title for x in dce.documents if x.id == d.dce_document_id), "Archive ZIP"),
                            moment(d.downloaded_at)] for d in dce.downloads],
@@ -111,6 +111,14 @@ async def buyer_dce_upload(consultation_id: uuid.UUID, request: Request, princip
     if request.headers.get("hx-request"):
         return Response(status_code=200, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
+
+
+@router.get("/consultations/{consultation_id}/dce/{document_id}", summary="Télécharger un fichier du DCE (acheteur)")
+async def buyer_dce_file(consultation_id: uuid.UUID, document_id: uuid.UUID, request: Request,
+                         principal: Principal = allow(*BUYER_ROLES)):
+    """Any version, the draft's included (the public route serves a published DCE only)."""
+    _document, stored = await service.buyer_document(runtime_of(request).uow(principal), consultation_id, document_id)
+    return document_response(stored, content_of(request, stored))
 
 
 @router.get("/consultations-publiques/{consultation_id}/dce", response_class=HTMLResponse,

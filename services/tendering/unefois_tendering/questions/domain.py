@@ -98,10 +98,14 @@ def check_can_ask(consultation: Consultation, now: datetime) -> None:
                           field="preparation.questions_deadline", status=409)
 
 
-def check_can_answer(consultation: Consultation, question: Question) -> None:
+def check_open_for_answers(consultation: Consultation) -> None:
     if consultation.status is not ConsultationStatus.PUBLISHED:
         raise DomainError("La consultation n'est plus en cours : la réponse ne peut plus être publiée.",
                           field="status", status=409)
+
+
+def check_can_answer(consultation: Consultation, question: Question) -> None:
+    check_open_for_answers(consultation)
     if question.published_answer_id is not None:
         raise DomainError("La réponse à cette question est déjà publiée.", field="publish", status=409)
 

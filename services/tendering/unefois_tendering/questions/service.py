@@ -99,6 +99,8 @@ async def answer(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID, ques
         consultation = await uow.repos.consultations.get(consultation_id, for_update=True)
         if consultation is None:
             raise NotFound("consultation introuvable", field="consultation_id")
+        if publish:
+            domain.check_open_for_answers(consultation)
         question = await uow.repos.questions.get(question_id, for_update=True)
         if question is None or question.consultation_id != consultation.id:
             raise NotFound("question introuvable", field="question_id")
