@@ -343,7 +343,8 @@ class AwardDecidedV2(Event):
     to the other bidders (art. R2181-1 / R2181-3); `standstill_ends_on` the first day the buyer
     may sign: the sending date + 11 days, 16 if the letters were not sent electronically
     (art. R2182-1, formal procedures), None when no standstill applies (MAPA, marché without
-    competition). The contract is not notified before it.
+    competition, the only operator who took part: art. R2182-2). The contract is not notified
+    before it.
     """
 
     ce_type: ClassVar[str] = "fr.unefois.tendering.AwardDecided.v2"

@@ -71,6 +71,11 @@ def test_the_standstill_follows_r2182_1(procedure, electronic, ends_on):
     assert (v2.letters_sent_on, v2.standstill_ends_on) == (TODAY, ends_on)
 
 
+def test_no_standstill_for_the_only_operator_r2182_2():
+    consultation = _consultation(procedure="Appel d'offres ouvert", estimated_value=Decimal("6000000.00"))
+    assert _events(consultation, offers_received=1)[0].standstill_ends_on is None
+
+
 @pytest.mark.parametrize(("changes", "field"), [
     ({"winners": None}, "holders"),                                               # no holder at all
     ({"holders": [MANDATAIRE]}, "holders"),                                       # both ways at once

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
+import unefois_rules
 from pydantic import BaseModel, Field
 from unefois_events.catalogue import (
     AwardDecidedV2,
@@ -31,8 +33,8 @@ from unefois_events.values import (
     PlausibleDate,
     PriceForm,
     PriceType,
-    Procedure,
 )
+
 from unefois_kernel.domain_errors import DomainError
 
 from unefois_tendering.consultations.domain import (
@@ -41,6 +43,8 @@ from unefois_tendering.consultations.domain import (
     ConsultationStatus,
     require,
 )
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 class AwardDecision(BaseModel):
@@ -70,23 +74,25 @@ class AwardDecision(BaseModel):
     letters_electronic: bool = True
 
 
-# Code de la commande publique art. R2182-1: for a marché passed by a formal procedure, at least
-# 11 days between the sending of the rejection notification (R2181-1, R2181-3) and the buyer's
-# signature, 16 days when it was not sent electronically; counted from date to date (DAJ fiche
-# "L'achèvement de la procédure": sent on 28 December, the 16 days expire on 12 January in the
-# evening: signature from 13 January = sent + 16 days). No standstill for a MAPA or a marché
-# without competition (the article covers the formal procedures only).
-STANDSTILL_DAYS = {True: 11, False: 16}
-FORMAL_PROCEDURES = frozenset({Procedure.OPEN, Procedure.RESTRICTED, Procedure.NEGOTIATED,
-                               Procedure.COMPETITIVE_DIALOGUE})
-
-
-def standstill_ends_on(procedure: Procedure, letters_sent_on: date, *, electronic: bool) -> date | None:
-    """The first day the buyer may sign (and then notify) after the standstill of art. R2182-1;
-    None when the procedure has none."""
-    if procedure not in FORMAL_PROCEDURES:
-        return None
-    return letters_sent_on + timedelta(days=STANDSTILL_DAYS[electronic])
+def standstill_ends_on(consultation: Consultation, letters_sent_on: date, *, electronic: bool,
+                       offers_received: int) -> date | None:
+    """The first day the buyer may sign (and then notify) after the standstill, or None when there
+    is none: the rules engine's `standstill_end` (art. R2182-1: formal procedures, 11 days from the
+    letters' sending, 16 if not electronic, counted from date to date; art. R2182-2: none for the
+    only operator who took part); defence buyers are not advised (the engine refuses).
+    Transitional: the typed decision knows the offers received, not every operator who took part
+    (a restricted procedure's candidates), nor whether the marché is a subsequent contract (taken
+    as not)."""
+    decision = consultation.decision
+    facts = unefois_rules.AwardFacts(
+        procedure=decision.chosen_procedure if decision else consultation.purchase.procedure,
+        # Without a recorded decision the buyer's regime is unknown: the common one (local).
+        buyer_kind=unefois_rules.BuyerKind(decision.buyer_kind.value) if decision else unefois_rules.BuyerKind.LOCAL,
+        operators_participated=offers_received,
+    )
+    sent_at = datetime.combine(letters_sent_on, time(12), tzinfo=PARIS)
+    standstill = unefois_rules.standstill_end(facts, sent_at, electronic=electronic)
+    return standstill.ends_at.date() if standstill.ends_at is not None else None
 
 
 @dataclass(frozen=True)
@@ -136,7 +142,6 @@ def award(
         raise DomainError("les lettres de rejet ne peuvent précéder la publication", field="letters_sent_on")
     if letters_sent_on > today:
         raise DomainError("la date d'envoi des lettres ne peut pas être dans le futur", field="letters_sent_on")
-    procedure = consultation.decision.chosen_procedure if consultation.decision else consultation.purchase.procedure
     titles = {lot.number: lot.title for lot in consultation.purchase.lots}
     event = AwardDecidedV2(
         award_id=award_id,
@@ -160,7 +165,8 @@ def award(
         origin_france_share=decision.origin_france_share,
         awarded_at=at,
         letters_sent_on=letters_sent_on,
-        standstill_ends_on=standstill_ends_on(procedure, letters_sent_on, electronic=decision.letters_electronic),
+        standstill_ends_on=standstill_ends_on(consultation, letters_sent_on, electronic=decision.letters_electronic,
+                                              offers_received=decision.offers_received),
     )
     beside = event.as_v1()
     return ConsultationStatus.AWARDED, [event] + ([beside] if beside is not None else [])
