@@ -1,0 +1,107 @@
+"""Bid deposit in Chromium (issue 11, item 4): on a published two-lot consultation, a supplier
+deposits a bid for lot 1 (a French price, a 30 MB file sealed chunk by chunk in the browser with
+a progress bar, then sent), reads and downloads its receipt, replaces the bid, and sees the
+earlier deposit « Remplacé » on /mes-depots. axe-core on every page; screenshots at 1280 and
+375 px in $UNEFOIS_SCREENSHOTS (default /tmp/unefois-shots/tendering) to look at."""
+
+from __future__ import annotations
+
+import re
+
+from browser_harness import assert_accessible, visit
+from test_sourcing_need_flow import log_in
+from test_tendering_preparation_page import APPROVER_LOGIN, BUYER_LOGIN, a_draft, shoot
+from unefois_deploy.demo import demo_preparation
+
+SUPPLIER_LOGIN = "contact@tp-rhodaniens.fr"
+BIG = 30 * 1024 * 1024
+assert APPROVER_LOGIN
+
+
+async def a_published_consultation(platform, tokens) -> dict:
+    consultation = await a_draft(platform, tokens)
+    url = f"{platform.url('tendering')}/api/consultations/{consultation['id']}"
+    async with await tokens.client_for(BUYER_LOGIN) as buyer:
+        current = (await buyer.get(url)).json()
+        assert (await buyer.put(url, json=demo_preparation(current))).status_code == 200
+        published = await buyer.post(f"{url}/publish")
+        assert published.status_code == 200, published.text
+    return published.json()
+
+
+async def fill_and_send(page, *, lot: str, price: str, files: dict) -> None:
+    await page.get_by_label("Lot concerné").select_option(lot)
+    await page.get_by_label("Prix total HT du lot, en euros").fill(price)
+    for label, payload in files.items():
+        await page.get_by_label(label).set_input_files(payload)
+    await page.get_by_role("button", name="Chiffrer et déposer").click()
+    await page.wait_for_url(re.compile(r"/mes-depots/[0-9a-f-]+\?message=depose$"), timeout=180_000)
+
+
+async def test_a_supplier_deposits_replaces_and_downloads_the_receipt(platform, tokens, page, page_errors):
+    consultation = await a_published_consultation(platform, tokens)
+    tendering = platform.url("tendering")
+    form_url = f"{tendering}/consultations-publiques/{consultation['id']}/depot"
+    await log_in(page, tendering, SUPPLIER_LOGIN)
+    await visit(page, form_url)
+    await assert_accessible(page)
+    await shoot(page, "depot-formulaire")
+
+    # A price that is not one: said next to the field, nothing sent.
+    await page.get_by_label("Lot concerné").select_option("1")
+    await page.get_by_label("Prix total HT du lot, en euros").fill("douze mille")
+    await page.get_by_role("button", name="Chiffrer et déposer").click()
+    assert "12 345,67" in await page.locator("#price-messages").inner_text()
+    await assert_accessible(page)
+    await shoot(page, "depot-prix-refuse")
+
+    big = bytes(range(256)) * (BIG // 256)
+    await fill_and_send(page, lot="1", price="98 765,43", files={
+        "Bordereau de prix (BPU, DQE ou DPGF)": {"name": "DQE-lot1.xlsx", "mimeType": "application/octet-stream",
+                                                 "buffer": b"PK\x03\x04 DQE " * 100},
+        "Pièces de l’offre (mémoire technique, acte d’engagement…)": {
+            "name": "memoire-technique.pdf", "mimeType": "application/pdf", "buffer": big},
+    })
+    await assert_accessible(page)
+    main = await page.locator("main").inner_text()
+    assert "Votre dépôt est reçu" in main and "Lot 1 — Voirie nord" in main and "Reçu" in main
+    assert "memoire-technique.pdf" in main and "formulaire-offre.json" in main
+    hash_text = await page.locator("#accuse").inner_text()
+    assert re.search(r"[0-9a-f]{64}", hash_text)
+    await shoot(page, "depot-accuse")
+    first_url = page.url.split("?")[0]
+
+    async with page.expect_download() as download_info:
+        await page.get_by_role("link", name="Télécharger l’accusé de réception (PDF)").click()
+    download = await download_info.value
+    path = await download.path()
+    with open(path, "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    assert download.suggested_filename.startswith("accuse-de-reception-") and download.suggested_filename.endswith(
+        "-lot-1-offre.pdf")
+
+    # The same lot again: the new deposit counts, the earlier one is kept and marked replaced.
+    await visit(page, form_url)
+    await fill_and_send(page, lot="1", price="97 000,00", files={
+        "Pièces de l’offre (mémoire technique, acte d’engagement…)": {
+            "name": "memoire-v2.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7 v2" * 1000},
+    })
+    await page.get_by_role("link", name="Mes dépôts").first.click()
+    await page.wait_for_url(f"{tendering}/mes-depots")
+    await assert_accessible(page)
+    rows = page.locator("#mes-depots tbody tr")
+    assert await rows.count() == 2
+    texts = [await rows.nth(index).inner_text() for index in range(2)]
+    assert "Reçu" in texts[0] and "Remplacé" in texts[1]
+    await shoot(page, "mes-depots")
+    await visit(page, first_url)
+    assert "Dépôt remplacé" in await page.locator("main").inner_text()
+    await assert_accessible(page)
+    await shoot(page, "depot-remplace")
+
+    # The buyer's register: who, when, lot, sizes and hashes; no price anywhere.
+    async with await tokens.client_for(BUYER_LOGIN) as buyer:
+        register = (await buyer.get(f"{tendering}/api/consultations/{consultation['id']}/deposits")).json()
+    assert [row["status"] for row in register] == ["replaced", "received"]
+    assert "98765" not in str(register) and "97000" not in str(register)
+    assert page_errors == []
