@@ -12,8 +12,13 @@ import hashlib
 import uuid
 
 import pytest
-
-from unefois_deploy.demo import REGION, SUPPLIERS, need_facts, prepare_and_publish, wait_for
+from unefois_deploy.demo import (
+    REGION,
+    SUPPLIERS,
+    need_facts,
+    prepare_and_publish,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 

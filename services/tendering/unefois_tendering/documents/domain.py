@@ -128,7 +128,7 @@ def amendment_description(consultation: Consultation, description: str | None) -
 def check_total(current: list[DceDocument], added: int, replaced: DceDocument | None) -> None:
     total = sum(d.size for d in current) + added - (replaced.size if replaced else 0)
     if total > MAX_DCE_BYTES:
-        raise DomainError(f"Le dossier de consultation dépasserait {MAX_DCE_BYTES // MiB} Mio au total : "
+        raise DomainError(f"Le dossier de consultation dépasserait {MAX_DCE_BYTES // (1024 * MiB)} Gio au total : "
                           "retirez ou regroupez des fichiers.", field="fichier", status=413)
 
 

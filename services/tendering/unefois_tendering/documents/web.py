@@ -55,7 +55,7 @@ def _common(dce: Dce) -> dict:
     return {"consultation": consultation, "facts": consultation.purchase,
             "amendments": [{"description": a.description, "at": moment(a.created_at)} for a in reversed(dce.amendments)],
             "bid_deadline": moment(consultation.bid_deadline),
-            "max_file": f"{domain.MAX_FILE_BYTES // MiB} Mio", "max_total": f"{domain.MAX_DCE_BYTES // MiB} Mio"}
+            "max_file": f"{domain.MAX_FILE_BYTES // MiB} Mio", "max_total": f"{domain.MAX_DCE_BYTES // (1024 * MiB)} Gio"}
 
 
 async def _buyer_page(request: Request, principal: Principal, consultation_id: uuid.UUID, *,
