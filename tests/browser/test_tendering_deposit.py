@@ -7,6 +7,7 @@ earlier deposit « Remplacé » on /mes-depots. axe-core on every page; screensh
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from browser_harness import assert_accessible, visit
 from test_sourcing_need_flow import log_in
@@ -74,9 +75,8 @@ async def test_a_supplier_deposits_replaces_and_downloads_the_receipt(platform, 
     async with page.expect_download() as download_info:
         await page.get_by_role("link", name="Télécharger l’accusé de réception (PDF)").click()
     download = await download_info.value
-    path = await download.path()
-    with open(path, "rb") as pdf:
-        assert pdf.read(5) == b"%PDF-"
+    path = Path(await download.path())
+    assert path.read_bytes()[:5] == b"%PDF-"
     assert download.suggested_filename.startswith("accuse-de-reception-") and download.suggested_filename.endswith(
         "-lot-1-offre.pdf")
 

@@ -92,6 +92,11 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
         "/api/needs/{need_id}/research/shortlist/{siret}": None,  # DELETE: no body
         # In-app messages (unefois_kernel.notifications): an id that is not the caller's is ignored (200, []).
         "/api/messages/read": {"ids": [str(uuid.uuid4())]},
+        # Bid deposits: lot 99 of a consultation not allotted is a 422 (no deposit made); a part sent
+        # as JSON is not sealed (422), a deposit without its bid form is not completed (422).
+        "/api/consultations/{consultation_id}/deposits": {"lot_number": 99},
+        "/api/deposits/{deposit_id}/parts": {"not": "sealed"},
+        "/api/deposits/{deposit_id}/complete": {},
         "/api/clauses": {"kind": "social", "consideration": "Clause sociale", "title": "Clause de la matrice",
                          "body": "Texte de la clause de la matrice d'accès."},
     }
@@ -105,6 +110,8 @@ SHARED_PATHS = {"/api/suppliers", "/api/suppliers/{siret}",
                 # A published consultation's questions: any supplier asks and reads its own (none: []).
                 "/api/public/consultations/{consultation_id}/questions",
                 "/api/public/consultations/{consultation_id}/questions/mine"}
+# A published consultation takes every supplier's bid: no supplier is a stranger to its deposit.
+OPEN_TO_EVERY_SUPPLIER = {("POST", "/api/consultations/{consultation_id}/deposits")}
 
 
 def _expected(rule, caller: Caller, method: str, path: str) -> str:
@@ -114,7 +121,7 @@ def _expected(rule, caller: Caller, method: str, path: str) -> str:
         return "401"
     if rule != "authenticated" and not caller.roles & set(rule):
         return "403"
-    if path in SHARED_PATHS:
+    if path in SHARED_PATHS or (method, path) in OPEN_TO_EVERY_SUPPLIER:
         return "open"
     if rule == "authenticated" or "{" not in path and method == "GET":
         return "own-or-empty" if caller.relation == "stranger" else "ok"
@@ -142,9 +149,10 @@ async def test_every_route_answers_every_caller_as_declared(urls, client, tokens
         "siret": OWNER_SUPPLIER["siret"],
         "document_id": uuid.uuid4(),  # a DCE file: none on the seeded consultation (404 for all, public route)
         "question_id": uuid.uuid4(),  # the consultation is awarded: 409 before any question is looked up
+        "deposit_id": await _a_deposit(client, urls, tokens, purchase.consultation_id),
     }
     filters = {"need_id": purchase.need_id, "award_id": purchase.award_id, "contract_id": purchase.contract_id,
-               "nature": "works", "estimated_value": "50000.00"}
+               "nature": "works", "estimated_value": "50000.00", "role": "bid_form"}
     checked, wrong = 0, []
     for stage in STAGES:
         document = (await client.get(f"{urls[stage]}/openapi.json")).json()
@@ -180,6 +188,14 @@ async def test_every_route_answers_every_caller_as_declared(urls, client, tokens
                         wrong.append(f"{stage} {method} {path} as {caller.label}: expected {expectation}, got {status}")
     assert not wrong, "\n".join(wrong)
     assert checked > 100
+
+
+async def _a_deposit(client, urls, tokens, consultation_id) -> str:
+    """A deposit begun by the owner supplier on the seeded consultation (before its deadline)."""
+    response = await client.post(f"{urls['tendering']}/api/consultations/{consultation_id}/deposits",
+                                 json={"lot_number": None}, headers=await tokens.headers_for("contact@tp-rhodaniens.fr"))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
 
 
 def _leaks_nothing(payload, ids: dict) -> bool:

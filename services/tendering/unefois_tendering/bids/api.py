@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow, public
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal, Role
+from unefois_kernel.domain_errors import DomainError
 from unefois_kernel.web.security import body_limit
 from unefois_kernel.web.uploads import (
     content_disposition,
@@ -100,8 +101,12 @@ async def get_deposit(deposit_id: uuid.UUID, request: Request,
                                   "candidate_document, bid_document (200 Mio au plus en clair). " + SEALING)
 async def add_part(deposit_id: uuid.UUID, request: Request, role: PartRole = Query(),
                    principal: Principal = allow(Role.SUPPLIER)) -> DepositPartView:
+    try:
+        filename = upload_filename(request)
+    except (DomainError, ValueError):  # no name, or a name that is not UTF-8
+        filename = None  # refused by the use case, once it has found the deposit (no existence leak)
     part = await service.add_part(runtime_of(request).uow(principal), deposit_id, role=role,
-                                  filename=upload_filename(request), chunks=request.stream())
+                                  filename=filename, chunks=request.stream())
     return DepositPartView.of(part)
 
 

@@ -186,13 +186,16 @@ async def _sealed_only(chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
         bids.check_sealed_head(bytes(head))
 
 
-async def add_part(uow: UnitOfWork, deposit_id: uuid.UUID, *, role: PartRole, filename: str,
+async def add_part(uow: UnitOfWork, deposit_id: uuid.UUID, *, role: PartRole, filename: str | None,
                    chunks: AsyncIterable[bytes]) -> DepositPart:
     """Stream one sealed part into the deposit (a `sealed_*` document: opaque, size-limited)."""
     async with uow:
         deposit = await _own(uow, deposit_id, for_update=True)
         await uow.act_for_buyer(deposit.tenant)
         max_bytes = bids.check_part(deposit, role)
+        if not filename:
+            raise DomainError("Nommez la pièce : en-tête Content-Disposition (filename*=UTF-8''…) ou X-Filename.",
+                              field="fichier", status=422)
         document = await uow.repos.documents.put(
             _sealed_only(chunks), tenant=deposit.tenant, kind=bids.part_kind(role, backup=deposit.backup),
             filename=filename, max_bytes=max_bytes, allowed_types=None, field="fichier")
