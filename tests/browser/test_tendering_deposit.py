@@ -105,3 +105,49 @@ async def test_a_supplier_deposits_replaces_and_downloads_the_receipt(platform, 
     assert [row["status"] for row in register] == ["replaced", "received"]
     assert "98765" not in str(register) and "97000" not in str(register)
     assert page_errors == []
+
+
+async def test_after_the_deadline_the_page_says_so_and_a_late_completion_is_listed(
+        platform, tokens, page, page_errors, platform_clock):
+    from datetime import datetime, timedelta
+
+    from unefois_tendering.bids.domain import BidForm, load_public_key, seal_bytes
+
+    consultation = await a_published_consultation(platform, tokens)
+    tendering = platform.url("tendering")
+    deadline = datetime.fromisoformat(consultation["bid_deadline"])
+    async with await tokens.client_for(SUPPLIER_LOGIN) as supplier:
+        key = (await supplier.get(f"{tendering}/api/consultations/{consultation['id']}/public-key")).json()
+        platform_clock.set(deadline - timedelta(seconds=5))
+        begun = await supplier.post(f"{tendering}/api/consultations/{consultation['id']}/deposits",
+                                    json={"lot_number": 2})
+        assert begun.status_code == 201, begun.text
+        form = BidForm(lot_number=2, price_excl_tax="1000.00", members=[
+            {"name": "Travaux Publics Rhodaniens SAS", "identifier_type": "SIRET", "identifier": "80000004400019",
+             "mandataire": True}])
+        sealed = seal_bytes(load_public_key(key["public_key_pem"]), form.model_dump_json().encode())
+        part = await supplier.post(f"{tendering}/api/deposits/{begun.json()['id']}/parts",
+                                   params={"role": "bid_form"}, content=sealed,
+                                   headers={"X-Filename": "formulaire-offre.json"})
+        assert part.status_code == 201, part.text
+        platform_clock.set(deadline + timedelta(minutes=2))
+        late = await supplier.post(f"{tendering}/api/deposits/{begun.json()['id']}/complete")
+        assert late.status_code == 200 and late.json()["status"] == "late", late.text
+        refused = await supplier.post(f"{tendering}/api/consultations/{consultation['id']}/deposits",
+                                      json={"lot_number": 1})
+        assert refused.status_code == 409 and refused.json()["errors"][0]["field"] == "bid_deadline"
+
+    await log_in(page, tendering, SUPPLIER_LOGIN)
+    await visit(page, f"{tendering}/consultations-publiques/{consultation['id']}/depot", status=409)
+    await assert_accessible(page)
+    alert = await page.get_by_role("alert").first.inner_text()
+    assert "La date limite de remise des offres est passée" in alert
+    assert await page.get_by_role("button", name="Chiffrer et déposer").count() == 0
+    await shoot(page, "depot-apres-la-date-limite")
+    await visit(page, f"{tendering}/mes-depots")
+    assert "Hors délai" in await page.locator("#mes-depots").inner_text()
+    await visit(page, f"{tendering}/mes-depots/{begun.json()['id']}")
+    assert "Dépôt reçu hors délai" in await page.locator("main").inner_text()
+    await assert_accessible(page)
+    await shoot(page, "depot-hors-delai")
+    assert page_errors == []
