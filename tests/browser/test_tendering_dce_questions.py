@@ -23,7 +23,8 @@ async def publish(platform, tokens, consultation_id: str) -> None:
     url = f"{platform.url('tendering')}/api/consultations/{consultation_id}"
     async with await tokens.client_for(BUYER_LOGIN) as buyer:
         current = (await buyer.get(url)).json()
-        assert (await buyer.put(url, json=demo_preparation(current))).status_code == 200
+        prepared = await buyer.put(url, json=demo_preparation(current))
+        assert prepared.status_code == 200, prepared.text
         assert (await buyer.post(f"{url}/publish")).status_code == 200
 
 
@@ -86,8 +87,21 @@ async def test_dce_download_question_and_published_answer(platform, tokens, page
         answers = await supplier.locator("#reponses").locator("..").inner_text()
         assert "Oui, le 12 janvier à 10 h" in answers and "Rhodaniens" not in answers
         await shoot(supplier, "questions-reponse-publiee")
+        # The buyer amends the DCE on its page (a new version, described); the supplier is told.
+        await visit(page, f"{tendering}/consultations/{cid}/dce")
+        rc.write_bytes(PDF + b"version 2")
+        await page.get_by_label("Titre du document").fill("Règlement de la consultation")
+        await page.locator("#fichier").set_input_files(str(rc))
+        await page.get_by_label("Remplace le document").select_option(label="Règlement de la consultation (version 1)")
+        await page.get_by_label("Description de la modification").fill("Article 4 : la visite de site est ajoutée.")
+        async with page.expect_navigation(url=f"{tendering}/consultations/{cid}/dce?message=modifie"):
+            await page.get_by_role("button", name="Enregistrer la modification du DCE").click()
+        await assert_accessible(page)
+        assert "Article 4 : la visite de site est ajoutée." in await page.locator("main").inner_text()
+        await shoot(page, "dce-acheteur-modifie")
         await visit(supplier, f"{tendering}/messages")
-        assert "Réponse à une question" in await supplier.locator("main").inner_text()
+        messages = await supplier.locator("main").inner_text()
+        assert "Réponse à une question" in messages and "Modification du dossier de consultation" in messages
         await shoot(supplier, "messages-fournisseur")
     finally:
         await supplier_context.close()
