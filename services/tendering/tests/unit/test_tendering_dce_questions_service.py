@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from unefois_events.catalogue import Organisation
+from unefois_events.values import Procedure
 from unefois_kernel.auth.principal import Role
 from unefois_kernel.domain_errors import DomainError, NotFound
 from unefois_kernel.storage import DocumentIntegrityError, FakeDocumentStore, chunks_of
@@ -232,12 +233,21 @@ async def test_an_answer_kept_unpublished_tells_nobody(fakes, uow_for, clock, st
     assert (await questions.published(uow_for(None), consultation.id)).answers == []
 
 
-async def test_a_late_answer_is_told_not_refused(fakes, uow_for, clock, store) -> None:
-    consultation = await published(fakes, uow_for, clock)
+async def test_a_late_answer_in_a_formal_procedure_is_told_not_refused(fakes, uow_for, clock, store) -> None:
+    need = fakes.a_need(approved_at=clock.now(), procedure=Procedure.OPEN)  # no decision: the procedure's band
+    consultation, _uow = await fakes.open_and_publish(uow_for, need)
     question = await questions.ask(uow_for(JEAN), consultation.id, "Question ?")
     clock.set(consultation.bid_deadline - timedelta(days=2))
     done = await questions.answer(uow_for(CAMILLE), consultation.id, question.id, answer="Réponse.", publish=True)
     assert done.published is not None and "R2132-6" in done.warning
+
+
+async def test_a_late_answer_in_a_mapa_says_nothing(fakes, uow_for, clock, store) -> None:
+    consultation = await published(fakes, uow_for, clock)  # a procédure adaptée
+    question = await questions.ask(uow_for(JEAN), consultation.id, "Question ?")
+    clock.set(consultation.bid_deadline - timedelta(days=2))
+    done = await questions.answer(uow_for(CAMILLE), consultation.id, question.id, answer="Réponse.", publish=True)
+    assert done.published is not None and done.warning is None
 
 
 def test_the_limits_are_documented() -> None:

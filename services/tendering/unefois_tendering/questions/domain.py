@@ -8,9 +8,10 @@ Rules coded here:
 - the buyer answers (kept with the question, for the buyer and the asker) and may publish the
   answer, the question rewritten if need be: what is published names nobody. In a formal
   procedure the answers must reach the candidates six days before the bid deadline at the
-  latest (art. R2132-6 du code de la commande publique), which the questions deadline the
-  preparation checks (consultations/domain.py) is set for; the platform does not refuse a later
-  answer (it may be the one that clarifies a document) but says the time is short.
+  latest (art. R2132-6 du code de la commande publique; four days under urgency, not modelled),
+  which the questions deadline the preparation checks (consultations/domain.py) is set for; the
+  platform does not refuse a later answer (it may be the one that clarifies a document) but says
+  the time is short. A procédure adaptée has no such lead: nothing is said.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from unefois_kernel.clock import PLATFORM_TZ
+from unefois_kernel.clock import PLATFORM_TZ, paris_date
 from unefois_kernel.domain_errors import DomainError
 
-from unefois_tendering.consultations.domain import Consultation, ConsultationStatus
+from unefois_tendering.consultations.domain import Consultation, ConsultationStatus, is_formal
 
 QUESTION_MAX = 4000
 ANSWER_MAX = 8000
@@ -111,9 +112,11 @@ def check_can_answer(consultation: Consultation, question: Question) -> None:
 
 
 def late_warning(consultation: Consultation, now: datetime) -> str | None:
-    """A published answer less than six days before the bid deadline (art. R2132-6): told, not refused."""
+    """In a formal procedure, a published answer less than six days before the bid deadline
+    (art. R2132-6; the four days of an urgency are not modelled): told, not refused. A
+    procédure adaptée has no such lead in the code: nothing said."""
     deadline = consultation.bid_deadline
-    if deadline is not None and now > deadline - ANSWER_LEAD:
+    if deadline is not None and now > deadline - ANSWER_LEAD and is_formal(consultation, paris_date(now)):
         return ("Réponse publiée moins de six jours avant la date limite de remise des offres : en procédure "
                 "formalisée, l'article R2132-6 du code de la commande publique demande que les renseignements "
                 "complémentaires soient envoyés au plus tard six jours avant cette date.")
