@@ -23,7 +23,11 @@ from datetime import datetime, timedelta
 from unefois_kernel.clock import PLATFORM_TZ, paris_date
 from unefois_kernel.domain_errors import DomainError
 
-from unefois_tendering.consultations.domain import Consultation, ConsultationStatus, is_formal
+from unefois_tendering.consultations.domain import (
+    Consultation,
+    ConsultationStatus,
+    is_formal,
+)
 
 QUESTION_MAX = 4000
 ANSWER_MAX = 8000
