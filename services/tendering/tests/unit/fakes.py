@@ -88,7 +88,8 @@ def a_preparation(consultation: Consultation, *, at: datetime, **changes) -> dic
          "sub_criteria": [{"name": "Méthodologie", "weight": 12}, {"name": "Moyens", "weight": 8}]},
     ]} for number in lots]
     return {"bid_deadline": bid, "questions_deadline": bid - timedelta(days=7), "criteria": criteria,
-            "variants_allowed": False, "required_documents": ["dume"]} | changes
+            "variants_allowed": False, "required_documents": ["dume"], "price_form": "Forfaitaire",
+            "price_types": ["Définitif ferme"]} | changes
 
 
 def a_consultation(buyer: Organisation = BUYER, *, at: datetime, reference: str = "2026-0001", **changes) -> Consultation:
