@@ -139,7 +139,8 @@ def demo_preparation(consultation: dict) -> dict:
     ]} for number in lots]
     return {"bid_deadline": bid.isoformat(), "questions_deadline": (bid - timedelta(days=7)).isoformat(),
             "criteria": criteria, "variants_allowed": False,
-            "required_documents": ["dume", "dc1", "dc2", "tax_social_certificates"]}
+            "required_documents": ["dume", "dc1", "dc2", "tax_social_certificates"],
+            "price_form": "Forfaitaire", "price_types": ["Définitif ferme"]}
 
 
 async def prepare_and_publish(client: httpx.AsyncClient, urls: dict[str, str], consultation_id: str,

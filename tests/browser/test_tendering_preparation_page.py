@@ -77,13 +77,14 @@ async def test_the_buyer_prepares_publishes_and_prints_the_notice(platform, toke
     await page.wait_for_url(f"{url}/preparer")
     await assert_accessible(page)
     hint = await page.locator("label[for=bid_deadline_date]").inner_text()
-    minimum = re.search(r"Au plus tôt le (\d\d)/(\d\d)/(\d{4}) à 24 h", hint)
+    # A MAPA of works (150 000 € HT): the code sets no minimum, the platform suggests 15 days (R2143-1).
+    minimum = re.search(r"Délai suggéré : le (\d\d)/(\d\d)/(\d{4}) à 24 h", hint)
     assert minimum, hint
     assert await page.locator("#bid_deadline_time").input_value() == "12:00"
     await shoot(page, "preparation")
 
     day, month, year = minimum.groups()
-    # The minimum's last day at noon: too early (the deadline is at the end of that day at the earliest).
+    # The suggestion's last day at noon: shorter than suggested, kept with a warning (a MAPA).
     await page.locator("#bid_deadline_date").fill(f"{year}-{month}-{day}")
     await page.locator("#questions_deadline_date").fill(f"{year}-{month}-{int(day) - 8:02d}" if int(day) > 9 else
                                                         f"{year}-{month}-01")
@@ -99,12 +100,24 @@ async def test_the_buyer_prepares_publishes_and_prints_the_notice(platform, toke
         await page.locator(f"#crit_{lot}_2_weight").fill("10")  # 90: refused
         await page.locator(f"#crit_{lot}_2_subs").fill("Méthodologie : 6\nMoyens : 4")
     await page.get_by_label("Interdites").check()
+    await page.locator("#price_form").select_option("Forfaitaire")
+    await page.get_by_label("Définitif ferme").check()
     await page.get_by_label("Document unique de marché européen (DUME)").check()
     await save(page, status=422)
-    assert "à 24 h" in await page.locator("#bid_deadline_date-messages").inner_text()
+    assert await page.locator("#bid_deadline_date-messages").inner_text() == "", "a MAPA's short deadline is no refusal"
     assert "font 90" in await page.locator("#criteres-1-messages").inner_text()
     assert await page.locator("#erreurs").evaluate("element => element === document.activeElement")
     await shoot(page, "preparation-refusee")
+
+    for lot in (1, 2):
+        await page.locator(f"#crit_{lot}_2_weight").fill("20")
+        await page.locator(f"#crit_{lot}_2_subs").fill("Méthodologie : 12\nMoyens : 8")
+    await save(page, status=200)
+    warning = await page.locator("main").inner_text()
+    assert "Délai des offres à vérifier" in warning and "R2143-1" in warning
+    await shoot(page, "preparation-delai-court")
+    await page.get_by_role("link", name="Préparer").click()
+    await page.wait_for_url(f"{url}/preparer")
 
     from datetime import date, timedelta
     later = date(int(year), int(month), int(day)) + timedelta(days=1)
@@ -117,6 +130,7 @@ async def test_the_buyer_prepares_publishes_and_prints_the_notice(platform, toke
     assert page.url.endswith("?message=preparee")
     assert "Préparation enregistrée." in await page.get_by_role("status").first.inner_text()
     assert f"{later:%d/%m/%Y} à 12:00" in await page.locator("#preparation").inner_text()
+    assert "Délai des offres à vérifier" not in await page.locator("main").inner_text()
 
     async with page.expect_navigation():
         await page.get_by_role("button", name="Publier la consultation").click()

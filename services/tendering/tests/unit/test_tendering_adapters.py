@@ -265,6 +265,7 @@ async def test_the_pages_prepare_then_publish_and_print_the_notice(client_as, uo
 
     data = {"bid_deadline_date": "2026-12-07", "bid_deadline_time": "12:00", "questions_deadline_date": "2026-11-30",
             "questions_deadline_time": "12:00", "variants_allowed": "non", "required_documents": ["dume", "dc1"],
+            "price_form": "Forfaitaire", "price_types": ["Définitif ferme", "Définitif révisable"],
             "crit_0_0_kind": "price", "crit_0_0_name": "Prix", "crit_0_0_weight": "60",
             "crit_0_1_kind": "environmental", "crit_0_1_name": "Environnement", "crit_0_1_weight": "20",
             "crit_0_2_kind": "quality", "crit_0_2_name": "Valeur technique", "crit_0_2_weight": "x"}
@@ -279,6 +280,7 @@ async def test_the_pages_prepare_then_publish_and_print_the_notice(client_as, uo
     assert (done.status_code, done.headers["location"]) == (303, f"/consultations/{draft.id}?message=preparee")
     page = client.get(done.headers["location"]).text
     assert "08/12/2026 à 12:00" in page and "Méthodologie (12)" in page
+    assert "Forfaitaire" in page and "Définitif ferme, Définitif révisable" in page
 
     published = client.post(f"/consultations/{draft.id}/publier", follow_redirects=False)
     assert published.headers["location"] == f"/consultations/{draft.id}?message=publiee-directement"

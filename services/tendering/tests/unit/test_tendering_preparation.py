@@ -180,7 +180,8 @@ def test_unknown_candidate_documents_are_refused(draft):
 def test_publication_names_every_missing_field(draft):
     errors = _refused(lambda: domain.publish(draft, at=NOW))
     assert set(errors) == {"bid_deadline", "questions_deadline", "criteria", "criteria.0", "variants_allowed",
-                           "required_documents"}
+                           "required_documents", "price_form", "price_types"}
+    assert "forme du prix" in errors["price_form"]
     assert "R2151-8" in errors["variants_allowed"]
 
 

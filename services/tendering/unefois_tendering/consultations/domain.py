@@ -27,7 +27,7 @@ from unefois_events.catalogue import (
     ProcedureDecision,
     PurchaseFacts,
 )
-from unefois_events.values import Procedure
+from unefois_events.values import PriceForm, PriceType, Procedure
 from unefois_kernel.clock import PLATFORM_TZ, paris_date
 from unefois_kernel.domain_errors import DomainError, InvalidFields
 from unefois_rules import choice, deadlines
@@ -186,6 +186,11 @@ class Preparation(BaseModel):
     variants_allowed: bool | None = None
     required_documents: tuple[Annotated[str, Field(max_length=40)], ...] = Field(
         default=(), max_length=len(CANDIDATE_DOCUMENTS))
+    # The price terms the contract will have (DECP formePrix / typesPrix), stated in the
+    # consultation documents: the award event carries them with the winning bid's amount.
+    price_form: PriceForm | None = Field(default=None, description="forme du prix : Unitaire, Forfaitaire ou Mixte")
+    price_types: tuple[PriceType, ...] = Field(default=(), max_length=len(PriceType),
+                                               description="type(s) de prix : ferme, actualisable, révisable, provisoire")
 
 
 
@@ -494,6 +499,12 @@ def check_preparation(consultation: Consultation, preparation: Preparation, *, n
     errors += _criteria_errors(consultation, preparation.criteria, on=day, complete=complete)
     if complete and preparation.variants_allowed is None:
         errors.append({"field": "variants_allowed", "reason": "indiquez si les variantes sont autorisées (art. R2151-8)"})
+    if complete and preparation.price_form is None:
+        errors.append({"field": "price_form", "reason": "indiquez la forme du prix (unitaire, forfaitaire ou mixte)"})
+    if complete and not preparation.price_types:
+        errors.append({"field": "price_types", "reason": "indiquez le type de prix (ferme, actualisable, révisable ou provisoire)"})
+    if len(set(preparation.price_types)) != len(preparation.price_types):
+        errors.append({"field": "price_types", "reason": "un type de prix est donné deux fois"})
     unknown = [code for code in preparation.required_documents if code not in CANDIDATE_DOCUMENTS]
     if unknown:
         errors.append({"field": "required_documents", "reason": f"pièces inconnues : {', '.join(unknown)}"})

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from unefois_events.catalogue import ProcedureDecision, PurchaseFacts
-from unefois_events.values import Procedure
+from unefois_events.values import PriceForm, PriceType, Procedure
 from unefois_kernel.clock import PLATFORM_TZ
 from unefois_kernel.web import format_date, format_euros
 from unefois_tendering.consultations.domain import (
@@ -361,6 +361,8 @@ PREPARATION_LABELS = {
     "variants_allowed": "Variantes",
     "required_documents": "Pièces de candidature",
     "criteria": "Critères d’attribution",
+    "price_form": "Forme du prix",
+    "price_types": "Type(s) de prix",
 }
 
 
@@ -389,6 +391,8 @@ def form_values(consultation: Consultation) -> dict[str, object]:
     values["questions_deadline_time"] = values["questions_deadline_time"] or "12:00"
     values["variants_allowed"] = "" if prep.variants_allowed is None else ("oui" if prep.variants_allowed else "non")
     values["required_documents"] = list(prep.required_documents)
+    values["price_form"] = "" if prep.price_form is None else str(prep.price_form)
+    values["price_types"] = [str(item) for item in prep.price_types]
     for lot in prep.criteria:
         key = lot.lot_number or 0
         for index, criterion in enumerate(lot.criteria[:CRITERIA_ROWS]):
@@ -409,6 +413,8 @@ def preparation_items(consultation: Consultation) -> list[tuple[str, str]]:
         ("Date limite des questions", deadline_moment(prep.questions_deadline)),
         ("Variantes", NOT_YET if prep.variants_allowed is None else ("Autorisées" if prep.variants_allowed else "Interdites")),
         ("Pièces de candidature", documents),
+        ("Forme du prix", NOT_YET if prep.price_form is None else str(prep.price_form)),
+        ("Type(s) de prix", ", ".join(str(item) for item in prep.price_types) or NOT_YET),
     ]
 
 
@@ -439,8 +445,13 @@ def preparation_context(consultation: Consultation, minimum, formal: bool, *, va
                        "error": errors.get(f"criteres-{key}")})
     minimum_text = None
     if minimum is not None:
-        minimum_text = (f"Au plus tôt le {deadline_day(minimum.deadline)} à 24 h (heure de Paris) pour une publication "
-                        f"le {format_date(minimum.sent_on)} : {minimum.days} jours, {minimum.note}")
+        if minimum.suggested:  # MAPA: the platform's suggestion, not a minimum of the code (R2143-1)
+            minimum_text = (f"Délai suggéré : le {deadline_day(minimum.deadline)} à 24 h (heure de Paris) au plus tôt "
+                            f"pour une publication le {format_date(minimum.sent_on)} ({minimum.days} jours, "
+                            f"{minimum.note}) ; un délai plus court est possible s’il reste raisonnable")
+        else:
+            minimum_text = (f"Au plus tôt le {deadline_day(minimum.deadline)} à 24 h (heure de Paris) pour une "
+                            f"publication le {format_date(minimum.sent_on)} : {minimum.days} jours, {minimum.note}")
     labels = dict(PREPARATION_LABELS) | {group["id"]: f"Critères, {group['title']}" for group in groups}
     return {
         "title": f"Préparer la consultation {consultation.reference}",
@@ -452,6 +463,8 @@ def preparation_context(consultation: Consultation, minimum, formal: bool, *, va
         "labels": labels,
         "groups": groups,
         "kind_options": KIND_OPTIONS,
+        "price_form_options": [(str(item), str(item)) for item in PriceForm],
+        "price_type_options": [str(item) for item in PriceType],
         "documents": list(CANDIDATE_DOCUMENTS.items()),
         "minimum_text": minimum_text,
         "formal": formal,

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from unefois_events.values import PriceForm, PriceType
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow, public
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal, Role
@@ -139,6 +140,14 @@ def parse_preparation(form, consultation) -> tuple[dict, dict[str, str]]:
     variants = str(form.get("variants_allowed", ""))
     changes["variants_allowed"] = {"oui": True, "non": False}.get(variants)
     changes["required_documents"] = [str(code) for code in form.getlist("required_documents")]
+    price_form = str(form.get("price_form", "")).strip()
+    if price_form and price_form not in {str(item) for item in PriceForm}:
+        errors["price_form"] = "Choisissez une forme de prix de la liste."
+    changes["price_form"] = price_form if price_form in {str(item) for item in PriceForm} else None
+    price_types = [str(value) for value in form.getlist("price_types")]
+    if any(value not in {str(item) for item in PriceType} for value in price_types):
+        errors["price_types"] = "Cochez des types de prix de la liste."
+    changes["price_types"] = [value for value in price_types if value in {str(item) for item in PriceType}]
     criteria = []
     for key, _title in lot_keys(consultation):
         rows = []
