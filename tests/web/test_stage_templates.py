@@ -101,7 +101,16 @@ def test_anonymous_home_says_what_the_stage_does_and_shows_no_data(stage):
 def test_a_supplier_is_told_the_data_is_for_buyers(stage):
     html = page(stage, SUPPLIER, home_context(stage, None))
     assert "<table" not in html
+    if stage == "tendering":  # a supplier's own side of this stage: the open consultations, its deposits
+        assert 'href="/consultations-publiques"' in html and 'href="/mes-depots"' in html
+        return
     assert "ne sont visibles que des acheteurs" in html
+
+
+def test_a_visitor_finds_the_open_consultations_from_the_tendering_home():
+    html = page("tendering", None, home_context("tendering", None))
+    assert 'href="/consultations-publiques"' in html and 'href="/mes-depots"' not in html
+    assert "s’affichent une fois connecté" in html
 
 
 @pytest.mark.parametrize("stage", list(BUYER_STAGES))
