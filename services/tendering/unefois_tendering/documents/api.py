@@ -64,7 +64,8 @@ def parse_replaces(value: str | None) -> uuid.UUID | None:
 
 
 def public_link(request: Request, consultation_id: uuid.UUID, page: str = "dce") -> str | None:
-    base = runtime_of(request).settings.public_url.rstrip("/")
+    settings = getattr(runtime_of(request), "settings", None)
+    base = (getattr(settings, "public_url", "") or "").rstrip("/")
     return f"{base}/consultations-publiques/{consultation_id}/{page}" if base else None
 
 

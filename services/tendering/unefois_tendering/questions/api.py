@@ -25,7 +25,8 @@ public_router = APIRouter(prefix="/api/public/consultations", tags=["questions"]
 
 
 def public_link(request: Request, consultation_id: uuid.UUID) -> str | None:
-    base = runtime_of(request).settings.public_url.rstrip("/")
+    settings = getattr(runtime_of(request), "settings", None)
+    base = (getattr(settings, "public_url", "") or "").rstrip("/")
     return f"{base}/consultations-publiques/{consultation_id}/questions" if base else None
 
 
