@@ -104,6 +104,13 @@ async def test_a_supplier_deposits_replaces_and_downloads_the_receipt(platform, 
         register = (await buyer.get(f"{tendering}/api/consultations/{consultation['id']}/deposits")).json()
     assert [row["status"] for row in register] == ["replaced", "received"]
     assert "98765" not in str(register) and "97000" not in str(register)
+    await page.context.clear_cookies()
+    await log_in(page, tendering, BUYER_LOGIN)
+    await visit(page, f"{tendering}/consultations/{consultation['id']}/depots")
+    await assert_accessible(page)
+    text = await page.locator("#registre-depots").inner_text()
+    assert "Remplacé" in text and "Reçu" in text and "memoire-technique.pdf" in text and "98 765" not in text
+    await shoot(page, "registre-des-depots")
     assert page_errors == []
 
 

@@ -383,3 +383,11 @@ async def test_the_pages(published, repos, client_as, clock, uow_for):
     closed = client.get(f"/consultations-publiques/{published.id}/depot")
     assert closed.status_code == 409 and "La date limite de remise des offres est passée" in closed.text
     assert "Chiffrer et déposer" not in closed.text
+
+
+async def test_the_buyers_register_page(published, repos, client_as, uow_for):
+    done = await deposit(uow_for, repos, published)
+    page = client_as(AGENT).get(f"/consultations/{published.id}/depots")
+    assert page.status_code == 200, page.text
+    assert SUPPLIER.name in page.text and done.parts[0].sha256 in page.text and "98765" not in page.text
+    assert client_as(JEAN).get(f"/consultations/{published.id}/depots").status_code == 403

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow
-from unefois_kernel.auth.principal import Principal, Role
+from unefois_kernel.auth.principal import BUYER_ROLES, Principal, Role
 from unefois_kernel.clock import PLATFORM_TZ
 from unefois_kernel.web import render
 
@@ -37,6 +37,10 @@ IDENTIFIER_TYPES = [(kind.value, kind.value) for kind in IdentifierType]
 
 def _moment(value) -> str:
     return "—" if value is None else value.astimezone(PLATFORM_TZ).strftime("%d/%m/%Y à %H:%M:%S")
+
+
+def _octets(size: int) -> str:
+    return f"{size:,}".replace(",", "\u202f") + " octets"
 
 
 def _row(deposit) -> list:
@@ -88,3 +92,23 @@ async def deposit_receipt_page(deposit_id: uuid.UUID, request: Request, message:
         "part_rows": [[part["label"], part["filename"], part["size"], part["sha256"]]
                       for part in receipt_context(deposit)["parts"]],
         "breadcrumbs": [("Mes dépôts", "/mes-depots"), (deposit.lot_label, None)]})
+
+
+REGISTER_COLUMNS = ["Lot", "Soumissionnaire", "Nature", "Début (serveur)", "Fin (serveur)", "État", "Pièces (chiffrées)"]
+
+
+@router.get("/consultations/{consultation_id}/depots", response_class=HTMLResponse,
+            summary="Registre des dépôts d’une consultation")
+async def register_page(consultation_id: uuid.UUID, request: Request,
+                        principal: Principal = allow(*BUYER_ROLES)) -> HTMLResponse:
+    deposits = await service.register(runtime_of(request).uow(principal), consultation_id)
+    rows = [[deposit.lot_label, f"{deposit.supplier_name} ({deposit.supplier_siret})",
+             "Copie de sauvegarde" if deposit.backup else "Offre", _moment(deposit.begun_at),
+             _moment(deposit.completed_at),
+             {"badge": DEPOSIT_STATUS_LABELS[deposit.status], "kind": STATUS_BADGES[deposit.status]},
+             "; ".join(f"{part.filename} ({_octets(part.size)}, SHA-256 {part.sha256})" for part in deposit.parts)
+             or "—"] for deposit in deposits]
+    return render(request, "bids/register.html", {
+        "title": "Registre des dépôts", "consultation_id": consultation_id, "columns": REGISTER_COLUMNS,
+        "rows": rows, "breadcrumbs": [("Consultation", f"/consultations/{consultation_id}"),
+                                      ("Registre des dépôts", None)]})
