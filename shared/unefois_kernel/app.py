@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -111,6 +111,8 @@ class ServiceRuntime:
         # Time-driven transitions: the due worker (unefois_kernel.due), when the service has handlers.
         self._due_task: asyncio.Task | None = None
         self.due_worker = None
+        # A service's own loops (e.g. the document sweeper), stopped with the runtime.
+        self._background: list[asyncio.Task] = []
         self._dlq_sizes: tuple[float, dict[str, int]] = (0.0, {})
         self._dlq_gauge = DeadLetterGauge(settings.kafka_bootstrap, self.consumed_dlq_topics())
 
@@ -169,8 +171,19 @@ class ServiceRuntime:
         for hook in self.definition.on_startup:
             await hook(self)
 
+    def run_in_background(self, name: str, loop: Callable[[asyncio.Event], Awaitable[None]]) -> asyncio.Task:
+        """Start a service loop of its own (from an on_startup hook): `loop(stop)` runs until the
+        runtime's stop event is set; stop() waits for it, then cancels it."""
+        task = asyncio.create_task(loop(self._stop), name=name)
+        self._background.append(task)
+        return task
+
     async def stop(self) -> None:
         self._stop.set()
+        if self._background:
+            await asyncio.wait(self._background, timeout=10)
+            for task in self._background:
+                task.cancel()
         if self._relay_task is not None:
             await asyncio.wait([self._relay_task], timeout=10)
         if self._mail_task is not None:

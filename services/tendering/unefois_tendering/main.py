@@ -10,7 +10,7 @@ from unefois_events.catalogue import AwardDecided, AwardDecidedV2, ConsultationP
 from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
 from unefois_kernel.notifications import router as messages_router
 from unefois_kernel.settings import ServiceSettings
-from unefois_kernel.storage.settings import DocumentStorageSettings, storage_from_settings
+from unefois_kernel.storage.settings import DocumentStorageSettings, start_document_sweeper, storage_from_settings
 from unefois_tendering.awards.api import router as awards_api
 from unefois_tendering.bids.api import deposits_router as deposits_api
 from unefois_tendering.bids.api import router as bids_api
@@ -35,7 +35,9 @@ class TenderingSettings(ServiceSettings, DocumentStorageSettings):
 
 async def bind_documents(runtime) -> None:
     """The document store (DCE files) on the service's settings and clock, given to every unit of work."""
-    runtime.uow.repositories = partial(Repositories.on, storage=storage_from_settings(runtime.settings, runtime.clock))
+    storage = storage_from_settings(runtime.settings, runtime.clock)
+    runtime.uow.repositories = partial(Repositories.on, storage=storage)
+    start_document_sweeper(runtime, storage)  # the filesystem adapter's orphaned files
 
 
 definition = ServiceDefinition(

@@ -245,3 +245,50 @@ def test_settings_choose_the_adapter(tmp_path) -> None:
     assert isinstance(chosen, FilesystemDocumentStorage) and chosen.root == tmp_path
     with pytest.raises(ValueError, match="document_root"):
         storage_from_settings(DocumentStorageSettings(document_storage="filesystem"), clock)
+
+
+async def test_the_sweeper_loop_removes_an_orphan_on_its_own_and_stops_with_the_runtime(uows) -> None:
+    """The loop a service runs with the filesystem adapter (storage.settings.start_document_sweeper)."""
+    import asyncio
+
+    from unefois_kernel.storage.filesystem import sweep_every
+
+    root = root_of(uows)
+    if root is None:
+        return  # PostgreSQL: nothing to sweep
+    with pytest.raises(RuntimeError):
+        async with uows(CAMILLE) as uow:
+            await uow.repos.documents.put(generated_pdf(10 * KiB), tenant=uow.tenant, kind="dce",
+                                          filename="annule.pdf", max_bytes=MiB, allowed_types=DCE_TYPES)
+            raise RuntimeError("rolled back")
+    assert len(files_under(root)) == 1
+    stop = asyncio.Event()
+    loop = asyncio.create_task(sweep_every(FilesystemDocumentStorage(root, uows.clock), uows.pool, stop,
+                                           interval_s=0.05))
+    for _ in range(100):
+        if not files_under(root):
+            break
+        await asyncio.sleep(0.05)
+    assert files_under(root) == [], "two passes saw the orphan: removed without anyone calling sweep()"
+    stop.set()
+    await asyncio.wait_for(loop, timeout=2)
+
+
+def test_only_the_filesystem_adapter_starts_a_sweeper(tmp_path) -> None:
+    from unefois_kernel.storage.settings import start_document_sweeper
+
+    class Runtime:
+        settings = DocumentStorageSettings(document_sweep_interval_s=60)
+        pool = None
+
+        def __init__(self) -> None:
+            self.started: list[str] = []
+
+        def run_in_background(self, name, loop) -> None:
+            self.started.append(name)
+
+    runtime = Runtime()
+    start_document_sweeper(runtime, PostgresDocumentStorage(SettableClock(NOW)))
+    assert runtime.started == []
+    start_document_sweeper(runtime, FilesystemDocumentStorage(tmp_path, SettableClock(NOW)))
+    assert runtime.started == ["document-sweep"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
@@ -27,6 +28,8 @@ from unefois_kernel.storage import (
 )
 from unefois_kernel.storage.database import BoundDocumentStore
 from unefois_kernel.tenancy import scoped
+
+log = logging.getLogger("unefois.storage")
 
 # ---------------------------------------------------------------- filesystem adapter
 
@@ -167,3 +170,24 @@ class FilesystemDocumentStorage:
         self._orphans_seen = orphans - set(removed)
         return removed
 
+
+
+async def sweep_every(storage: FilesystemDocumentStorage, pool: asyncpg.Pool, stop: asyncio.Event, *,
+                      interval_s: float) -> None:
+    """The sweeper loop a service runs with the filesystem adapter (ServiceRuntime.run_in_background):
+    a pass every `interval_s` (longer than any transaction: a file written by a transaction still
+    open has no row yet, and only a file seen orphaned twice is removed) until `stop` is set. A
+    failed pass is logged and the next one tries again."""
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval_s)
+            return
+        except TimeoutError:
+            pass
+        try:
+            removed = await storage.sweep(pool)
+        except Exception:  # a sweep must not stop the service: the next pass tries again
+            log.exception("document sweep failed")
+            continue
+        if removed:
+            log.info("document sweep removed %d file(s) without a document row", len(removed))
