@@ -28,6 +28,7 @@ from unefois_kernel.clock import SettableClock
 from unefois_kernel.domain_errors import DomainError, NotFound
 from unefois_kernel.storage import chunks_of
 from unefois_kernel.storage.database import PostgresDocumentStorage
+from unefois_kernel.storage.filesystem import FilesystemDocumentStorage
 from unefois_kernel.testing import BUYER, SUPPLIER
 from unefois_kernel.uow import UnitsOfWork
 from unefois_tendering.bids import service
@@ -77,12 +78,19 @@ def custody(tmp_path) -> FileKeyCustody:
     return FileKeyCustody.from_file(path)
 
 
+@pytest.fixture(params=["postgres", "filesystem"])
+def blob_root(request, tmp_path) -> Path | None:
+    """Both adapters of the storage port: the blobs in document_chunks, or files under a root."""
+    return None if request.param == "postgres" else tmp_path / "documents"
+
+
 @pytest.fixture
-async def deposit_uows(service_database) -> UnitsOfWork[Repositories]:
+async def deposit_uows(service_database, blob_root) -> UnitsOfWork[Repositories]:
     pool = await service_database("tendering")
     clock = SettableClock(datetime(2026, 11, 2, 10, 0, tzinfo=UTC))
+    storage = PostgresDocumentStorage(clock) if blob_root is None else FilesystemDocumentStorage(blob_root, clock)
     return UnitsOfWork(service="tendering", clock=clock, pool=pool,
-                       repositories=partial(Repositories.on, storage=PostgresDocumentStorage(clock)))
+                       repositories=partial(Repositories.on, storage=storage))
 
 
 @pytest.fixture
@@ -153,22 +161,26 @@ async def everything(conn: asyncpg.Connection) -> bytes:
 
 
 async def test_before_the_deadline_no_table_and_no_blob_holds_the_price_or_the_file(
-        deposit_uows, published, admin_dsn, custody, tmp_path):
+        deposit_uows, published, admin_dsn, custody, tmp_path, blob_root):
     done = await a_deposit(deposit_uows, published)
     assert done.status is DepositStatus.RECEIVED
     conn = await superuser(deposit_uows, admin_dsn)
     try:
         stolen = await everything(conn)
-        chunks = await conn.fetchval("SELECT count(*) FROM document_chunks")
+        form_id = await conn.fetchval("SELECT document_id FROM bid_deposit_parts WHERE deposit_id = $1 "
+                                      "AND role = 'bid_form'", done.id)
         sealed = await conn.fetchval(
-            """SELECT string_agg(c.data, ''::bytea ORDER BY c.seq) FROM document_chunks c
-               JOIN bid_deposit_parts p ON p.document_id = c.document_id
-               WHERE p.deposit_id = $1 AND p.role = 'bid_form'""", done.id)
+            "SELECT string_agg(data, ''::bytea ORDER BY seq) FROM document_chunks WHERE document_id = $1", form_id)
         wrapped = await conn.fetchval("SELECT wrapped_private_key FROM consultation_keys WHERE consultation_id = $1",
                                       published.id)
     finally:
         await conn.close()
-    assert chunks > 0 and sealed.startswith(b"UFSB\x01\x01")
+    if blob_root is not None:  # the blob storage: every file under the root
+        files = [path for path in blob_root.rglob("*") if path.is_file()]
+        assert len(files) >= 3  # the bid form, the document, the receipt
+        sealed = next(path.read_bytes() for path in files if path.name == str(form_id))
+        stolen += b"\n".join(path.read_bytes() for path in files)
+    assert sealed.startswith(b"UFSB\x01\x01")
     # The dump does read the deposit's rows (what it must not hold is only the plaintext).
     assert SUPPLIER.siret.encode() in stolen and done.receipt_hash.encode() in stolen and sealed[:200] in stolen
     for secret in (PRICE, MARKER, "98765.43", "9876543", "98 765,43", "98765"):
