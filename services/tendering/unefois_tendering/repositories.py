@@ -15,6 +15,7 @@ from unefois_tendering.bids.repository import (
 )
 from unefois_tendering.consultations.repository import ConsultationRepository
 from unefois_tendering.documents.repository import DceRepository
+from unefois_tendering.opening.repository import OpenedBidRepository, OpeningRepository
 from unefois_tendering.public.repository import PublicConsultationRepository
 from unefois_tendering.questions.repository import QuestionRepository
 
@@ -31,6 +32,8 @@ class Repositories:
     # main.py's startup hook has built the storage from the settings (with the service's clock).
     documents: DocumentStore | None = None
     deposits: DepositRepository | None = None  # bid deposits (bids/)
+    opened_bids: OpenedBidRepository | None = None  # opened bids and admissibility (opening/)
+    openings: OpeningRepository | None = None  # the openings' records (opening/)
 
     @classmethod
     def on(cls, conn: asyncpg.Connection, storage: DocumentStorage | None = None) -> Repositories:
@@ -38,4 +41,5 @@ class Repositories:
                    consultation_keys=ConsultationKeyRepository(conn),
                    public_consultations=PublicConsultationRepository(conn),
                    dce=DceRepository(conn), questions=QuestionRepository(conn),
-                   documents=storage.bound(conn) if storage else None, deposits=DepositRepository(conn))
+                   documents=storage.bound(conn) if storage else None, deposits=DepositRepository(conn),
+                   opened_bids=OpenedBidRepository(conn), openings=OpeningRepository(conn))

@@ -221,7 +221,8 @@ def fake_repositories() -> Repositories:
     return Repositories(consultations=FakeConsultationRepository(), awards=FakeAwardRepository(),
                         consultation_keys=FakeConsultationKeyRepository(),
                         public_consultations=FakePublicConsultationRepository(),
-                        dce=FakeDceRepository(), questions=FakeQuestionRepository())
+                        dce=FakeDceRepository(), questions=FakeQuestionRepository(),
+                        opened_bids=FakeOpenedBidRepository(), openings=FakeOpeningRepository())
 
 
 async def open_and_publish(uow_for, need: NeedApproved, **preparation):
@@ -299,3 +300,64 @@ class FakeQuestionRepository:
 
     async def published(self, consultation_id: uuid.UUID) -> list[PublishedAnswer]:
         return [a for a in self.published_rows if a.consultation_id == consultation_id]
+
+
+# ---------------------------------------------------------------- opening (opening/)
+
+
+class FakeOpenedBidRepository:
+    """`add(record)` for tests; `received[(consultation_id, lot_number)]` sets received_count
+    (else the count of the lot's stored records)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, object] = {}
+        self.received: dict[tuple[uuid.UUID, int | None], int] = {}
+
+    async def add(self, record) -> None:
+        assert record.bid_id not in self.rows
+        self.rows[record.bid_id] = record
+
+    async def get(self, bid_id: uuid.UUID, *, for_update: bool = False):
+        return self.rows.get(bid_id)
+
+    async def of_consultation(self, consultation_id: uuid.UUID) -> list:
+        return sorted((r for r in self.rows.values() if r.consultation_id == consultation_id),
+                      key=lambda r: (r.lot_number or 0, r.opened_at, r.supplier_name, str(r.bid_id)))
+
+    async def records_for_lot(self, consultation_id: uuid.UUID, lot_number: int | None) -> list:
+        return sorted((r for r in self.rows.values() if r.consultation_id == consultation_id
+                       and r.lot_number == lot_number), key=lambda r: (r.supplier_name, str(r.bid_id)))
+
+    async def for_lot(self, consultation_id: uuid.UUID, lot_number: int | None) -> list:
+        records = await self.records_for_lot(consultation_id, lot_number)
+        return [bid for bid in (r.as_opened_bid() for r in records) if bid is not None]
+
+    async def received_count(self, consultation_id: uuid.UUID, lot_number: int | None) -> int:
+        if (consultation_id, lot_number) in self.received:
+            return self.received[(consultation_id, lot_number)]
+        return len(await self.records_for_lot(consultation_id, lot_number))
+
+    async def decide(self, record) -> None:
+        self.rows[record.bid_id] = record
+
+
+class FakeOpeningRepository:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, object] = {}
+        self.deposits = None  # a FakeDepositRepository, for received_total
+
+    async def add(self, opening) -> None:
+        assert opening.consultation_id not in self.rows
+        self.rows[opening.consultation_id] = opening
+
+    async def update_record(self, consultation_id: uuid.UUID, record: dict) -> None:
+        self.rows[consultation_id] = dataclasses.replace(self.rows[consultation_id], record=record)
+
+    async def get(self, consultation_id: uuid.UUID):
+        return self.rows.get(consultation_id)
+
+    async def received_total(self, consultation_id: uuid.UUID) -> int:
+        if self.deposits is None:
+            return 0
+        return sum(1 for d in self.deposits.rows.values() if d.consultation_id == consultation_id
+                   and d.status.value == "received" and not d.backup)

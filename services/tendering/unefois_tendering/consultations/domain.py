@@ -54,6 +54,9 @@ class ConsultationStatus(StrEnum):
     DRAFT = "draft"  # "en préparation": the buyer completes it, not public
     AWAITING_PROCEDURE = "awaiting_procedure"  # "à confirmer": not published, the buyer confirms a procedure
     PUBLISHED = "published"
+    CLOSED = "closed"  # the bid deadline passed: no deposit any more, the bids not yet opened
+    OPENED = "opened"  # « plis ouverts »: the opening decrypted the bids (opening/)
+    ABANDONED = "abandoned"  # « sans suite »
     AWARDED = "awarded"
 
 
@@ -62,6 +65,8 @@ class ConsultationAction(StrEnum):
     PUBLISH = "publish"
     CONFIRM_PROCEDURE = "confirm_procedure"
     AWARD = "award"
+    CLOSE = "close"  # the bid deadline reached (a due transition)
+    OPEN_BIDS = "open_bids"  # the opening of the bids, after the deadline
 
 
 # The state machine: what each status allows. A held consultation is published by the buyer's
@@ -69,7 +74,11 @@ class ConsultationAction(StrEnum):
 _ALLOWED: dict[ConsultationStatus, frozenset[ConsultationAction]] = {
     ConsultationStatus.DRAFT: frozenset({ConsultationAction.PREPARE, ConsultationAction.PUBLISH}),
     ConsultationStatus.AWAITING_PROCEDURE: frozenset({ConsultationAction.PREPARE, ConsultationAction.CONFIRM_PROCEDURE}),
-    ConsultationStatus.PUBLISHED: frozenset({ConsultationAction.AWARD}),
+    ConsultationStatus.PUBLISHED: frozenset({ConsultationAction.AWARD, ConsultationAction.CLOSE}),
+    # The typed award stays allowed from closed and opened until the evaluation's award replaces it.
+    ConsultationStatus.CLOSED: frozenset({ConsultationAction.AWARD, ConsultationAction.OPEN_BIDS}),
+    ConsultationStatus.OPENED: frozenset({ConsultationAction.AWARD}),
+    ConsultationStatus.ABANDONED: frozenset(),
     ConsultationStatus.AWARDED: frozenset(),
 }
 _REFUSALS: dict[tuple[ConsultationStatus, ConsultationAction], str] = {
@@ -92,6 +101,15 @@ _REFUSALS: dict[tuple[ConsultationStatus, ConsultationAction], str] = {
     (ConsultationStatus.AWARDED, ConsultationAction.CONFIRM_PROCEDURE):
         "cette consultation est déjà attribuée : sa procédure n’attend plus de confirmation",
     (ConsultationStatus.AWARDED, ConsultationAction.AWARD): "cette consultation est déjà attribuée",
+    (ConsultationStatus.PUBLISHED, ConsultationAction.OPEN_BIDS):
+        "la date limite de remise des offres n’est pas encore passée : les plis restent fermés",
+    (ConsultationStatus.OPENED, ConsultationAction.OPEN_BIDS): "les plis de cette consultation sont déjà ouverts",
+    (ConsultationStatus.CLOSED, ConsultationAction.CLOSE): "cette consultation est déjà close",
+    (ConsultationStatus.OPENED, ConsultationAction.PREPARE):
+        "les plis de cette consultation sont ouverts : sa préparation ne se modifie plus",
+    (ConsultationStatus.CLOSED, ConsultationAction.PREPARE):
+        "la date limite de cette consultation est passée : sa préparation ne se modifie plus",
+    (ConsultationStatus.ABANDONED, ConsultationAction.AWARD): "cette consultation a été déclarée sans suite",
 }
 
 

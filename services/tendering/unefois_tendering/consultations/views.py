@@ -103,9 +103,13 @@ STATUS_LABELS = {
     ConsultationStatus.DRAFT: "En préparation",
     ConsultationStatus.AWAITING_PROCEDURE: "À confirmer",
     ConsultationStatus.PUBLISHED: "Publiée",
+    ConsultationStatus.CLOSED: "Date limite passée",
+    ConsultationStatus.OPENED: "Plis ouverts",
+    ConsultationStatus.ABANDONED: "Sans suite",
     ConsultationStatus.AWARDED: "Attribuée",
 }
-STATUS_KINDS = {"En préparation": "neutral", "À confirmer": "warning", "Publiée": "info", "Attribuée": "success"}
+STATUS_KINDS = {"En préparation": "neutral", "À confirmer": "warning", "Publiée": "info", "Attribuée": "success",
+                "Date limite passée": "warning", "Plis ouverts": "info", "Sans suite": "neutral"}
 COLUMNS = ["Référence", "Objet", "Statut", "Publiée le", "Date limite des offres"]
 NOT_YET = "—"
 
