@@ -102,6 +102,8 @@ def test_the_fake_is_a_document_store(store) -> None:
     ("facture.xml", b'\xef\xbb\xbf<?xml version="1.0"?><Invoice/>', XML),
     ("lisez-moi.txt", "Pièces à fournir : Kbis, attestations.\n".encode(), TEXT),
     ("prix.csv", "désignation;prix\nlot 1;12,50\n".encode("cp1252"), CSV),
+    ("Plan de masse.dwg", b"AC1032\x00\x00\x00\x00\x00\x00\x07" + b"\x00" * 60, "image/vnd.dwg"),
+    ("Réseaux.dxf", b"  0\r\nSECTION\r\n  2\r\nHEADER\r\n  9\r\n$ACADVER\r\n  1\r\nAC1027\r\n", "image/vnd.dxf"),
 ])
 async def test_a_round_trip_keeps_bytes_name_hash_and_sniffed_type(store, filename, data, media_type) -> None:
     document = await put(store, data, filename)
@@ -137,6 +139,8 @@ async def test_a_file_over_the_limit_is_refused_while_streaming_naming_the_field
     ("CCTP.docx", pdf(), 422, "ne correspond pas"),
     ("notes.txt", pdf(), 422, "ne correspond pas"),  # a PDF named .txt
     ("notes.txt", b"\x00\x01\x02binary", 422, "ne correspond pas"),
+    ("plan.dwg", pdf(), 422, "plan AutoCAD"),  # a PDF named .dwg
+    ("plan.dxf", b"MZ\x90\x00 executable", 422, "plan DXF"),
     ("virus.exe", b"MZ\x90\x00", 415, "« .exe »"),
     ("sans-extension", pdf(), 415, "sans extension"),
 ])

@@ -69,22 +69,25 @@ ZIP = "application/zip"
 PNG, JPEG, GIF, TIFF, WEBP = "image/png", "image/jpeg", "image/gif", "image/tiff", "image/webp"
 XML = "application/xml"
 TEXT, CSV = "text/plain", "text/csv"
+# Works plans (the DCE of a works contract): AutoCAD drawings and their exchange format.
+DWG, DXF = "image/vnd.dwg", "image/vnd.dxf"
 
 # Extension -> media type: what a declared filename claims (the content must then agree).
 EXTENSIONS: dict[str, str] = {
     ".pdf": PDF, ".docx": DOCX, ".xlsx": XLSX, ".pptx": PPTX, ".odt": ODT, ".ods": ODS, ".odp": ODP,
     ".zip": ZIP, ".png": PNG, ".jpg": JPEG, ".jpeg": JPEG, ".gif": GIF, ".tif": TIFF, ".tiff": TIFF,
-    ".webp": WEBP, ".xml": XML, ".txt": TEXT, ".csv": CSV,
+    ".webp": WEBP, ".xml": XML, ".txt": TEXT, ".csv": CSV, ".dwg": DWG, ".dxf": DXF,
 }
 OFFICE_TYPES = frozenset({DOCX, XLSX, PPTX, ODT, ODS, ODP})
 IMAGE_TYPES = frozenset({PNG, JPEG, GIF, TIFF, WEBP})
 # What a consultation file (DCE), a candidate document or an invoice file may be.
 DOCUMENT_TYPES = frozenset({PDF, ZIP, XML, TEXT, CSV}) | OFFICE_TYPES | IMAGE_TYPES
-DCE_TYPES = DOCUMENT_TYPES
+DCE_TYPES = DOCUMENT_TYPES | {DWG, DXF}
 _LABELS = {PDF: "PDF", DOCX: "Word (.docx)", XLSX: "Excel (.xlsx)", PPTX: "PowerPoint (.pptx)",
            ODT: "OpenDocument texte (.odt)", ODS: "OpenDocument tableur (.ods)",
            ODP: "OpenDocument présentation (.odp)", ZIP: "archive ZIP", PNG: "image PNG", JPEG: "image JPEG",
-           GIF: "image GIF", TIFF: "image TIFF", WEBP: "image WebP", XML: "XML", TEXT: "texte", CSV: "CSV"}
+           GIF: "image GIF", TIFF: "image TIFF", WEBP: "image WebP", XML: "XML", TEXT: "texte", CSV: "CSV",
+           DWG: "plan AutoCAD (.dwg)", DXF: "plan DXF (.dxf)"}
 # Extensions puremagic may name for the same content (its catalogue has several per signature).
 _SNIFF_ALIASES = {".jpg": {".jpg", ".jpeg", ".jfif", ".jpe"}, ".jpeg": {".jpg", ".jpeg", ".jfif", ".jpe"},
                   ".tif": {".tif", ".tiff"}, ".tiff": {".tif", ".tiff"}}
@@ -228,6 +231,11 @@ def content_matches(media_type: str, suffix: str, head: bytes, *, complete: bool
         return head.startswith(b"PK\x03\x04") and head[30:38] == b"mimetype" and media_type.encode() in head[:200]
     if media_type == ZIP:
         return head.startswith((b"PK\x03\x04", b"PK\x05\x06"))
+    if media_type == DWG:  # "AC10xx": the drawing's format version (AC1015 = AutoCAD 2000 ... AC1032 = 2018)
+        return re.match(rb"AC10\d\d", head) is not None
+    if media_type == DXF:  # ASCII DXF opens its first section ("0", "SECTION"); binary DXF has a sentinel
+        return head.startswith(b"AutoCAD Binary DXF\r\n\x1a\x00") or (
+            _looks_like_text(head, complete) and re.match(rb"\s*0\s*\r?\n\s*SECTION\b", head) is not None)
     return bool(_sniffed_extensions(head) & _SNIFF_ALIASES.get(suffix, {suffix}))
 
 

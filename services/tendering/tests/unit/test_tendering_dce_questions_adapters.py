@@ -50,7 +50,7 @@ async def test_upload_download_and_pages(client_as, uow_for, fakes, clock) -> No
     # The page, through htmx: a refusal is the page (200 to htmx) with the message next to the field.
     refused = buyer.post(f"/consultations/{consultation.id}/dce", headers={"HX-Request": "true"},
                          data={"titre": "Plan", "description": "Plans"},
-                         files={"fichier": ("plan.dwg", b"AC1027", "application/octet-stream")})
+                         files={"fichier": ("plan.exe", b"MZ\x90\x00", "application/octet-stream")})
     assert refused.status_code == 200 and "text/html" in refused.headers["content-type"]
     assert 'id="fichier-message-error"' in refused.text and "n&#39;est pas accepté" in refused.text
     done = buyer.post(f"/consultations/{consultation.id}/dce", headers={"HX-Request": "true"},

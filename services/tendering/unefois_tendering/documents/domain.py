@@ -26,8 +26,8 @@ KIND = "dce"
 # Per file: large enough for a works DCE's plans in one archive; the total bounds a consultation.
 MAX_FILE_BYTES = 200 * MiB
 MAX_DCE_BYTES = 1024 * MiB
-# The kernel's checked types (PDF, office documents, ZIP, images, XML, text, CSV). DWG/DXF plans
-# are not among them yet: they go inside a ZIP (see the README, « DCE et questions »).
+# The kernel's checked types for a DCE: PDF, office documents, ZIP, images, XML, text, CSV and
+# the works plans (DWG, DXF).
 ALLOWED_TYPES = DCE_TYPES
 TITLE_MAX = 300
 DESCRIPTION_MAX = 2000
