@@ -6,9 +6,11 @@ earlier deposit « Remplacé » on /mes-depots. axe-core on every page; screensh
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
+import httpx
 from browser_harness import assert_accessible, visit
 from test_sourcing_need_flow import log_in
 from test_tendering_preparation_page import APPROVER_LOGIN, BUYER_LOGIN, a_draft, shoot
@@ -39,7 +41,8 @@ async def fill_and_send(page, *, lot: str, price: str, files: dict) -> None:
     await page.wait_for_url(re.compile(r"/mes-depots/[0-9a-f-]+\?message=depose$"), timeout=180_000)
 
 
-async def test_a_supplier_deposits_replaces_and_downloads_the_receipt(platform, tokens, page, page_errors):
+async def test_a_supplier_deposits_replaces_and_downloads_the_receipt(platform, tokens, page, page_errors,
+                                                                      mailcatcher):
     consultation = await a_published_consultation(platform, tokens)
     tendering = platform.url("tendering")
     form_url = f"{tendering}/consultations-publiques/{consultation['id']}/depot"
@@ -104,6 +107,15 @@ async def test_a_supplier_deposits_replaces_and_downloads_the_receipt(platform, 
         register = (await buyer.get(f"{tendering}/api/consultations/{consultation['id']}/deposits")).json()
     assert [row["status"] for row in register] == ["replaced", "received"]
     assert "98765" not in str(register) and "97000" not in str(register)
+    # The receipts went by mail too (the service's sender, the development catcher).
+    async with httpx.AsyncClient() as http:
+        for _ in range(100):
+            mails = (await http.get(f"{mailcatcher}/api/mails", params={"to": SUPPLIER_LOGIN})).json()
+            receipts = [mail for mail in mails if "Accusé de réception" in mail.get("subject", "")]
+            if len(receipts) >= 2:
+                break
+            await asyncio.sleep(0.2)
+    assert len(receipts) >= 2, mails
     await page.context.clear_cookies()
     await log_in(page, tendering, BUYER_LOGIN)
     await visit(page, f"{tendering}/consultations/{consultation['id']}/depots")
