@@ -10,6 +10,7 @@ buyer sees the register (who, when, lot, sizes, hashes), never a content in clea
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import importlib.util
 import json
@@ -267,3 +268,18 @@ async def test_replacement_late_completion_and_the_receipt_on_postgres(deposit_u
     async with deposit_uows.system(published.tenant) as uow:
         mails = await uow.connection.fetch("SELECT template, to_email FROM outgoing_mail ORDER BY created_at")
     assert [(mail["template"], mail["to_email"]) for mail in mails] == [("deposit_receipt", JEAN.email)] * 3
+
+
+async def test_two_completions_of_one_lot_at_once_leave_one_received(deposit_uows, published):
+    async with deposit_uows(None) as anonymous:
+        public_key = (await anonymous.repos.consultation_keys.public_key_of(published.id)).public_key()
+    begun = []
+    for _ in range(2):
+        deposit = await service.begin_deposit(deposit_uows(JEAN), published.id, lot_number=1)
+        await service.add_part(deposit_uows(JEAN), deposit.id, role=PartRole.BID_FORM, filename="f.json",
+                               chunks=chunks_of(seal_bytes(public_key, b"{}")))
+        begun.append(deposit)
+    await asyncio.gather(*(service.complete_deposit(deposit_uows(JEAN), deposit.id, render_receipt=receipt_pdf)
+                           for deposit in begun))
+    statuses = sorted(row.status.value for row in await service.my_deposits(deposit_uows(JEAN)))
+    assert statuses == ["received", "replaced"]

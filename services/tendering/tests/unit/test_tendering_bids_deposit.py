@@ -68,7 +68,8 @@ class FakeDepositRepository:
         for deposit_id in deposit_ids:
             self.rows[deposit_id] = dataclasses.replace(self.rows[deposit_id], status=DepositStatus.REPLACED)
 
-    async def of_consultation(self, consultation_id, *, lot_number=None, all_lots=True) -> list[Deposit]:
+    async def of_consultation(self, consultation_id, *, lot_number=None, all_lots=True,
+                              for_update=False) -> list[Deposit]:
         return sorted((row for row in self.rows.values() if row.consultation_id == consultation_id
                        and (all_lots or row.lot_number == lot_number)), key=lambda row: row.begun_at)
 

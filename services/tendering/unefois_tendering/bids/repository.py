@@ -145,7 +145,14 @@ class DepositRepository:
                                 list(deposit_ids))
 
     async def of_consultation(self, consultation_id: uuid.UUID, *, lot_number: int | None = None,
-                              all_lots: bool = True) -> list[Deposit]:
+                              all_lots: bool = True, for_update: bool = False) -> list[Deposit]:
+        """`for_update`: the rows locked in id order (two completions of one lot run one after
+        the other, and the second sees the first received: no deadlock, no two received)."""
+        if for_update:
+            await self.conn.execute(
+                """SELECT id FROM bid_deposits WHERE consultation_id = $1
+                   AND ($2 OR lot_number IS NOT DISTINCT FROM $3) ORDER BY id FOR UPDATE""",
+                consultation_id, all_lots, lot_number)
         rows = await self.conn.fetch(
             f"""SELECT {_DEPOSIT_COLUMNS} FROM bid_deposits WHERE consultation_id = $1
                 AND ($2 OR lot_number IS NOT DISTINCT FROM $3) ORDER BY begun_at, id""",

@@ -218,11 +218,13 @@ async def complete_deposit(uow: UnitOfWork, deposit_id: uuid.UUID, *, render_rec
     after the deadline, « hors délai » (kept sealed, never opened); the receipt stored, e-mailed
     and sent as an in-app message."""
     async with uow:
-        deposit = await _own(uow, deposit_id, for_update=True)
-        await uow.act_for_buyer(deposit.tenant)
-        target = await _target(uow, deposit.consultation_id)
-        earlier = await uow.repos.deposits.of_consultation(deposit.consultation_id, lot_number=deposit.lot_number,
-                                                           all_lots=False)
+        found = await _own(uow, deposit_id)
+        await uow.act_for_buyer(found.tenant)
+        target = await _target(uow, found.consultation_id)
+        # The supplier's deposits of this lot, locked (its own among them): completions in turn.
+        earlier = await uow.repos.deposits.of_consultation(found.consultation_id, lot_number=found.lot_number,
+                                                           all_lots=False, for_update=True)
+        deposit = next(row for row in earlier if row.id == found.id)
         completion = bids.complete_deposit(deposit, target, now=uow.clock.now(), earlier=earlier)
         done = completion.deposit
         receipt = await uow.repos.documents.put(
