@@ -15,6 +15,7 @@ from unefois_tendering.bids.repository import (
 )
 from unefois_tendering.consultations.repository import ConsultationRepository
 from unefois_tendering.documents.repository import DceRepository
+from unefois_tendering.evaluations.repository import EvaluationRepository
 from unefois_tendering.opening.repository import OpenedBidRepository, OpeningRepository
 from unefois_tendering.public.repository import PublicConsultationRepository
 from unefois_tendering.questions.repository import QuestionRepository
@@ -34,6 +35,7 @@ class Repositories:
     deposits: DepositRepository | None = None  # bid deposits (bids/)
     opened_bids: OpenedBidRepository | None = None  # opened bids and admissibility (opening/)
     openings: OpeningRepository | None = None  # the openings' records (opening/)
+    evaluations: EvaluationRepository | None = None  # grids, justifications, letters, awards (evaluations/)
 
     @classmethod
     def on(cls, conn: asyncpg.Connection, storage: DocumentStorage | None = None) -> Repositories:
@@ -42,4 +44,5 @@ class Repositories:
                    public_consultations=PublicConsultationRepository(conn),
                    dce=DceRepository(conn), questions=QuestionRepository(conn),
                    documents=storage.bound(conn) if storage else None, deposits=DepositRepository(conn),
-                   opened_bids=OpenedBidRepository(conn), openings=OpeningRepository(conn))
+                   opened_bids=OpenedBidRepository(conn), openings=OpeningRepository(conn),
+                   evaluations=EvaluationRepository(conn))

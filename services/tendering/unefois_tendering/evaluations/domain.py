@@ -26,7 +26,14 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from unefois_events.values import Procedure
+from unefois_events.catalogue import AwardDecidedV2, Holder
+from unefois_events.values import (
+    AmountSource,
+    HolderRole,
+    IdentifierType,
+    OperatorGrouping,
+    Procedure,
+)
 from unefois_kernel.domain_errors import DomainError, InvalidFields
 from unefois_rules import award as rules
 from unefois_rules.award import JustificationOutcome, RejectionGround, SansSuiteReason
@@ -638,3 +645,286 @@ def _draft(bid: OpenedBid, ground: RejectionGround, reasons: str, common: Mappin
 
 def _paris_text(instant: datetime) -> str:
     return format_date(instant.astimezone(rules.PARIS).date())
+
+
+# ---------------------------------------------------------------- the lot's life after the grid (round 2)
+# The platform's lot record (lot_evaluations), the procedure facts the rules need, the holders of
+# the award event taken from the opened bid's BidForm, and the event itself.
+
+
+NO_LOT_KEY = 0  # a consultation without lots has one lot, stored under key 0
+
+
+def lot_key(lot_number: int | None) -> int:
+    return NO_LOT_KEY if lot_number is None else int(lot_number)
+
+
+def lot_number_of(key: int) -> int | None:
+    return None if key == NO_LOT_KEY else key
+
+
+class LotStatus(StrEnum):
+    EVALUATING = "evaluating"  # grille en cours
+    PROPOSED = "proposed"  # proposition d'attribution, à décider par le valideur
+    DECIDED = "decided"  # attribution décidée, lettres envoyées (délai de suspension éventuel)
+    UNSUCCESSFUL = "unsuccessful"  # infructueux
+    ABANDONED = "abandoned"  # consultation déclarée sans suite
+
+
+LOT_STATUS_LABELS: dict[LotStatus, str] = {
+    LotStatus.EVALUATING: "évaluation en cours",
+    LotStatus.PROPOSED: "attribution proposée, en attente de décision",
+    LotStatus.DECIDED: "attribution décidée",
+    LotStatus.UNSUCCESSFUL: "déclaré infructueux",
+    LotStatus.ABANDONED: "consultation sans suite",
+}
+
+
+@dataclass(frozen=True)
+class LotRecord:
+    """One lot's evaluation and award, as stored."""
+
+    tenant: str
+    consultation_id: uuid.UUID
+    lot_key: int
+    formula: PriceFormula = PriceFormula.PROPORTIONAL
+    status: LotStatus = LotStatus.EVALUATING
+    proposal_bid_id: uuid.UUID | None = None
+    tie_break_reason: str | None = None
+    proposed_at: datetime | None = None
+    proposed_by: str | None = None
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    award_id: uuid.UUID | None = None
+    letters_sent_at: datetime | None = None
+    standstill_ends_at: datetime | None = None
+    standstill_reason: str | None = None
+    event_emitted_at: datetime | None = None
+    outcome_explanation: tuple[str, ...] = ()
+    updated_at: datetime | None = None
+
+    @property
+    def lot_number(self) -> int | None:
+        return lot_number_of(self.lot_key)
+
+    @property
+    def closed(self) -> bool:
+        return self.status in (LotStatus.DECIDED, LotStatus.UNSUCCESSFUL, LotStatus.ABANDONED)
+
+    def require_open(self) -> None:
+        if self.status is not LotStatus.EVALUATING:
+            raise DomainError(f"ce lot est au statut « {LOT_STATUS_LABELS[self.status]} » : l’évaluation ne se "
+                              "modifie plus", field="status", status=409)
+
+
+@dataclass(frozen=True)
+class ProcedureFacts:
+    """What the rules need of the consultation: the procedure it was published under, the buyer's
+    regime and whether the purchase is below the formal thresholds."""
+
+    procedure: Procedure
+    buyer_kind: BuyerKind
+    below_formal_threshold: bool
+
+    @property
+    def formal(self) -> bool:
+        return self.procedure in rules.FORMAL_PROCEDURES
+
+
+def procedure_facts(consultation) -> ProcedureFacts:
+    decision = consultation.decision
+    procedure = decision.chosen_procedure if decision else consultation.purchase.procedure
+    # Without a recorded decision the buyer's regime is unknown: the common one (local), as awards/domain.
+    buyer_kind = BuyerKind(decision.buyer_kind.value) if decision else BuyerKind.LOCAL
+    below = (decision.band != "formal") if decision else procedure in (Procedure.ADAPTED, Procedure.NO_COMPETITION)
+    return ProcedureFacts(Procedure(procedure), buyer_kind, below)
+
+
+def lot_title(consultation, lot_number: int | None) -> str:
+    titles = {lot.number: lot.title for lot in consultation.purchase.lots}
+    return titles.get(lot_number, consultation.purchase.object)
+
+
+def lot_label(consultation, lot_number: int | None) -> str:
+    if lot_number is None:
+        return consultation.purchase.object
+    return f"Lot {lot_number} — {lot_title(consultation, lot_number)}"
+
+
+def criteria_of(consultation, lot_number: int | None) -> LotCriteria:
+    """The lot's published criteria (consultation.preparation.criteria)."""
+    for lot in consultation.preparation.criteria:
+        if lot.lot_number == lot_number:
+            return lot
+    raise DomainError("aucun critère publié pour ce lot", field="lot_number", status=404)
+
+
+def require_lots(consultation, lot_number: int | None) -> None:
+    numbers = {lot.number for lot in consultation.purchase.lots}
+    if numbers and lot_number not in numbers:
+        raise DomainError("ce lot n’existe pas dans cette consultation", field="lot_number", status=404)
+    if not numbers and lot_number is not None:
+        raise DomainError("cette consultation n’est pas allotie : son lot unique est le lot 0", field="lot_number",
+                          status=404)
+
+
+def standstill_of(facts: ProcedureFacts, letters_sent_at: datetime, *, operators: int) -> rules.Standstill:
+    """R2182-1 (formal procedures: 11 days from the electronic sending, date to date), R2182-2 (none
+    for the only operator who took part): the rules engine's `standstill_end`; the letters are always
+    sent electronically here (notify(): e-mail and in-app message)."""
+    return rules.standstill_end(rules.AwardFacts(procedure=facts.procedure, buyer_kind=facts.buyer_kind,
+                                                 operators_participated=operators),
+                                letters_sent_at, electronic=True)
+
+
+# ---------------------------------------------------------------- the award event from the opened bid
+
+
+_GROUPING = {"none": "Pas de groupement", "conjoint": "Conjoint", "solidaire": "Solidaire"}
+
+
+def holders_of_form(form) -> tuple[list, str]:
+    """The holders of the award as the bid's BidForm names them (DECP identifier types, the
+    grouping's mandataire), and the DECP grouping: nothing typed by the buyer."""
+    grouping = OperatorGrouping(_GROUPING[str(getattr(form.grouping, "value", form.grouping))])
+    holders = []
+    for member in form.members:
+        if grouping is OperatorGrouping.NONE:
+            role = HolderRole.SOLE
+        else:
+            role = HolderRole.MANDATAIRE if member.mandataire else HolderRole.COTRAITANT
+        holders.append(Holder(identifier_type=IdentifierType(str(getattr(member.identifier_type, "value",
+                                                                         member.identifier_type))),
+                              identifier=member.identifier, name=member.name, role=role))
+    # The mandataire first (the holder the buyer deals with), the others in the bid's order.
+    holders.sort(key=lambda holder: holder.role is not HolderRole.MANDATAIRE)
+    return holders, grouping
+
+
+def award_events(consultation, *, lot_number: int | None, bid_id: uuid.UUID, form, award_id: uuid.UUID,
+                 offers_received: int, awarded_at: datetime, letters_sent_at: datetime | None,
+                 standstill: rules.Standstill | None) -> list:
+    """AwardDecided.v2 of one lot built only from the opened bid (holders, grouping, amount = its
+    price with amount_source « offre », subcontracting declared) and the consultation (price form
+    and types of its preparation, lot title); v1 beside it when every holder has a SIRET."""
+    preparation = consultation.preparation
+    if preparation.price_form is None or not preparation.price_types:
+        raise DomainError("la forme et le type de prix de la consultation ne sont pas renseignés",
+                          field="price_form", status=409)
+    holders, grouping = holders_of_form(form)
+    subcontracted = getattr(form, "subcontracted_amount", None)
+    event = AwardDecidedV2(
+        award_id=award_id, consultation_id=consultation.id, consultation_reference=consultation.reference,
+        purchase=consultation.purchase, lot_number=lot_number, lot_title=lot_title(consultation, lot_number),
+        holders=holders, grouping=grouping, winning_bid_id=bid_id, amount=form.price(),
+        amount_source=AmountSource.BID, price_form=preparation.price_form,
+        price_types=list(preparation.price_types), offers_received=offers_received,
+        subcontracting_declared=bool(form.subcontracting),
+        subcontracting_amount=Decimal(subcontracted) if form.subcontracting and subcontracted else None,
+        awarded_at=awarded_at,
+        letters_sent_on=letters_sent_at.astimezone(rules.PARIS).date() if letters_sent_at else None,
+        standstill_ends_on=(standstill.ends_at.astimezone(rules.PARIS).date()
+                            if standstill is not None and standstill.ends_at is not None else None),
+    )
+    beside = event.as_v1()
+    return [event] + ([beside] if beside is not None else [])
+
+
+# ---------------------------------------------------------------- the letters' texts
+
+
+def letter_context(draft: LetterDraft, winner: BidScore, *, standstill: rules.Standstill) -> dict:
+    """The kernel's `rejection_letter` mail context of one draft (R2181-3: reasons, the winner's
+    name and the reasons of its choice, the standstill's end)."""
+    reasons = [draft.filled.get(rules.REASONS) or draft.filled.get(rules.CHOICE, "")]
+    context = {
+        "bidder_name": draft.bid.bidder_name,
+        "reasons": [reason for reason in reasons if reason],
+        "winner_name": winner.bid.bidder_name,
+        "winner_score": f"{_points(winner.total)} / 100",
+        "winner_reasons": [draft.filled.get(rules.WINNER_REASONS)
+                           or f"Offre classée première avec {_scores_line(winner)}."],
+    }
+    if standstill.ends_at is not None:
+        context["standstill_end"] = standstill.ends_at
+    return context
+
+
+def score_text(score: BidScore) -> str:
+    return f"{_points(score.total)} / 100"
+
+
+def letter_text(subject: str, lines: Iterable[str]) -> str:
+    """The letter kept as a document (text/plain, UTF-8)."""
+    return subject + "\n\n" + "\n\n".join(line for line in lines if line) + "\n"
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """An abnormally-low case as stored: the state machine and what the supplier's page shows."""
+
+    case: AbnormallyLowCase
+    tenant: str
+    consultation_id: uuid.UUID
+    lot_key: int
+    supplier_siret: str
+    bidder_name: str
+    consultation_reference: str
+    consultation_title: str
+    lot_title: str
+    answer_text: str | None = None
+    answer_document_id: uuid.UUID | None = None
+    answer_filename: str | None = None
+
+    @property
+    def bid_id(self) -> uuid.UUID:
+        return self.case.bid_id
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.case.status]
+
+
+MAX_ANSWER = 20000
+
+
+def answer_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("rédigez votre justification", field="answer")
+    if len(text) > MAX_ANSWER:
+        raise DomainError(f"justification trop longue (au plus {MAX_ANSWER} caractères)", field="answer")
+    return text
+
+
+class LetterKind(StrEnum):
+    AWARD = "award"
+    REJECTION = "rejection"
+    SANS_SUITE = "sans_suite"
+
+
+LETTER_KIND_LABELS = {LetterKind.AWARD: "Lettre d’attribution", LetterKind.REJECTION: "Lettre de rejet",
+                      LetterKind.SANS_SUITE: "Déclaration sans suite"}
+
+
+@dataclass(frozen=True)
+class LetterRecord:
+    id: uuid.UUID
+    tenant: str
+    consultation_id: uuid.UUID
+    lot_key: int
+    bid_id: uuid.UUID
+    supplier_siret: str
+    bidder_name: str
+    kind: LetterKind
+    subject: str
+    body: str
+    document_id: uuid.UUID | None
+    consultation_reference: str
+    consultation_title: str
+    lot_title: str
+    sent_at: datetime
+
+    @property
+    def kind_label(self) -> str:
+        return LETTER_KIND_LABELS[self.kind]
