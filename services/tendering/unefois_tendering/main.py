@@ -4,13 +4,17 @@ from functools import partial
 from pathlib import Path
 
 from fastapi.staticfiles import StaticFiles
-
 from unefois_events import topics
 from unefois_events.catalogue import AwardDecided, AwardDecidedV2, ConsultationPublished
 from unefois_kernel.app import ConsumerSpec, ServiceDefinition, create_service
 from unefois_kernel.notifications import router as messages_router
 from unefois_kernel.settings import ServiceSettings
-from unefois_kernel.storage.settings import DocumentStorageSettings, start_document_sweeper, storage_from_settings
+from unefois_kernel.storage.settings import (
+    DocumentStorageSettings,
+    start_document_sweeper,
+    storage_from_settings,
+)
+
 from unefois_tendering.awards.api import router as awards_api
 from unefois_tendering.bids.api import deposits_router as deposits_api
 from unefois_tendering.bids.api import router as bids_api
@@ -21,6 +25,7 @@ from unefois_tendering.consultations.web import router as consultations_web
 from unefois_tendering.documents.api import public_router as documents_public_api
 from unefois_tendering.documents.api import router as documents_api
 from unefois_tendering.documents.web import router as documents_web
+from unefois_tendering.opening.service import due_handlers as opening_due_handlers
 from unefois_tendering.public.api import router as public_api
 from unefois_tendering.public.web import router as public_web
 from unefois_tendering.questions.api import public_router as questions_public_api
@@ -52,6 +57,7 @@ definition = ServiceDefinition(
     repositories=Repositories.on,
     settings=TenderingSettings,
     on_startup=[bind_documents],
+    due_handlers=opening_due_handlers,
 )
 app = create_service(definition)
 # The service's own scripts (the browser's bid sealing, bids/domain.py's format), same origin.

@@ -329,8 +329,9 @@ class FakeOpenedBidRepository:
                        and r.lot_number == lot_number), key=lambda r: (r.supplier_name, str(r.bid_id)))
 
     async def for_lot(self, consultation_id: uuid.UUID, lot_number: int | None) -> list:
-        records = await self.records_for_lot(consultation_id, lot_number)
-        return [bid for bid in (r.as_opened_bid() for r in records) if bid is not None]
+        from unefois_tendering.opening.domain import opened_bids_of
+
+        return opened_bids_of(await self.records_for_lot(consultation_id, lot_number))
 
     async def received_count(self, consultation_id: uuid.UUID, lot_number: int | None) -> int:
         if (consultation_id, lot_number) in self.received:

@@ -11,10 +11,12 @@ from unefois_events.catalogue import NeedApproved
 from unefois_events.values import Procedure
 from unefois_kernel.domain_errors import DomainError, NotFound
 from unefois_kernel.uow import UnitOfWork
+
 from unefois_tendering.bids import service as bids
 from unefois_tendering.bids.custody import KeyCustody, service_custody
 from unefois_tendering.consultations import domain
 from unefois_tendering.consultations.domain import Consultation, ConsultationStatus
+from unefois_tendering.opening import service as opening
 from unefois_tendering.public import service as public
 from unefois_tendering.repositories import Repositories
 
@@ -63,6 +65,7 @@ async def _seal_keys_if_published(uow: UnitOfWork[Repositories], consultation: C
     if consultation.status is ConsultationStatus.PUBLISHED:
         await bids.create_keys_for(uow, consultation.id, custody or service_custody())
         await public.project_published(uow, consultation)  # the public search's copy, same transaction
+        await opening.schedule_deadline(uow, consultation)  # « date limite atteinte » (opening/service.py)
 
 
 async def publish(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID, *,

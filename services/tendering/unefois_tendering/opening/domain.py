@@ -149,6 +149,12 @@ class OpenedBidRecord:
                          inadmissible_reason=None if admissible else self.admissibility_reason)
 
 
+def opened_bids_of(records: list[OpenedBidRecord]) -> list[OpenedBid]:
+    """The lot's bids the evaluation ranks: readable ones, less those a backup copy replaces."""
+    replaced = {r.replaces_bid_id for r in records if r.backup and r.replaces_bid_id is not None}
+    return [bid for bid in (r.as_opened_bid() for r in records if r.bid_id not in replaced) if bid is not None]
+
+
 # ---------------------------------------------------------------- what is opened
 
 @dataclass(frozen=True)
@@ -227,7 +233,7 @@ def check_backup_request(*, case: str | None, reason: str | None, main: OpenedBi
         raise InvalidFields(errors)
     assert chosen is not None
     if chosen is BackupOpeningCase.COULD_NOT_BE_OPENED:
-        if main is None or main.state is not OpenedState.UNREADABLE:
+        if main is None or (main.state is not OpenedState.UNREADABLE and not any(f.refused for f in main.files)):
             raise DomainError("L’offre électronique de ce soumissionnaire a été ouverte et est lisible : ce cas "
                               "ne s’applique pas.", field="case", status=422)
     elif chosen is BackupOpeningCase.RECEIVED_LATE:

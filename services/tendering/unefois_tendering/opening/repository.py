@@ -16,6 +16,7 @@ from unefois_tendering.opening.domain import (
     OpenedBidRecord,
     OpenedFile,
     OpenedState,
+    opened_bids_of,
 )
 
 _COLUMNS = """id, tenant, consultation_id, lot_number, supplier_siret, supplier_name, state, bid_form, price, files,
@@ -85,7 +86,7 @@ class OpenedBidRepository:
     async def for_lot(self, consultation_id: uuid.UUID, lot_number: int | None) -> list[OpenedBid]:
         """The lot's readable opened bids as the evaluation ranks them (admissibility filled in)."""
         records = await self.records_for_lot(consultation_id, lot_number)
-        return [bid for bid in (record.as_opened_bid() for record in records) if bid is not None]
+        return opened_bids_of(records)
 
     async def received_count(self, consultation_id: uuid.UUID, lot_number: int | None) -> int:
         """The offers received in time for the lot (received deposits, not backup copies)."""
