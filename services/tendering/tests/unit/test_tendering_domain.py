@@ -87,7 +87,10 @@ def test_references_are_per_year_and_zero_padded():
 
 def test_a_published_consultation_may_be_awarded_an_awarded_one_allows_nothing():
     assert domain.allowed_actions(ConsultationStatus.DRAFT) == {ConsultationAction.PREPARE, ConsultationAction.PUBLISH}
-    assert domain.allowed_actions(ConsultationStatus.PUBLISHED) == {ConsultationAction.AWARD}
+    assert domain.allowed_actions(ConsultationStatus.PUBLISHED) == {ConsultationAction.AWARD, ConsultationAction.CLOSE}
+    # closed and opened (opening/) keep the typed award until the evaluation's replaces it
+    assert ConsultationAction.AWARD in domain.allowed_actions("closed") & domain.allowed_actions("opened")
+    assert domain.allowed_actions("abandoned") == frozenset()
     assert domain.allowed_actions("awarded") == frozenset()
     domain.require(ConsultationStatus.PUBLISHED, ConsultationAction.AWARD)
     with pytest.raises(DomainError) as refused:
@@ -96,8 +99,10 @@ def test_a_published_consultation_may_be_awarded_an_awarded_one_allows_nothing()
 
 
 def test_the_statuses_are_the_tables():
-    # migrations/0005: CHECK (status IN ('draft', 'awaiting_procedure', 'published', 'awarded'))
-    assert {str(status) for status in ConsultationStatus} == {"draft", "awaiting_procedure", "published", "awarded"}
+    # migrations/0018: CHECK (status IN ('draft', 'awaiting_procedure', 'published', 'closed', 'opened',
+    # 'abandoned', 'awarded'))
+    assert {str(status) for status in ConsultationStatus} == {"draft", "awaiting_procedure", "published", "closed",
+                                                              "opened", "abandoned", "awarded"}
 
 
 # ---------------------------------------------------------------- award
