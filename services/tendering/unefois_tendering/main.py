@@ -25,7 +25,9 @@ from unefois_tendering.consultations.web import router as consultations_web
 from unefois_tendering.documents.api import public_router as documents_public_api
 from unefois_tendering.documents.api import router as documents_api
 from unefois_tendering.documents.web import router as documents_web
+from unefois_tendering.opening.api import router as opening_api
 from unefois_tendering.opening.service import due_handlers as opening_due_handlers
+from unefois_tendering.opening.web import router as opening_web
 from unefois_tendering.public.api import router as public_api
 from unefois_tendering.public.web import router as public_web
 from unefois_tendering.questions.api import public_router as questions_public_api
@@ -51,7 +53,8 @@ definition = ServiceDefinition(
     title="Consultations",
     routers=[consultations_api, awards_api, bids_api, deposits_api, deposits_web, consultations_web, public_api,
              public_web, messages_router,
-             documents_api, documents_public_api, documents_web, questions_api, questions_public_api, questions_web],
+             documents_api, documents_public_api, documents_web, questions_api, questions_public_api, questions_web,
+             opening_api, opening_web],
     consumers=[ConsumerSpec("tendering", (topics.NEED,), consultation_handlers, "Besoins approuvés -> consultations")],
     produces=[ConsultationPublished, AwardDecidedV2, AwardDecided],
     repositories=Repositories.on,
