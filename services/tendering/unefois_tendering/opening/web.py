@@ -15,10 +15,17 @@ from unefois_kernel.auth.principal import BUYER_ROLES, Principal
 from unefois_kernel.domain_errors import DomainError
 from unefois_kernel.web import render
 
-from unefois_tendering.bids.domain import BACKUP_OPENING_CASE_LABELS, DEPOSIT_STATUS_LABELS
+from unefois_tendering.bids.domain import (
+    BACKUP_OPENING_CASE_LABELS,
+    DEPOSIT_STATUS_LABELS,
+)
 from unefois_tendering.consultations.domain import CANDIDATE_DOCUMENTS
 from unefois_tendering.opening import service
-from unefois_tendering.opening.domain import ADMISSIBILITY_EXPLANATIONS, ADMISSIBILITY_LABELS, Admissibility
+from unefois_tendering.opening.domain import (
+    ADMISSIBILITY_EXPLANATIONS,
+    ADMISSIBILITY_LABELS,
+    Admissibility,
+)
 from unefois_tendering.opening.views import bid_card, moment
 
 router = APIRouter(tags=["interface"], include_in_schema=False)
