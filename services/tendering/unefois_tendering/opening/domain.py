@@ -61,12 +61,15 @@ ADMISSIBILITY_EXPLANATIONS = {
     Admissibility.IRREGULAR: (
         "Art. L2152-2 : une offre irrégulière est une offre qui ne respecte pas les exigences formulées dans les "
         "documents de la consultation, en particulier parce qu’elle est incomplète, ou qui méconnaît la "
-        "législation applicable notamment en matière sociale et environnementale. Art. R2152-1 (procédures "
-        "adaptées) et R2152-2 (appel d’offres, procédures avec négociation) : l’acheteur peut autoriser tous les "
+        "législation applicable notamment en matière sociale et environnementale. Art. R2152-1 : en appel "
+        "d’offres et en procédure adaptée sans négociation, les offres irrégulières, inappropriées ou inacceptables "
+        "sont éliminées ; dans les autres procédures, les offres irrégulières ou inacceptables peuvent devenir "
+        "régulières ou acceptables au cours de la négociation ou du dialogue, à condition qu’elles ne soient pas "
+        "anormalement basses. Art. R2152-2 : dans toutes les procédures, l’acheteur peut autoriser tous les "
         "soumissionnaires concernés à régulariser les offres irrégulières dans un délai approprié, à condition "
-        "qu’elles ne soient pas anormalement basses ; la régularisation ne peut avoir pour effet de modifier des "
-        "caractéristiques substantielles des offres. La plateforme ne décide pas si une régularisation est "
-        "possible : c’est à l’acheteur d’en juger."),
+        "qu’elles ne soient pas anormalement basses ; la régularisation ne peut pas en modifier des "
+        "caractéristiques substantielles. La plateforme ne décide pas si une offre est régularisable : c’est à "
+        "l’acheteur d’en juger, pour tous les soumissionnaires concernés"),
     Admissibility.UNACCEPTABLE: (
         "Art. L2152-3 : une offre inacceptable est une offre dont le prix excède les crédits budgétaires alloués "
         "au marché, déterminés et établis avant le lancement de la procédure."),
