@@ -69,7 +69,7 @@ ADMISSIBILITY_EXPLANATIONS = {
         "soumissionnaires concernés à régulariser les offres irrégulières dans un délai approprié, à condition "
         "qu’elles ne soient pas anormalement basses ; la régularisation ne peut pas en modifier des "
         "caractéristiques substantielles. La plateforme ne décide pas si une offre est régularisable : c’est à "
-        "l’acheteur d’en juger, pour tous les soumissionnaires concernés"),
+        "l’acheteur d’en juger, pour tous les soumissionnaires concernés."),
     Admissibility.UNACCEPTABLE: (
         "Art. L2152-3 : une offre inacceptable est une offre dont le prix excède les crédits budgétaires alloués "
         "au marché, déterminés et établis avant le lancement de la procédure."),
