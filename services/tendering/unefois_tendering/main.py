@@ -25,6 +25,12 @@ from unefois_tendering.consultations.web import router as consultations_web
 from unefois_tendering.documents.api import public_router as documents_public_api
 from unefois_tendering.documents.api import router as documents_api
 from unefois_tendering.documents.web import router as documents_web
+from unefois_tendering.evaluations.api import router as evaluations_api
+from unefois_tendering.evaluations.api import (
+    supplier_router as evaluations_supplier_api,
+)
+from unefois_tendering.evaluations.service import handlers as evaluation_due_handlers
+from unefois_tendering.evaluations.web import router as evaluations_web
 from unefois_tendering.opening.api import router as opening_api
 from unefois_tendering.opening.service import due_handlers as opening_due_handlers
 from unefois_tendering.opening.web import router as opening_web
@@ -51,16 +57,18 @@ definition = ServiceDefinition(
     name="tendering",
     package="unefois_tendering",
     title="Consultations",
-    routers=[consultations_api, awards_api, bids_api, deposits_api, deposits_web, consultations_web, public_api,
+    routers=[evaluations_web, evaluations_supplier_api,  # before /mes-depots/{deposit_id}
+             consultations_api, awards_api, bids_api, deposits_api, deposits_web, consultations_web, public_api,
              public_web, messages_router,
              documents_api, documents_public_api, documents_web, questions_api, questions_public_api, questions_web,
-             opening_api, opening_web],
+             opening_api, opening_web,
+             evaluations_api],
     consumers=[ConsumerSpec("tendering", (topics.NEED,), consultation_handlers, "Besoins approuvés -> consultations")],
     produces=[ConsultationPublished, AwardDecidedV2, AwardDecided],
     repositories=Repositories.on,
     settings=TenderingSettings,
     on_startup=[bind_documents],
-    due_handlers=opening_due_handlers,
+    due_handlers=opening_due_handlers | evaluation_due_handlers(),
 )
 app = create_service(definition)
 # The service's own scripts (the browser's bid sealing, bids/domain.py's format), same origin.

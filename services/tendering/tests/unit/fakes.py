@@ -28,6 +28,7 @@ from unefois_tendering.consultations.domain import (
 )
 from unefois_tendering.public.domain import PublicConsultation, SearchFilters, Sort, StatusFilter, cpv_prefixes, normalise
 from unefois_tendering.public.domain import search_text as public_search_text
+from unefois_tendering.evaluations.domain import CaseRecord, LetterRecord, LotRecord, Mark
 from unefois_tendering.documents.domain import Amendment, DceDocument, Download
 from unefois_tendering.questions.domain import PublishedAnswer, Question
 from unefois_tendering.repositories import Repositories
@@ -362,3 +363,79 @@ class FakeOpeningRepository:
             return 0
         return sum(1 for d in self.deposits.rows.values() if d.consultation_id == consultation_id
                    and d.status.value == "received" and not d.backup)
+
+
+# ---------------------------------------------------------------- evaluation and award (evaluations/)
+
+
+class FakeEvaluationRepository:
+    """In-memory evaluations/repository.py (row-level security: only the supplier's own cases and
+    letters are returned to a supplier; the integration test checks the real policies)."""
+
+    def __init__(self) -> None:
+        self.lot_rows: dict[tuple[uuid.UUID, int], LotRecord] = {}
+        self.mark_rows: dict[tuple[uuid.UUID, int], list[Mark]] = {}
+        self.case_rows: dict[uuid.UUID, CaseRecord] = {}
+        self.letter_rows: list[LetterRecord] = []
+        self.sans_suite_rows: dict[uuid.UUID, dict] = {}
+        self.emails: dict[uuid.UUID, str] = {}
+        self.supplier: str | None = None  # set by the test acting as a supplier
+
+    async def contact_email(self, bid_id):
+        return self.emails.get(bid_id)
+
+    async def lot(self, consultation_id, key, *, for_update=False):
+        return self.lot_rows.get((consultation_id, key))
+
+    async def lots(self, consultation_id):
+        return [lot for (cid, _), lot in sorted(self.lot_rows.items(), key=lambda i: i[0][1])
+                if cid == consultation_id]
+
+    async def save_lot(self, lot):
+        self.lot_rows[(lot.consultation_id, lot.lot_key)] = lot
+
+    async def marks(self, consultation_id, key):
+        return list(self.mark_rows.get((consultation_id, key), []))
+
+    async def replace_marks(self, tenant, consultation_id, key, marks, *, by, at):
+        assert (consultation_id, key) in self.lot_rows  # the foreign key
+        self.mark_rows[(consultation_id, key)] = list(marks)
+
+    async def cases(self, consultation_id, key):
+        return [r for r in self.case_rows.values() if r.consultation_id == consultation_id and r.lot_key == key]
+
+    async def case(self, bid_id, *, for_update=False):
+        record = self.case_rows.get(bid_id)
+        if record is not None and self.supplier is not None and record.supplier_siret != self.supplier:
+            return None
+        return record
+
+    async def supplier_cases(self):
+        return [r for r in self.case_rows.values() if r.supplier_siret == self.supplier]
+
+    async def save_case(self, record):
+        self.case_rows[record.bid_id] = record
+
+    async def save_answer(self, record):
+        self.case_rows[record.bid_id] = record
+
+    async def add_letter(self, letter):
+        assert not any((x.consultation_id, x.lot_key, x.bid_id, x.kind) ==
+                       (letter.consultation_id, letter.lot_key, letter.bid_id, letter.kind) for x in self.letter_rows)
+        self.letter_rows.append(letter)
+
+    async def letters(self, consultation_id, key=None):
+        return [x for x in self.letter_rows if x.consultation_id == consultation_id and (key is None or x.lot_key == key)]
+
+    async def letter(self, letter_id):
+        return next((x for x in self.letter_rows if x.id == letter_id
+                     and (self.supplier is None or x.supplier_siret == self.supplier)), None)
+
+    async def supplier_letters(self):
+        return [x for x in self.letter_rows if x.supplier_siret == self.supplier]
+
+    async def add_sans_suite(self, *, consultation_id, **fields):
+        self.sans_suite_rows[consultation_id] = fields
+
+    async def sans_suite(self, consultation_id):
+        return self.sans_suite_rows.get(consultation_id)
