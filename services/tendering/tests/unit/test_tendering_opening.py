@@ -200,4 +200,8 @@ async def test_unknown_consultation_and_unopened_bid(published, clock, uow_for):
     assert missing.value.status == 404
     with pytest.raises(DomainError) as no_bid:
         await service.decide(uow_for(AGENT), published.id, uuid.uuid4(), admissibility="admissible", reason=None)
-    assert no_bid.value.status == 404
+    assert (no_bid.value.status, no_bid.value.field) == (409, "status")  # not opened yet
+    await service.open_bids(uow_for(AGENT), published.id)
+    with pytest.raises(DomainError) as unknown:
+        await service.decide(uow_for(AGENT), published.id, uuid.uuid4(), admissibility="admissible", reason=None)
+    assert unknown.value.status == 404

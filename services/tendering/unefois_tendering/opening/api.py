@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from unefois_kernel.app import runtime_of
 from unefois_kernel.auth.access import allow
 from unefois_kernel.auth.principal import BUYER_ROLES, Principal
-from unefois_kernel.domain_errors import NotFound
+from unefois_kernel.domain_errors import DomainError
 from unefois_kernel.web.uploads import content_disposition
 
 from unefois_tendering.opening import service
@@ -46,12 +46,12 @@ async def open_bids(consultation_id: uuid.UUID, request: Request,
 
 
 @router.get("/{consultation_id}/opening", response_model=OpeningView, summary="Le procès-verbal et les offres ouvertes",
-            description="404 (champ status) tant que les plis ne sont pas ouverts.")
+            description="409 (champ status) tant que les plis ne sont pas ouverts.")
 async def get_opening(consultation_id: uuid.UUID, request: Request,
                       principal: Principal = allow(*BUYER_ROLES)) -> OpeningView:
     page = await service.opening_page(runtime_of(request).uow(principal), consultation_id)
     if page.opening is None:
-        raise NotFound("Les plis de cette consultation ne sont pas encore ouverts.", field="status")
+        raise DomainError("Les plis de cette consultation ne sont pas encore ouverts.", field="status", status=409)
     return _view(page)
 
 

@@ -93,6 +93,15 @@ async def _consultation(uow: UnitOfWork, consultation_id: uuid.UUID, *, for_upda
     return consultation
 
 
+async def _opened(uow: UnitOfWork, consultation_id: uuid.UUID) -> Opening:
+    """The consultation's opening (404 for another buyer's consultation; 409 before the opening)."""
+    await _consultation(uow, consultation_id)
+    opening = await uow.repos.openings.get(consultation_id)
+    if opening is None:
+        raise DomainError("Les plis de cette consultation ne sont pas encore ouverts.", field="status", status=409)
+    return opening
+
+
 @dataclasses.dataclass(frozen=True)
 class OpeningView:
     consultation: Consultation
@@ -279,6 +288,7 @@ async def decide(uow: UnitOfWork, consultation_id: uuid.UUID, bid_id: uuid.UUID,
     """The buyer's admissibility decision on one opened bid (L2152-1 to L2152-4), with its reason."""
     _buyer(uow)
     async with uow:
+        await _opened(uow, consultation_id)
         record = await uow.repos.opened_bids.get(bid_id, for_update=True)
         if record is None or record.consultation_id != consultation_id:
             raise NotFound("Cette offre n’a pas été ouverte dans cette consultation.", field="bid_id")
@@ -295,6 +305,7 @@ async def opened_file(uow: UnitOfWork, consultation_id: uuid.UUID, bid_id: uuid.
     """An opened file's stored document and its plaintext stream (the buyer's, after the opening)."""
     _buyer(uow)
     async with uow:
+        await _opened(uow, consultation_id)
         record = await uow.repos.opened_bids.get(bid_id)
         if record is None or record.consultation_id != consultation_id or not any(
                 f.document_id == document_id for f in record.files):
