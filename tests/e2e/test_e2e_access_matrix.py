@@ -97,6 +97,12 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
         "/api/consultations/{consultation_id}/deposits": {"lot_number": 99},
         "/api/deposits/{deposit_id}/parts": {"not": "sealed"},
         "/api/deposits/{deposit_id}/complete": {},
+        # Opening (tendering opening/): the seeded consultation is awarded, its bids never opened: its buyer
+        # gets 409 (bid_deadline or status), a stranger 404, an operator or a supplier 403.
+        "/api/consultations/{consultation_id}/opening": None,  # POST: no body
+        "/api/consultations/{consultation_id}/opening/backups": {"backup_id": str(uuid.uuid4()),
+                                                                "case": "could_not_be_opened", "reason": "Illisible"},
+        "/api/consultations/{consultation_id}/opening/bids/{bid_id}/admissibility": {"admissibility": "admissible"},
         "/api/clauses": {"kind": "social", "consideration": "Clause sociale", "title": "Clause de la matrice",
                          "body": "Texte de la clause de la matrice d'accès."},
     }
@@ -149,6 +155,7 @@ async def test_every_route_answers_every_caller_as_declared(urls, client, tokens
         "siret": OWNER_SUPPLIER["siret"],
         "document_id": uuid.uuid4(),  # a DCE file: none on the seeded consultation (404 for all, public route)
         "question_id": uuid.uuid4(),  # the consultation is awarded: 409 before any question is looked up
+        "bid_id": uuid.uuid4(),  # an opened bid: the seeded consultation's are not opened (409 before the lookup)
         "deposit_id": await _a_deposit(client, urls, tokens, purchase.consultation_id),
     }
     filters = {"need_id": purchase.need_id, "award_id": purchase.award_id, "contract_id": purchase.contract_id,
