@@ -15,7 +15,12 @@ from unefois_tendering.awards.views import AwardRequest, AwardView
 router = APIRouter(prefix="/api/consultations", tags=["consultations"])
 
 
-@router.post("/{consultation_id}/award", status_code=201, response_model=AwardView, summary="Attribuer la consultation")
+@router.post("/{consultation_id}/award", status_code=201, response_model=AwardView, deprecated=True,
+             summary="Attribuer la consultation (obsolète : décision saisie)",
+             description="Obsolète : l’attribution se décide désormais depuis l’évaluation du lot "
+                         "(POST /api/consultations/{id}/lots/{lot}/evaluation/proposal puis /decision), dont le "
+                         "montant est le prix de l’offre retenue. Cette route, où le montant est saisi, reste pour la "
+                         "démonstration et les tests de bout en bout existants.")
 async def award_consultation(
     consultation_id: uuid.UUID, body: AwardRequest, request: Request, principal: Principal = allow(Role.BUYER_APPROVER)
 ) -> AwardView:
