@@ -16,7 +16,11 @@ from unefois_tendering.bids.repository import (
 from unefois_tendering.consultations.repository import ConsultationRepository
 from unefois_tendering.documents.repository import DceRepository
 from unefois_tendering.evaluations.repository import EvaluationRepository
-from unefois_tendering.opening.repository import OpenedBidRepository, OpeningRepository
+from unefois_tendering.opening.repository import (
+    DocumentRequestRepository,
+    OpenedBidRepository,
+    OpeningRepository,
+)
 from unefois_tendering.public.repository import PublicConsultationRepository
 from unefois_tendering.questions.repository import QuestionRepository
 
@@ -35,6 +39,7 @@ class Repositories:
     deposits: DepositRepository | None = None  # bid deposits (bids/)
     opened_bids: OpenedBidRepository | None = None  # opened bids and admissibility (opening/)
     openings: OpeningRepository | None = None  # the openings' records (opening/)
+    document_requests: DocumentRequestRepository | None = None  # missing candidate documents (opening/)
     evaluations: EvaluationRepository | None = None  # grids, justifications, letters, awards (evaluations/)
 
     @classmethod
@@ -45,4 +50,5 @@ class Repositories:
                    dce=DceRepository(conn), questions=QuestionRepository(conn),
                    documents=storage.bound(conn) if storage else None, deposits=DepositRepository(conn),
                    opened_bids=OpenedBidRepository(conn), openings=OpeningRepository(conn),
+                   document_requests=DocumentRequestRepository(conn),
                    evaluations=EvaluationRepository(conn))

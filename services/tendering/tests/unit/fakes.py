@@ -223,7 +223,8 @@ def fake_repositories() -> Repositories:
                         consultation_keys=FakeConsultationKeyRepository(),
                         public_consultations=FakePublicConsultationRepository(),
                         dce=FakeDceRepository(), questions=FakeQuestionRepository(),
-                        opened_bids=FakeOpenedBidRepository(), openings=FakeOpeningRepository())
+                        opened_bids=FakeOpenedBidRepository(), openings=FakeOpeningRepository(),
+                        document_requests=FakeDocumentRequestRepository())
 
 
 async def open_and_publish(uow_for, need: NeedApproved, **preparation):
@@ -439,3 +440,24 @@ class FakeEvaluationRepository:
 
     async def sans_suite(self, consultation_id):
         return self.sans_suite_rows.get(consultation_id)
+
+
+class FakeDocumentRequestRepository:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, object] = {}
+
+    async def add(self, request) -> None:
+        self.rows[request.id] = request
+
+    async def get(self, request_id: uuid.UUID, *, for_update: bool = False):
+        return self.rows.get(request_id)
+
+    async def of_consultation(self, consultation_id: uuid.UUID) -> list:
+        return sorted((r for r in self.rows.values() if r.consultation_id == consultation_id),
+                      key=lambda r: (r.requested_at, str(r.id)))
+
+    async def mine(self) -> list:
+        return sorted(self.rows.values(), key=lambda r: r.requested_at, reverse=True)
+
+    async def update(self, request) -> None:
+        self.rows[request.id] = request

@@ -205,3 +205,46 @@ async def test_unknown_consultation_and_unopened_bid(published, clock, uow_for):
     with pytest.raises(DomainError) as unknown:
         await service.decide(uow_for(AGENT), published.id, uuid.uuid4(), admissibility="admissible", reason=None)
     assert unknown.value.status == 404
+
+
+async def test_missing_candidate_documents_requested_answered_or_unanswered(published, repos, clock, uows, uow_for):
+    bid = await deposit(uow_for, repos, published)
+    rival = await deposit(uow_for, repos, published, OTHER)
+    clock.set(published.bid_deadline)
+    await service.open_bids(uow_for(AGENT), published.id)
+    deadline = clock.now() + timedelta(days=5)
+    with pytest.raises(InvalidFields) as unknown:
+        await service.request_documents(uow_for(AGENT), published.id, bid.id, documents=["kbis"], message=None,
+                                        deadline=deadline)
+    assert unknown.value.errors[0]["field"] == "documents"  # only what the consultation required ("dume")
+    request = await service.request_documents(uow_for(AGENT), published.id, bid.id, documents=["dume"],
+                                              message="Le DUME manque.", deadline=deadline)
+    (scheduled,) = [d for u in uows.handed_out for d in getattr(u, "due_scheduled", [])
+                    if d.kind == service.COMPLEMENT_DEADLINE_PASSED]
+    assert scheduled.due_at == deadline
+    with pytest.raises(InvalidFields) as other_deadline:  # R2144-2: the same deadline for all
+        await service.request_documents(uow_for(AGENT), published.id, rival.id, documents=["dume"], message=None,
+                                        deadline=deadline + timedelta(days=1))
+    assert other_deadline.value.errors[0]["field"] == "deadline"
+    second = await service.request_documents(uow_for(AGENT), published.id, rival.id, documents=["dume"],
+                                             message=None, deadline=deadline)
+
+    answered = await service.answer_request(uow_for(JEAN), request.id, code="dume", filename="dume.pdf",
+                                            chunks=chunks_of(PDF))
+    assert answered.status.value == "answered" and answered.answers[0].sha256 == hashlib.sha256(PDF).hexdigest()
+    with pytest.raises(DomainError) as not_his:
+        await service.answer_request(uow_for(JEAN), second.id, code="dume", filename="dume.pdf", chunks=chunks_of(PDF))
+    assert not_his.value.status == 404
+
+    clock.set(deadline)
+    item = due.Due(kind=service.COMPLEMENT_DEADLINE_PASSED, aggregate_id=str(second.id), tenant=published.tenant,
+                   due_at=deadline)
+    for _ in range(2):
+        handler = uow_for(tenant=published.tenant)
+        async with handler:
+            await service.complement_deadline_passed(handler, item)
+    assert repos.document_requests.rows[second.id].status.value == "unanswered"
+    with pytest.raises(DomainError) as late:
+        await service.answer_request(uow_for(OTHER), second.id, code="dume", filename="dume.pdf",
+                                     chunks=chunks_of(PDF))
+    assert late.value.field == "deadline"

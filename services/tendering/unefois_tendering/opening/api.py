@@ -18,6 +18,8 @@ from unefois_tendering.opening import service
 from unefois_tendering.opening.views import (
     AdmissibilityRequest,
     BackupRequest,
+    DocumentRequestBody,
+    DocumentRequestView,
     OpenedBidView,
     OpeningView,
 )
@@ -88,3 +90,16 @@ async def opened_file(consultation_id: uuid.UUID, bid_id: uuid.UUID, document_id
     return Response(content, media_type=document.media_type,
                     headers={"Content-Disposition": content_disposition(document.filename),
                              "X-Content-SHA256": document.sha256})
+
+
+@router.post("/{consultation_id}/opening/bids/{bid_id}/document-requests", response_model=DocumentRequestView,
+             status_code=201, summary="Demander de compléter la candidature (R2144-2)",
+             description="Des pièces de candidature demandées par la consultation et absentes ou incomplètes : le "
+                         "candidat les dépose avant la date limite de complément, identique pour tous les candidats "
+                         "(422, champ deadline, sinon). À cette date, une demande sans réponse est marquée « délai "
+                         "passé sans réponse ».")
+async def request_documents(consultation_id: uuid.UUID, bid_id: uuid.UUID, body: DocumentRequestBody,
+                            request: Request, principal: Principal = allow(*BUYER_ROLES)) -> DocumentRequestView:
+    created = await service.request_documents(runtime_of(request).uow(principal), consultation_id, bid_id,
+                                              documents=body.documents, message=body.message, deadline=body.deadline)
+    return DocumentRequestView.of(created)

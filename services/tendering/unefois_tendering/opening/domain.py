@@ -275,3 +275,82 @@ def decide_admissibility(record: OpenedBidRecord, *, decision: str | None, reaso
         raise InvalidFields(errors)
     return dataclasses.replace(record, admissibility=chosen, admissibility_reason=reason or None, decided_by=by,
                                decided_at=at)
+
+
+# ---------------------------------------------------------------- missing candidate documents (R2144-2)
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    ANSWERED = "answered"
+    UNANSWERED = "unanswered"  # « délai de complément passé » without an answer
+
+
+REQUEST_STATUS_LABELS = {RequestStatus.PENDING: "En attente", RequestStatus.ANSWERED: "Complétée",
+                         RequestStatus.UNANSWERED: "Délai passé sans réponse"}
+R2144_2 = ("Art. R2144-2 : l’acheteur qui constate que des pièces ou informations dont la présentation était "
+           "réclamée au titre de la candidature sont absentes ou incomplètes peut demander à tous les candidats "
+           "concernés de compléter leur dossier de candidature dans un délai approprié et identique pour tous.")
+
+
+@dataclass(frozen=True)
+class AnsweredDocument:
+    code: str
+    filename: str
+    document_id: uuid.UUID
+    sha256: str
+    size: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class DocumentRequest:
+    id: uuid.UUID
+    tenant: str
+    consultation_id: uuid.UUID
+    bid_id: uuid.UUID
+    supplier_siret: str
+    documents: tuple[str, ...]
+    message: str
+    deadline: datetime
+    requested_by: str
+    requested_at: datetime
+    status: RequestStatus = RequestStatus.PENDING
+    answers: tuple[AnsweredDocument, ...] = ()
+    answered_at: datetime | None = None
+
+
+def new_document_request(record: OpenedBidRecord, *, required: tuple[str, ...], documents: list[str],
+                         message: str | None, deadline: datetime | None, by: str, now: datetime,
+                         same_deadline: datetime | None) -> DocumentRequest:
+    """A request to complete a candidature (R2144-2): documents the consultation required, a
+    deadline after now; `same_deadline`: the deadline already given to the other candidates of
+    this consultation (« identique pour tous »)."""
+    errors: list[dict[str, str]] = []
+    unknown = [code for code in documents if code not in required]
+    if not documents:
+        errors.append({"field": "documents", "reason": "Choisissez au moins une pièce à compléter."})
+    elif unknown:
+        errors.append({"field": "documents", "reason": "Seules les pièces de candidature demandées par la "
+                                                       f"consultation peuvent l’être : {', '.join(unknown)}."})
+    if deadline is None or deadline <= now:
+        errors.append({"field": "deadline", "reason": "Fixez une date limite de complément à venir."})
+    elif same_deadline is not None and deadline != same_deadline:
+        errors.append({"field": "deadline", "reason": "Le délai de complément est identique pour tous les candidats "
+                                                      f"(R2144-2) : le {_paris_moment(same_deadline)}."})
+    if len(message or "") > MAX_REASON:
+        errors.append({"field": "message", "reason": f"{MAX_REASON} caractères au plus."})
+    if errors:
+        raise InvalidFields(errors)
+    assert deadline is not None
+    return DocumentRequest(id=uuid.uuid4(), tenant=record.tenant, consultation_id=record.consultation_id,
+                           bid_id=record.bid_id, supplier_siret=record.supplier_siret,
+                           documents=tuple(dict.fromkeys(documents)), message=(message or "").strip(),
+                           deadline=deadline, requested_by=by, requested_at=now)
+
+
+def check_answer(request: DocumentRequest, code: str, now: datetime) -> None:
+    if request.status is not RequestStatus.PENDING or now >= request.deadline:
+        raise DomainError(f"Le délai de complément est passé (le {_paris_moment(request.deadline)}) : la pièce "
+                          "n’est plus reçue.", field="deadline", status=409)
+    if code not in request.documents:
+        raise DomainError("Cette pièce n’a pas été demandée.", field="code", status=422)

@@ -13,9 +13,12 @@ from unefois_tendering.bids.domain import BackupOpeningCase, BidForm, PartRole
 from unefois_tendering.evaluations.domain import OpenedBid
 from unefois_tendering.opening.domain import (
     Admissibility,
+    AnsweredDocument,
+    DocumentRequest,
     OpenedBidRecord,
     OpenedFile,
     OpenedState,
+    RequestStatus,
     opened_bids_of,
 )
 
@@ -136,3 +139,56 @@ class OpeningRepository:
         return await self.conn.fetchval(
             "SELECT count(*) FROM bid_deposits WHERE consultation_id = $1 AND status = 'received' AND NOT backup",
             consultation_id)
+
+
+_REQUEST_COLUMNS = """id, tenant, consultation_id, bid_id, supplier_siret, documents, message, deadline, requested_by,
+                      requested_at, status, answers, answered_at"""
+
+
+def _request(row: asyncpg.Record) -> DocumentRequest:
+    return DocumentRequest(
+        id=row["id"], tenant=row["tenant"], consultation_id=row["consultation_id"], bid_id=row["bid_id"],
+        supplier_siret=row["supplier_siret"], documents=tuple(row["documents"]), message=row["message"],
+        deadline=row["deadline"], requested_by=row["requested_by"], requested_at=row["requested_at"],
+        status=RequestStatus(row["status"]),
+        answers=tuple(AnsweredDocument(code=a["code"], filename=a["filename"], document_id=uuid.UUID(a["document_id"]),
+                                       sha256=a["sha256"], size=a["size"], at=datetime.fromisoformat(a["at"]))
+                      for a in row["answers"]),
+        answered_at=row["answered_at"])
+
+
+class DocumentRequestRepository:
+    """bid_document_requests: the buyer's rows in its tenant; a supplier's own (row-level security)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def add(self, request: DocumentRequest) -> None:
+        await self.conn.execute(
+            f"""INSERT INTO bid_document_requests ({_REQUEST_COLUMNS})
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
+            request.id, request.tenant, request.consultation_id, request.bid_id, request.supplier_siret,
+            list(request.documents), request.message, request.deadline, request.requested_by, request.requested_at,
+            request.status.value, [], request.answered_at)
+
+    async def get(self, request_id: uuid.UUID, *, for_update: bool = False) -> DocumentRequest | None:
+        row = await self.conn.fetchrow(f"SELECT {_REQUEST_COLUMNS} FROM bid_document_requests WHERE id = $1"
+                                       + (" FOR UPDATE" if for_update else ""), request_id)
+        return None if row is None else _request(row)
+
+    async def of_consultation(self, consultation_id: uuid.UUID) -> list[DocumentRequest]:
+        rows = await self.conn.fetch(f"SELECT {_REQUEST_COLUMNS} FROM bid_document_requests WHERE consultation_id = $1 "
+                                     "ORDER BY requested_at, id", consultation_id)
+        return [_request(row) for row in rows]
+
+    async def mine(self) -> list[DocumentRequest]:
+        rows = await self.conn.fetch(f"SELECT {_REQUEST_COLUMNS} FROM bid_document_requests "
+                                     "ORDER BY requested_at DESC, id LIMIT 200")
+        return [_request(row) for row in rows]
+
+    async def update(self, request: DocumentRequest) -> None:
+        answers = [{"code": a.code, "filename": a.filename, "document_id": str(a.document_id), "sha256": a.sha256,
+                    "size": a.size, "at": a.at.isoformat()} for a in request.answers]
+        await self.conn.execute(
+            "UPDATE bid_document_requests SET status = $2, answers = $3, answered_at = $4 WHERE id = $1",
+            request.id, request.status.value, answers, request.answered_at)

@@ -73,7 +73,27 @@ async def deadline_reached(uow: UnitOfWork, item: due.Due) -> None:
                    f"{'s' if received != 1 else ''} ; vous pouvez les ouvrir."}, tenant=consultation.tenant)
 
 
-due_handlers = {DEADLINE_REACHED: deadline_reached}
+COMPLEMENT_DEADLINE_PASSED = "bid_documents.deadline_passed"
+DOCUMENTS_REQUESTED = "opened_bid.documents_requested"
+DOCUMENT_ANSWERED = "opened_bid.document_answered"
+REQUEST_UNANSWERED = "opened_bid.documents_unanswered"
+MAX_COMPLEMENT_BYTES = 50 * MiB
+
+
+async def complement_deadline_passed(uow: UnitOfWork, item: due.Due) -> None:
+    """« Délai de complément passé »: a request still pending is marked unanswered (idempotent)."""
+    request = await uow.repos.document_requests.get(uuid.UUID(item.aggregate_id), for_update=True)
+    if request is None or request.status is not domain.RequestStatus.PENDING:
+        return
+    if uow.clock.now() < request.deadline:
+        return
+    await uow.repos.document_requests.update(dataclasses.replace(request, status=domain.RequestStatus.UNANSWERED))
+    uow.audit("opened_bid", request.bid_id, REQUEST_UNANSWERED, {"request_id": str(request.id),
+                                                                 "deadline": request.deadline.isoformat()},
+              tenant=request.tenant)
+
+
+due_handlers = {DEADLINE_REACHED: deadline_reached, COMPLEMENT_DEADLINE_PASSED: complement_deadline_passed}
 
 
 # ---------------------------------------------------------------- the buyer's side
@@ -317,3 +337,75 @@ async def opened_file(uow: UnitOfWork, consultation_id: uuid.UUID, bid_id: uuid.
 
 def price_text(price: Decimal | None) -> str:
     return "—" if price is None else f"{price:,.2f} €".replace(",", "\u202f").replace(".", ",")
+
+
+# ---------------------------------------------------------------- missing candidate documents (R2144-2)
+
+async def request_documents(uow: UnitOfWork, consultation_id: uuid.UUID, bid_id: uuid.UUID, *,
+                            documents: list[str], message: str | None,
+                            deadline: datetime | None) -> domain.DocumentRequest:
+    """The buyer asks a bidder to complete its candidature (R2144-2), the same deadline for all;
+    the due transition « délai de complément passé » is scheduled with it."""
+    _buyer(uow)
+    async with uow:
+        await _opened(uow, consultation_id)
+        consultation = await _consultation(uow, consultation_id)
+        record = await uow.repos.opened_bids.get(bid_id)
+        if record is None or record.consultation_id != consultation_id:
+            raise NotFound("Cette offre n’a pas été ouverte dans cette consultation.", field="bid_id")
+        earlier = await uow.repos.document_requests.of_consultation(consultation_id)
+        request = domain.new_document_request(
+            record, required=tuple(consultation.preparation.required_documents), documents=documents,
+            message=message, deadline=deadline, by=uow.actor, now=uow.clock.now(),
+            same_deadline=earlier[0].deadline if earlier else None)
+        await uow.repos.document_requests.add(request)
+        await due.schedule(uow, COMPLEMENT_DEADLINE_PASSED, request.id, request.deadline, tenant=request.tenant)
+        uow.audit("opened_bid", bid_id, DOCUMENTS_REQUESTED, {
+            "request_id": str(request.id), "documents": list(request.documents),
+            "deadline": request.deadline.isoformat()})
+    return request
+
+
+def _supplier(uow: UnitOfWork) -> str:
+    principal = uow.principal
+    if principal is None or not principal.supplier_siret:
+        raise DomainError("Seul le candidat concerné complète son dossier.", field="principal", status=403)
+    return principal.supplier_siret
+
+
+async def my_requests(uow: UnitOfWork) -> list[domain.DocumentRequest]:
+    _supplier(uow)
+    async with uow:
+        return await uow.repos.document_requests.mine()
+
+
+async def answer_request(uow: UnitOfWork, request_id: uuid.UUID, *, code: str, filename: str | None,
+                         chunks) -> domain.DocumentRequest:
+    """The supplier uploads one requested document (plaintext: the bids are open), size- and
+    type-checked by the storage port, before the complement deadline by the service clock."""
+    siret = _supplier(uow)
+    async with uow:
+        request = await uow.repos.document_requests.get(request_id, for_update=True)
+        if request is None or request.supplier_siret != siret:
+            raise NotFound("Cette demande n’existe pas ou ne vous est pas adressée.", field="request_id")
+        await uow.act_for_buyer(request.tenant)
+        now = uow.clock.now()
+        domain.check_answer(request, code, now)
+        if not filename:
+            raise DomainError("Nommez le fichier (en-tête X-Filename ou Content-Disposition).", field="fichier",
+                              status=422)
+        stored = await uow.repos.documents.put(chunks, tenant=request.tenant, kind="candidate_complement",
+                                               filename=filename, max_bytes=MAX_COMPLEMENT_BYTES,
+                                               allowed_types=DOCUMENT_TYPES, field="fichier")
+        answers = (*request.answers, domain.AnsweredDocument(code=code, filename=stored.filename,
+                                                             document_id=stored.id, sha256=stored.sha256,
+                                                             size=stored.size, at=now))
+        complete = {a.code for a in answers} >= set(request.documents)
+        updated = dataclasses.replace(request, answers=answers,
+                                      status=domain.RequestStatus.ANSWERED if complete else request.status,
+                                      answered_at=now if complete else None)
+        await uow.repos.document_requests.update(updated)
+        uow.audit("opened_bid", request.bid_id, DOCUMENT_ANSWERED, {
+            "request_id": str(request.id), "code": code, "sha256": stored.sha256, "size": stored.size},
+            tenant=request.tenant)
+    return updated

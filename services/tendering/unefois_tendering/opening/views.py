@@ -116,3 +116,30 @@ def bid_card(record: OpenedBidRecord, consultation_id: uuid.UUID) -> dict:
         "admissibility": record.admissibility.value, "admissibility_label": ADMISSIBILITY_LABELS[record.admissibility],
         "admissibility_reason": record.admissibility_reason or "",
     }
+
+
+class DocumentRequestBody(BaseModel):
+    documents: list[str] = Field(description="Codes des pièces de candidature demandées par la consultation")
+    deadline: datetime = Field(description="Date limite de complément, identique pour tous les candidats (R2144-2)")
+    message: str | None = Field(default=None, description="Précisions pour le candidat")
+
+
+class DocumentRequestView(BaseModel):
+    id: uuid.UUID
+    consultation_id: uuid.UUID
+    bid_id: uuid.UUID
+    supplier_siret: str
+    documents: list[str]
+    message: str
+    deadline: datetime
+    requested_at: datetime
+    status: str = Field(description="pending, answered ou unanswered (délai de complément passé)")
+    answers: list[dict]
+
+    @classmethod
+    def of(cls, request) -> DocumentRequestView:
+        return cls(id=request.id, consultation_id=request.consultation_id, bid_id=request.bid_id,
+                   supplier_siret=request.supplier_siret, documents=list(request.documents), message=request.message,
+                   deadline=request.deadline, requested_at=request.requested_at, status=request.status.value,
+                   answers=[{"code": a.code, "filename": a.filename, "document_id": str(a.document_id),
+                             "sha256": a.sha256, "size": a.size, "at": a.at.isoformat()} for a in request.answers])

@@ -6,6 +6,7 @@ each bid's admissibility form."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -26,7 +27,7 @@ from unefois_tendering.opening.domain import (
     ADMISSIBILITY_LABELS,
     Admissibility,
 )
-from unefois_tendering.opening.views import bid_card, moment
+from unefois_tendering.opening.views import bid_card, euros, moment
 
 router = APIRouter(tags=["interface"], include_in_schema=False)
 
@@ -45,7 +46,7 @@ def _deposit_row(deposit) -> list:
 
 
 async def _page(request: Request, principal: Principal, consultation_id: uuid.UUID, *, message: str | None = None,
-                errors: dict | None = None, status_code: int = 200) -> HTMLResponse:
+                errors: dict | None = None, values: dict | None = None, status_code: int = 200) -> HTMLResponse:
     view = await service.opening_page(runtime_of(request).uow(principal), consultation_id)
     consultation = view.consultation
     required = [(code, CANDIDATE_DOCUMENTS.get(code, code)) for code in consultation.preparation.required_documents]
@@ -68,7 +69,10 @@ async def _page(request: Request, principal: Principal, consultation_id: uuid.UU
         "backups": backups, "backup_options": [(str(d.id), f"{d.supplier_name} — {d.lot_label}") for d in backups],
         "backup_cases": [(case.value, label) for case, label in BACKUP_OPENING_CASE_LABELS.items()],
         "decisions": DECISIONS, "explanations": ADMISSIBILITY_EXPLANATIONS.values(),
-        "message": MESSAGES.get(message or ""), "errors": errors or {}, "labels": LABELS,
+        "message": MESSAGES.get(message or ""), "errors": errors or {}, "labels": LABELS, "values": values or {},
+        "prices": {line["deposit_id"]: euros(Decimal(line["price_excl_tax"]))
+                   for line in (view.opening.record.get("bids", []) if view.opening else [])
+                   if line.get("price_excl_tax")},
         "breadcrumbs": [("Consultation", f"/consultations/{consultation_id}"), ("Ouverture des plis", None)],
     }, status_code=status_code)
 
@@ -102,7 +106,9 @@ async def decide(consultation_id: uuid.UUID, bid_id: uuid.UUID, request: Request
         found = getattr(refusal, "errors", None) or [{"field": refusal.field or "admissibility",
                                                      "reason": refusal.detail}]
         return await _page(request, principal, consultation_id,
-                           errors={str(bid_id): {e["field"]: e["reason"] for e in found}}, status_code=refusal.status)
+                           errors={str(bid_id): {e["field"]: e["reason"] for e in found}},
+                           values={str(bid_id): {"admissibility": str(form.get("admissibility", "")),
+                                                 "reason": str(form.get("reason", ""))}}, status_code=refusal.status)
     return RedirectResponse(f"/consultations/{consultation_id}/ouverture?message=decide#offre-{bid_id}",
                             status_code=303)
 
