@@ -103,6 +103,8 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
         "/api/consultations/{consultation_id}/opening/backups": {"backup_id": str(uuid.uuid4()),
                                                                 "case": "could_not_be_opened", "reason": "Illisible"},
         "/api/consultations/{consultation_id}/opening/bids/{bid_id}/admissibility": {"admissibility": "admissible"},
+        "/api/consultations/{consultation_id}/opening/bids/{bid_id}/document-requests": {
+            "documents": ["dume"], "deadline": "2030-01-01T12:00:00+01:00"},
         "/api/clauses": {"kind": "social", "consideration": "Clause sociale", "title": "Clause de la matrice",
                          "body": "Texte de la clause de la matrice d'accès."},
     }
