@@ -105,6 +105,20 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
         "/api/consultations/{consultation_id}/opening/bids/{bid_id}/admissibility": {"admissibility": "admissible"},
         "/api/consultations/{consultation_id}/opening/bids/{bid_id}/document-requests": {
             "documents": ["dume"], "deadline": "2030-01-01T12:00:00+01:00"},
+        # Evaluation and award (tendering evaluations/): the seeded consultation is awarded (typed), so every
+        # change of its lot's evaluation is a 409 for its buyers, a 404 for a stranger.
+        "/api/consultations/{consultation_id}/lots/{lot}/evaluation": {"formula": "linear", "marks": []},
+        "/api/consultations/{consultation_id}/lots/{lot}/evaluation/justifications": {
+            "bid_id": str(uuid.uuid4()), "deadline": "2027-01-15T12:00:00+01:00", "reason": "Prix bas"},
+        "/api/consultations/{consultation_id}/lots/{lot}/evaluation/justifications/{bid_id}/decision": {
+            "keep": True, "reason": "Justifiée"},
+        "/api/consultations/{consultation_id}/lots/{lot}/evaluation/proposal": {},  # DELETE: the same path
+        "/api/consultations/{consultation_id}/lots/{lot}/evaluation/decision": None,
+        "/api/consultations/{consultation_id}/lots/{lot}/evaluation/unsuccessful": None,
+        "/api/consultations/{consultation_id}/sans-suite": {"reason": "budget", "detail": "Crédits supprimés"},
+        # A supplier's answer to a justification request: no request exists for the seeded purchase, so
+        # the owner's empty answer is refused (422) before any lookup; the other supplier's is a 404.
+        "/api/mes-depots/justifications/{bid_id}": {"text": "" if caller.relation == "owner" else "Justification"},
         "/api/clauses": {"kind": "social", "consideration": "Clause sociale", "title": "Clause de la matrice",
                          "body": "Texte de la clause de la matrice d'accès."},
     }
@@ -158,6 +172,7 @@ async def test_every_route_answers_every_caller_as_declared(urls, client, tokens
         "document_id": uuid.uuid4(),  # a DCE file: none on the seeded consultation (404 for all, public route)
         "question_id": uuid.uuid4(),  # the consultation is awarded: 409 before any question is looked up
         "bid_id": uuid.uuid4(),  # an opened bid: the seeded consultation's are not opened (409 before the lookup)
+        "lot": 0,  # the seeded consultation's only lot (not allotted: 0)
         "deposit_id": await _a_deposit(client, urls, tokens, purchase.consultation_id),
     }
     filters = {"need_id": purchase.need_id, "award_id": purchase.award_id, "contract_id": purchase.contract_id,

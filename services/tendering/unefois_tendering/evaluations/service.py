@@ -220,6 +220,7 @@ async def supplier_cases(uow: UnitOfWork[Repositories]) -> list[CaseRecord]:
 async def answer_justification(uow: UnitOfWork[Repositories], bid_id: uuid.UUID, *, text: str,
                                file: tuple[str, object] | None = None) -> CaseRecord:
     """The supplier's justification (text, and optionally a file through the storage port), before the deadline."""
+    body = domain.answer_text(text)  # refused before any lookup: nothing said of another's request
     async with uow:
         record = await uow.repos.evaluations.case(bid_id)
         if record is None or record.supplier_siret != (uow.principal.supplier_siret if uow.principal else None):
@@ -227,7 +228,6 @@ async def answer_justification(uow: UnitOfWork[Repositories], bid_id: uuid.UUID,
         await uow.act_for_buyer(record.tenant)
         now = uow.clock.now()
         case = record.case.answer(at=now)
-        body = domain.answer_text(text)
         document_id = filename = None
         if file is not None:
             filename, chunks = file

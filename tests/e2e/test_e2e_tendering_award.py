@@ -1,0 +1,149 @@
+"""Evaluation and award through the running services' HTTP API, the platform clock and the mail
+catcher: a formal procedure (appel d'offres ouvert) published, two bids deposited (sealed with
+`seal_bytes`), the deadline passed, the bids opened; the buyer marks the grid, proposes (a body with
+an amount refused), the approver decides: the rejection letter reaches the other bidder by mail
+with the standstill's end, each supplier reads its own result; no contract before the standstill
+ends; the clock passes it, the due transition sends AwardDecided.v2 and contracts opens the
+contract at the winning bid's price."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+from unefois_deploy.demo import (
+    REGION,
+    SUPPLIER_LOGINS,
+    SUPPLIERS,
+    need_facts,
+    prepare_and_publish,
+    wait_for,
+)
+from unefois_tendering.bids.domain import BidForm, load_public_key, seal_bytes
+
+pytestmark = pytest.mark.integration
+
+PDF = b"%PDF-1.7\n% memoire technique\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+async def _deposit(client, tendering: str, cid: str, headers: dict, public_key, supplier: dict, price: str) -> dict:
+    begun = await client.post(f"{tendering}/api/consultations/{cid}/deposits", json={"lot_number": None},
+                              headers=headers)
+    assert begun.status_code == 201, begun.text
+    deposit_id = begun.json()["id"]
+    form = BidForm(lot_number=None, price_excl_tax=price, members=[
+        {"name": supplier["name"], "identifier_type": "SIRET", "identifier": supplier["siret"], "mandataire": True}])
+    for role, filename, plain in (("bid_form", "formulaire.json", form.model_dump_json().encode()),
+                                  ("bid_document", "memoire.pdf", PDF)):
+        sent = await client.post(f"{tendering}/api/deposits/{deposit_id}/parts", params={"role": role},
+                                 content=seal_bytes(public_key, plain),
+                                 headers=headers | {"X-Filename": filename,
+                                                    "Content-Type": "application/octet-stream"})
+        assert sent.status_code == 201, sent.text
+    done = await client.post(f"{tendering}/api/deposits/{deposit_id}/complete", headers=headers)
+    assert done.status_code == 200, done.text
+    return done.json()
+
+
+async def _mail(client, mailcatcher: str, to: str, subject: str, timeout_s: float = 30.0) -> dict:
+    async def find():
+        response = await client.get(f"{mailcatcher}/api/mails", params={"to": to})
+        found = [m for m in response.json() if m.get("subject", "").startswith(subject)]
+        return found[0] if found else None
+    return await wait_for(find, timeout_s=timeout_s)
+
+
+def _marks(view: dict) -> list[dict]:
+    """Full marks to the first bid, half to the others, a comment each."""
+    marks = []
+    for position, bid in enumerate(view["ranking"]):
+        for criterion in bid["criteria"]:
+            if criterion["computed"]:
+                continue
+            for sub in criterion["subs"]:
+                points = sub["weight"] if position == 0 else sub["weight"] / 2
+                marks.append({"bid_id": bid["bid_id"], "criterion": criterion["index"],
+                              "sub_criterion": sub["index"], "points": str(points), "comment": "Argumenté"})
+    return marks
+
+
+async def test_grid_proposal_decision_letters_standstill_and_award_event(urls, client, actors, tokens, platform_clock,
+                                                                       mailcatcher) -> None:
+    winner, other_supplier = SUPPLIERS[0], SUPPLIERS[1]
+    who = await actors(REGION["siret"], winner["siret"])
+    other = await tokens.headers_for(SUPPLIER_LOGINS[other_supplier["siret"]])
+    tendering = urls["tendering"]
+    await client.delete(f"{mailcatcher}/api/mails")
+    marker = uuid.uuid4().hex[:8]
+    facts = need_facts(object_=f"Maintenance des ascenseurs {marker}", cpv="50750000", value="400000.00",
+                       commune="69123", nature="services") | {"procedure": "Appel d'offres ouvert"}
+    need = (await client.post(f"{urls['sourcing']}/api/needs", json={"facts": facts}, headers=who.buyer)).json()
+    await client.post(f"{urls['sourcing']}/api/needs/{need['id']}/submit", headers=who.buyer)
+    await client.post(f"{urls['sourcing']}/api/needs/{need['id']}/approve", json={}, headers=who.approver)
+
+    async def consultation():
+        found = (await client.get(f"{tendering}/api/consultations", params={"need_id": need["id"]},
+                                  headers=who.buyer)).json()
+        return found[0] if found else None
+    cid = (await wait_for(consultation))["id"]
+    published = await prepare_and_publish(client, urls, cid, who)
+    deadline = datetime.fromisoformat(published["bid_deadline"])
+    key = (await client.get(f"{tendering}/api/consultations/{cid}/public-key")).json()
+    public_key = load_public_key(key["public_key_pem"])
+    kept = await _deposit(client, tendering, cid, who.supplier, public_key, winner, "350000.00")
+    rival = await _deposit(client, tendering, cid, other, public_key, other_supplier, "360000.00")
+
+    early = await client.get(f"{tendering}/api/consultations/{cid}/lots/0/evaluation", headers=who.buyer)
+    assert early.status_code == 409, early.text  # not opened yet
+    platform_clock.set(deadline + timedelta(minutes=1))
+
+    async def closed():
+        found = (await client.get(f"{tendering}/api/consultations/{cid}", headers=who.buyer)).json()
+        return found if found["status"] == "closed" else None
+    await wait_for(closed, timeout_s=30)
+    opened = await client.post(f"{tendering}/api/consultations/{cid}/opening", headers=who.buyer)
+    assert opened.status_code == 201, opened.text
+
+    url = f"{tendering}/api/consultations/{cid}/lots/0/evaluation"
+    view = (await client.get(url, headers=who.buyer)).json()
+    assert {bid["bid_id"] for bid in view["ranking"]} == {kept["id"], rival["id"]}
+    assert view["ranking"][0]["bid_id"] == kept["id"]  # the lower price first before any mark
+    saved = await client.put(url, json={"formula": "proportional", "marks": _marks(view)}, headers=who.buyer)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["missing"] == []
+    refused = await client.post(f"{url}/proposal", json={"amount": "1.00"}, headers=who.buyer)
+    assert refused.status_code == 422, refused.text
+    proposed = await client.post(f"{url}/proposal", json={}, headers=who.buyer)
+    assert proposed.status_code == 201, proposed.text
+    assert proposed.json()["proposal"]["amount"] == "350000.00"
+    assert (await client.post(f"{url}/decision", headers=who.buyer)).status_code == 403
+    decided = await client.post(f"{url}/decision", headers=who.approver)
+    assert decided.status_code == 201, decided.text
+    decision = decided.json()["decision"]
+    ends = datetime.fromisoformat(decision["standstill_ends_at"])
+    assert decision["event_emitted_at"] is None and ends > deadline
+
+    rejection = await _mail(client, mailcatcher, SUPPLIER_LOGINS[other_supplier["siret"]], "Lettre de rejet")
+    text = (await client.get(f"{mailcatcher}/api/mails/{rejection['id']}")).json()["text"]
+    assert "susceptible d'être signé à compter du" in text and winner["name"] in text, text
+    mine = (await client.get(f"{tendering}/api/mes-depots/resultats", headers=who.supplier)).json()
+    theirs = (await client.get(f"{tendering}/api/mes-depots/resultats", headers=other)).json()
+    assert [x["kind"] for x in mine if x["consultation_id"] == cid] == ["award"]
+    assert [x["kind"] for x in theirs if x["consultation_id"] == cid] == ["rejection"]
+    award_id = decision["award_id"]
+    contracts = await client.get(f"{urls['contracts']}/api/contracts", params={"award_id": award_id},
+                                 headers=who.buyer)
+    assert contracts.json() == []  # nothing sent during the standstill (R2182-1)
+
+    platform_clock.set(ends + timedelta(minutes=1))
+
+    async def contract():
+        found = (await client.get(f"{urls['contracts']}/api/contracts", params={"award_id": award_id},
+                                  headers=who.buyer)).json()
+        return found[0] if found else None
+    opened_contract = await wait_for(contract, timeout_s=60)
+    assert str(opened_contract.get("amount", "350000.00")) in ("350000.00", "350000.0", "350000")
+    lot = (await client.get(url, headers=who.buyer)).json()
+    assert lot["decision"]["event_emitted_at"] is not None
+    assert (await client.get(f"{tendering}/api/consultations/{cid}", headers=who.buyer)).json()["status"] == "awarded"
