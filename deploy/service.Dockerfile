@@ -66,6 +66,14 @@ ARG PORT
 LABEL org.opencontainers.image.title="unefois-${SERVICE}" \
       org.opencontainers.image.description="unefois ${SERVICE} service"
 
+# Tendering renders its deposit receipts as PDF with weasyprint, which needs Pango and a
+# font (the other services do not load it): the libraries only, no build tools.
+RUN if [ "$SERVICE" = "tendering" ]; then \
+      apt-get update \
+      && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi
+
 # Fixed numeric uid/gid so Kubernetes runAsNonRoot can verify it without runAsUser.
 RUN groupadd --system --gid 10001 unefois \
  && useradd --system --uid 10001 --gid unefois --no-create-home \

@@ -195,7 +195,10 @@ def stage_routes(stage: str) -> list[Route]:
     for route in [*(r for router in page_routers for r in router.routes), *pages.router.routes, *docs.router.routes]:
         if not isinstance(route, APIRoute) or "GET" not in route.methods:
             continue
-        if route.path != docs.DOCS_PATH and not issubclass(route.response_class, HTMLResponse):
+        # A route without response_class (a file download, say) has FastAPI's DefaultPlaceholder.
+        response_class = getattr(route.response_class, "value", route.response_class)
+        if route.path != docs.DOCS_PATH and not (isinstance(response_class, type)
+                                                  and issubclass(response_class, HTMLResponse)):
             continue
         if "fragment" in (route.summary or "").lower():
             continue

@@ -74,6 +74,7 @@ from cryptography.hazmat.primitives.keywrap import (
     aes_key_wrap,
 )
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from unefois_events.values import IdentifierType  # the DECP list: one enum for the bid form and the award event
 from unefois_kernel.clock import PLATFORM_TZ
 from unefois_kernel.domain_errors import DomainError
 
@@ -472,18 +473,6 @@ class GroupingType(StrEnum):
     NONE = "none"  # a single bidder
     CONJOINT = "conjoint"  # groupement conjoint
     SOLIDAIRE = "solidaire"  # groupement solidaire
-
-
-class IdentifierType(StrEnum):
-    """The DECP identifier types of a holder (SIRET, or for a foreign company its VAT number...)."""
-
-    SIRET = "SIRET"
-    TVA = "TVA"
-    TAHITI = "TAHITI"
-    RIDET = "RIDET"
-    FRWF = "FRWF"
-    IREP = "IREP"
-    HORS_UE = "HORS-UE"
 
 
 class BidMember(BaseModel):
