@@ -205,7 +205,7 @@ async def test_every_route_answers_every_caller_as_declared(urls, client, tokens
                         "403": status == 403,
                         "404": status == 404,
                         "ok": status < 500 and status not in (401, 403, 404),
-                        "own-or-empty": status == 200 and _leaks_nothing(response.json(), ids),
+                        "own-or-empty": status == 200 and _leaks_nothing(response.json(), secrets_of(ids)),
                     }[expectation]
                     checked += 1
                     if not ok:
@@ -220,6 +220,11 @@ async def _a_deposit(client, urls, tokens, consultation_id) -> str:
                                  json={"lot_number": None}, headers=await tokens.headers_for("contact@tp-rhodaniens.fr"))
     assert response.status_code == 201, response.text
     return response.json()["id"]
+
+
+def secrets_of(ids: dict) -> dict:
+    """The identifiers a stranger must not read (a lot's number, 0, is no secret)."""
+    return {name: value for name, value in ids.items() if name != "lot"}
 
 
 def _leaks_nothing(payload, ids: dict) -> bool:
