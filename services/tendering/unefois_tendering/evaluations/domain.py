@@ -143,6 +143,12 @@ def detection_text(high: Decimal = HIGH_EXCLUSION_SHARE, low: Decimal = LOW_SHAR
     return DETECTION_TEXT.format(high=_percent(high), low=_percent(low))
 
 
+def _euros_text(amount: Decimal) -> str:
+    """« 87 500,00 € » (narrow no-break space between thousands)."""
+    whole, _, cents = f"{amount:.2f}".partition(".")
+    return f"{int(whole):,}".replace(",", "\u202f") + f",{cents} €"
+
+
 def _percent(share: Decimal) -> str:
     return f"{(share * 100).normalize():f}".replace(".", ",")
 
@@ -160,7 +166,7 @@ def detect_abnormally_low(bids: Iterable[OpenedBid], *, high_exclusion: Decimal 
     second = sum(kept, Decimal(0)) / len(kept)
     limit = second * (1 - low_share)
     return {bid.bid_id: (f"Prix inférieur d’au moins {_percent(low_share)} % à la moyenne réduite des offres "
-                         f"({round_points(second)} € HT) : demande de justification requise (art. R2152-3).")
+                         f"({_euros_text(round_points(second))} HT) : demande de justification requise (art. R2152-3).")
             for bid in admissible if bid.price <= limit}
 
 

@@ -389,8 +389,7 @@ async def decide(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID, lot_
             note = await notify(uow, to_email=email, to_org_siret=siret, template="rejection_letter",
                                 context=context, tenant=consultation.tenant)
             await _store_letter(uow, consultation, lot, draft.bid, siret, LetterKind.REJECTION, note.subject,
-                                [note.message, *(f"{item.label} : {draft.filled.get(item.key, '')}"
-                                                 for item in draft.content.required)], now)
+                                [note.message], now)
         siret, email = await _contact(uow, proposal.bid_id)
         siret = siret or proposal.bid.bidder_identifier
         next_steps = (f"Le marché pourra être signé à compter de la fin du délai de suspension. {standstill.reason}"

@@ -11,7 +11,7 @@ Supplier: /mes-depots/justifications (its requests, the answer with an optional 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from fastapi import APIRouter, Query, Request
@@ -145,7 +145,9 @@ def _grid_context(grid: service.Grid, principal: Principal, now: datetime) -> di
         "offers_received": grid.offers_received, "editable": lot.status is LotStatus.EVALUATING,
         "is_buyer": is_buyer, "is_approver": is_approver,
         "sans_suite_options": [(r.value, label) for r, label in SANS_SUITE_LABELS.items()],
-        "default_deadline": (now.astimezone(PLATFORM_TZ).replace(second=0, microsecond=0)).strftime("%Y-%m-%dT%H:%M"),
+        # A suggestion only (no text sets the justification's delay): ten days, at noon (Paris).
+        "default_deadline": ((now + timedelta(days=10)).astimezone(PLATFORM_TZ)
+                             .replace(hour=12, minute=0, second=0, microsecond=0)).strftime("%Y-%m-%dT%H:%M"),
         "consultation_open": service._status(grid.consultation) in service.EVALUABLE,
     }
 
@@ -155,9 +157,14 @@ async def _page(request: Request, principal: Principal, consultation_id: uuid.UU
                 status_code: int = 200) -> HTMLResponse:
     runtime = runtime_of(request)
     grid = await service.grid(runtime.uow(principal), consultation_id, lot_number_of(lot))
-    context = _grid_context(grid, principal, runtime.clock.now()) | {
-        "title": f"Évaluation — {grid.lot_label}", "errors": errors or {}, "labels": LABELS, "message": message,
-        "values": values or {}}
+    context = _grid_context(grid, principal, runtime.clock.now())
+    labels = dict(LABELS)
+    for row in context["rows"]:  # the error summary names a mark by its bidder and (sub-)criterion
+        for f in row["fields"]:
+            labels[f"{f['key']}-points"] = f"{row['bid'].bidder_name} — {f['label']} : note"
+            labels[f"{f['key']}-comment"] = f"{row['bid'].bidder_name} — {f['label']} : commentaire"
+    context |= {"title": f"Évaluation — {grid.lot_label}", "errors": errors or {}, "labels": labels,
+                "message": message, "values": values or {}}
     return render(request, "evaluations/lot.html", context, status_code=status_code)
 
 
