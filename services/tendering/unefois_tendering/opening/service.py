@@ -409,3 +409,10 @@ async def answer_request(uow: UnitOfWork, request_id: uuid.UUID, *, code: str, f
             "request_id": str(request.id), "code": code, "sha256": stored.sha256, "size": stored.size},
             tenant=request.tenant)
     return updated
+
+
+async def requests_of(uow: UnitOfWork, consultation_id: uuid.UUID) -> list[domain.DocumentRequest]:
+    _buyer(uow)
+    async with uow:
+        await _consultation(uow, consultation_id)
+        return await uow.repos.document_requests.of_consultation(consultation_id)
