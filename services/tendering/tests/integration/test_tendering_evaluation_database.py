@@ -173,3 +173,16 @@ async def test_a_supplier_cannot_read_or_answer_another_suppliers_case(uows, ope
         await supplier.act_for_buyer(consultation.tenant)
         assert await supplier.repos.evaluations.case(lise.id) is None
         assert await supplier.repos.evaluations.lot(consultation.id, 1) is None
+
+
+async def test_sans_suite_abandons_and_leaves_each_bidder_its_letter(uows, opened):
+    consultation, _jean, _lise = opened
+    decision = await service.declare_sans_suite(uows(APPROVER), consultation.id, reason="need_gone",
+                                                detail="Le projet de voirie est abandonné par délibération.")
+    assert "R2185-2" in decision.explanation
+    async with uows(BUYER_P) as uow:
+        assert (await uow.repos.consultations.get(consultation.id)).status.value == "abandoned"
+        assert {lot.status for lot in await uow.repos.evaluations.lots(consultation.id)} == {LotStatus.ABANDONED}
+    for supplier in (JEAN, LISE):
+        (letter,) = await service.supplier_letters(uows(supplier))
+        assert letter.kind is LetterKind.SANS_SUITE and "abandonné par délibération" in letter.body

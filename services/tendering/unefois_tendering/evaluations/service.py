@@ -334,7 +334,16 @@ async def withdraw_proposal(uow: UnitOfWork[Repositories], consultation_id: uuid
         return await _load(uow, consultation, lot)
 
 
-async def _store_letter(uow: UnitOfWork[Repositories], consultation: Consultation, lot: LotRecord, bid: OpenedBid,
+@dataclass(frozen=True)
+class _Participant:
+    """Who a letter goes to: an opened bid (readable or not)."""
+
+    bid_id: uuid.UUID
+    bidder_name: str
+
+
+async def _store_letter(uow: UnitOfWork[Repositories], consultation: Consultation, lot: LotRecord,
+                        bid: OpenedBid | _Participant,
                         siret: str, kind: LetterKind, subject: str, lines: Iterable[str], at: datetime) -> LetterRecord:
     body = domain.letter_text(subject, lines)
     document_id = None
@@ -516,8 +525,10 @@ async def declare_sans_suite(uow: UnitOfWork[Repositories], consultation_id: uui
             if lot.status is LotStatus.DECIDED:
                 await due.cancel(uow, STANDSTILL_END, consultation.id, key=str(key))
             await uow.repos.evaluations.save_lot(replace(lot, status=LotStatus.ABANDONED, updated_at=now))
-            for bid in await uow.repos.opened_bids.for_lot(consultation.id, number):
-                siret, _email = await _contact(uow, bid.bid_id)
+            # Every opened deposit of the lot, the unreadable ones too: they took part (R2185-2).
+            for record in await uow.repos.opened_bids.records_for_lot(consultation.id, number):
+                bid = _Participant(record.bid_id, record.bidder_name)
+                siret = record.supplier_siret
                 subject = f"Déclaration sans suite — {consultation.reference}"
                 lines = [(f"{consultation.purchase.buyer.name} vous informe que la consultation "
                          f"{consultation.reference} « {consultation.purchase.object} » est déclarée sans suite."),
@@ -525,7 +536,7 @@ async def declare_sans_suite(uow: UnitOfWork[Repositories], consultation_id: uui
                          decision.explanation]
                 # No kernel mail template for this notice: the letter is kept and listed on the
                 # supplier's « Résultat » page (README, open points).
-                await _store_letter(uow, consultation, replace(lot, lot_key=key), bid, siret or bid.bidder_identifier,
+                await _store_letter(uow, consultation, replace(lot, lot_key=key), bid, siret,
                                     LetterKind.SANS_SUITE, subject, lines, now)
         await uow.repos.evaluations.add_sans_suite(consultation_id=consultation.id, tenant=consultation.tenant,
                                                    reason=decision.reason.value, detail=decision.detail,
