@@ -260,3 +260,39 @@ async def test_sans_suite_abandons_and_tells_every_bidder(fakes, repos, clock, u
     assert all(letter.kind is LetterKind.SANS_SUITE for letter in letters)
     with pytest.raises(DomainError, match="close"):
         await service.save_marks(uow_for(BUYER_P), consultation.id, None, formula="linear", marks=[])
+
+
+async def test_an_unreadable_bid_is_told_too_when_the_lot_is_decided(fakes, repos, clock, uow_for, approver):
+    consultation, (a, b) = await opened(fakes, repos, clock, procedure="Procédure adaptée", value="100000.00",
+                                        bids=[(A, "100000.00"), (B, "95000.00")])
+    broken = dataclasses.replace(record(consultation, C, "1.00", clock=clock), state=OpenedState.UNREADABLE,
+                                 bid_form=None, price=None, problem="formulaire d’offre indéchiffrable")
+    await repos.opened_bids.add(broken)
+    await service.save_marks(uow_for(BUYER_P), consultation.id, None, formula="proportional",
+                             marks=marks_for([a, b], [("20", "12", "8"), ("10", "6", "4")]))
+    await service.propose(uow_for(BUYER_P), consultation.id, None)
+    uow = uow_for(approver)
+    await service.decide(uow, consultation.id, None)
+    told = {note.to_org_siret: note for note in uow.notifications}
+    assert set(told) == {A[1], B[1], broken.supplier_siret}
+    assert "indéchiffrable" in told[broken.supplier_siret].text
+
+
+async def test_ex_aequo_bids_need_the_buyers_reason_recorded(fakes, repos, clock, uow_for, approver):
+    consultation, (a, b) = await opened(fakes, repos, clock, procedure="Procédure adaptée", value="100000.00",
+                                        bids=[(A, "100000.00"), (B, "100000.00")])
+    await service.save_marks(uow_for(BUYER_P), consultation.id, None, formula="proportional",
+                             marks=marks_for([a, b], [("10", "6", "4"), ("10", "6", "4")]))
+    grid = await service.grid(uow_for(BUYER_P), consultation.id, None)
+    assert [score.ex_aequo for score in grid.evaluation.ranking] == [True, True]
+    with pytest.raises(DomainError) as refused:
+        await service.propose(uow_for(BUYER_P), consultation.id, None, tie_break_bid_id=b.bid_id)
+    assert refused.value.field == "tie_break_reason"
+    uow = uow_for(BUYER_P)
+    proposed = await service.propose(uow, consultation.id, None, tie_break_bid_id=b.bid_id,
+                                     tie_break_reason="Délai d’intervention plus court")
+    assert proposed.lot.proposal_bid_id == b.bid_id
+    assert uow.committed.audits[-1].change["tie_break_reason"] == "Délai d’intervention plus court"
+    decided = await service.decide(uow_for(approver), consultation.id, None)
+    rejection = next(x for x in decided.letters if x.kind is LetterKind.REJECTION)
+    assert "ex aequo : Délai d’intervention plus court" in rejection.body

@@ -856,6 +856,11 @@ def letter_context(draft: LetterDraft, winner: BidScore, *, standstill: rules.St
     return context
 
 
+def scores_line(score: BidScore) -> str:
+    """« 92,85/100 (Prix 52,85/60, …) »."""
+    return _scores_line(score)
+
+
 def score_text(score: BidScore) -> str:
     return f"{_points(score.total)} / 100"
 

@@ -334,6 +334,13 @@ async def withdraw_proposal(uow: UnitOfWork[Repositories], consultation_id: uuid
         return await _load(uow, consultation, lot)
 
 
+def _participants(records: list) -> list:
+    """The lot's opened deposits but a main bid a backup copy was opened in place of (its supplier
+    is told once, through the backup's record)."""
+    replaced = {record.replaces_bid_id for record in records if record.replaces_bid_id is not None}
+    return [record for record in records if record.bid_id not in replaced]
+
+
 @dataclass(frozen=True)
 class _Participant:
     """Who a letter goes to: an opened bid (readable or not)."""
@@ -392,6 +399,9 @@ async def decide(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID, lot_
             siret, email = await _contact(uow, draft.bid.bid_id)
             siret = siret or draft.bid.bidder_identifier
             context = common | domain.letter_context(draft, winner, standstill=standstill) | {"sent_at": now}
+            if proposal.tie_break_reason and not any("ex aequo" in r for r in context["winner_reasons"]):
+                context["winner_reasons"] = [*context["winner_reasons"],
+                                             f"Départage des ex aequo : {proposal.tie_break_reason}."]
             scored = next((s for s in loaded.evaluation.ranking if s.bid.bid_id == draft.bid.bid_id), None)
             if scored is not None:
                 context["bidder_score"] = domain.score_text(scored)
@@ -399,6 +409,24 @@ async def decide(uow: UnitOfWork[Repositories], consultation_id: uuid.UUID, lot_
                                 context=context, tenant=consultation.tenant)
             await _store_letter(uow, consultation, lot, draft.bid, siret, LetterKind.REJECTION, note.subject,
                                 [note.message], now)
+        # The deposits opened but unreadable (no price, not ranked) are rejected bids too: each is told
+        # (R2181-1, R2181-3) with the reason the opening recorded.
+        ranked = {bid.bid_id for bid in loaded.bids}
+        for record in _participants(await uow.repos.opened_bids.records_for_lot(consultation.id, lot.lot_number)):
+            if record.bid_id in ranked:
+                continue
+            email = await uow.repos.evaluations.contact_email(record.bid_id)
+            reason = (f"Votre offre n’a pu être lue à l’ouverture des plis : {record.problem or 'offre illisible'}"
+                      " ; elle ne peut être évaluée.")
+            context = common | {"bidder_name": record.bidder_name, "reasons": [reason],
+                                "winner_name": winner.bid.bidder_name, "winner_score": domain.score_text(winner),
+                                "winner_reasons": [f"Offre classée première avec {domain.scores_line(winner)}."],
+                                "sent_at": now} | ({"standstill_end": standstill.ends_at}
+                                                   if standstill.ends_at is not None else {})
+            note = await notify(uow, to_email=email, to_org_siret=record.supplier_siret, template="rejection_letter",
+                                context=context, tenant=consultation.tenant)
+            await _store_letter(uow, consultation, lot, _Participant(record.bid_id, record.bidder_name),
+                                record.supplier_siret, LetterKind.REJECTION, note.subject, [note.message], now)
         siret, email = await _contact(uow, proposal.bid_id)
         siret = siret or proposal.bid.bidder_identifier
         next_steps = (f"Le marché pourra être signé à compter de la fin du délai de suspension. {standstill.reason}"
@@ -526,7 +554,7 @@ async def declare_sans_suite(uow: UnitOfWork[Repositories], consultation_id: uui
                 await due.cancel(uow, STANDSTILL_END, consultation.id, key=str(key))
             await uow.repos.evaluations.save_lot(replace(lot, status=LotStatus.ABANDONED, updated_at=now))
             # Every opened deposit of the lot, the unreadable ones too: they took part (R2185-2).
-            for record in await uow.repos.opened_bids.records_for_lot(consultation.id, number):
+            for record in _participants(await uow.repos.opened_bids.records_for_lot(consultation.id, number)):
                 bid = _Participant(record.bid_id, record.bidder_name)
                 siret = record.supplier_siret
                 subject = f"Déclaration sans suite — {consultation.reference}"
