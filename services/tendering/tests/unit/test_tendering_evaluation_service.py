@@ -187,9 +187,13 @@ async def test_a_flagged_bid_is_justified_then_kept(fakes, repos, clock, uows, u
                                            reason="prix trop bas")
     assert refused.value.status == 409
     deadline = clock.now() + timedelta(days=8)
-    case = await service.request_justification(uow_for(BUYER_P), consultation.id, None, low.bid_id,
+    request_uow = uow_for(BUYER_P)
+    case = await service.request_justification(request_uow, consultation.id, None, low.bid_id,
                                                deadline=deadline)
     assert case.case.status is AbnormalStatus.REQUESTED
+    [told] = request_uow.notifications  # by mail and in-app message, to the flagged bid's supplier
+    assert (told.template, told.to_org_siret) == ("justification_request", low.supplier_siret)
+    assert "R2152-3" in told.message and "anormalement basse" in told.subject + told.message
     # A proposal waits for the decision on the flagged bid.
     await service.save_marks(uow_for(BUYER_P), consultation.id, None, formula="proportional",
                              marks=marks_for([a, b, c, low], [("10", "6", "4")] * 4))
@@ -258,6 +262,9 @@ async def test_sans_suite_abandons_and_tells_every_bidder(fakes, repos, clock, u
     letters = repos.evaluations.letter_rows
     assert sorted(letter.bid_id for letter in letters) == sorted(r.bid_id for r in records)
     assert all(letter.kind is LetterKind.SANS_SUITE for letter in letters)
+    told = sorted((note.template, note.to_org_siret) for note in uow.notifications)
+    assert told == sorted(("sans_suite_notice", r.supplier_siret) for r in records)
+    assert all("R2185-2" in note.message and "Crédits supprimés" in note.message for note in uow.notifications)
     with pytest.raises(DomainError, match="close"):
         await service.save_marks(uow_for(BUYER_P), consultation.id, None, formula="linear", marks=[])
 

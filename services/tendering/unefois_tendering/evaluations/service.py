@@ -202,9 +202,15 @@ async def request_justification(uow: UnitOfWork[Repositories], consultation_id: 
         await uow.repos.evaluations.save_case(record)
         await due.schedule(uow, JUSTIFICATION_DEADLINE, consultation.id, deadline, key=str(bid_id),
                            tenant=consultation.tenant, payload={"bid_id": str(bid_id)})
-        # No kernel mail template says « demande de justification » and a service cannot bring its
-        # own: the request is shown on the supplier's deposits page (its row-level security lets it
-        # read its own case); the mail waits for a kernel template (README, open points).
+        # The request by mail and in-app message (L2152-6, R2152-3), and on the supplier's page.
+        await notify(uow, to_email=email, to_org_siret=record.supplier_siret, template="justification_request",
+                     context={"consultation_reference": consultation.reference,
+                              "consultation_title": consultation.purchase.object,
+                              "buyer_name": consultation.purchase.buyer.name, "bidder_name": bid.bidder_name,
+                              "lot_label": record.lot_title, "reason": why,
+                              "elements": [text for _, text in rules.JUSTIFICATION_ELEMENTS],
+                              "requested_at": now, "deadline": deadline},
+                     tenant=consultation.tenant)
         uow.audit("consultation", consultation.id, "evaluation.justification_requested",
                   {"lot": lot.lot_key, "bid_id": str(bid_id), "deadline": deadline.isoformat(), "reason": why,
                    "supplier": siret, "email": bool(email)}, tenant=consultation.tenant)
@@ -557,15 +563,19 @@ async def declare_sans_suite(uow: UnitOfWork[Repositories], consultation_id: uui
             for record in _participants(await uow.repos.opened_bids.records_for_lot(consultation.id, number)):
                 bid = _Participant(record.bid_id, record.bidder_name)
                 siret = record.supplier_siret
-                subject = f"Déclaration sans suite — {consultation.reference}"
-                lines = [(f"{consultation.purchase.buyer.name} vous informe que la consultation "
-                         f"{consultation.reference} « {consultation.purchase.object} » est déclarée sans suite."),
-                         f"Motif : {rules.SANS_SUITE_LABELS[decision.reason]} — {decision.detail}",
-                         decision.explanation]
-                # No kernel mail template for this notice: the letter is kept and listed on the
-                # supplier's « Résultat » page (README, open points).
+                # Every participant told of the reasons (R2185-2): mail, in-app message, and the
+                # letter kept and listed on its « Résultat » page.
+                email = await uow.repos.evaluations.contact_email(record.bid_id)
+                note = await notify(uow, to_email=email, to_org_siret=siret, template="sans_suite_notice",
+                                    context={"consultation_reference": consultation.reference,
+                                             "consultation_title": consultation.purchase.object,
+                                             "buyer_name": consultation.purchase.buyer.name,
+                                             "bidder_name": record.bidder_name,
+                                             "reason": f"{rules.SANS_SUITE_LABELS[decision.reason]} — {decision.detail}",
+                                             "explanation": decision.explanation, "decided_at": now},
+                                    tenant=consultation.tenant)
                 await _store_letter(uow, consultation, replace(lot, lot_key=key), bid, siret,
-                                    LetterKind.SANS_SUITE, subject, lines, now)
+                                    LetterKind.SANS_SUITE, note.subject, [note.message], now)
         await uow.repos.evaluations.add_sans_suite(consultation_id=consultation.id, tenant=consultation.tenant,
                                                    reason=decision.reason.value, detail=decision.detail,
                                                    explanation=decision.explanation, by=uow.actor, at=now)
