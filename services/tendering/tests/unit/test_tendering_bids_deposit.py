@@ -134,6 +134,20 @@ async def test_a_deposit_begun_at_the_deadline_is_refused_naming_bid_deadline(pu
     assert repos.deposits.rows == {}
 
 
+@pytest.mark.parametrize("status", ["closed", "opened"])
+async def test_a_deposit_begun_once_the_deadline_closed_it_is_refused_naming_bid_deadline(published, repos, clock,
+                                                                                         uow_for, status):
+    """The deadline's due transition closed it (then the buyer opened): still the deadline's refusal."""
+    from unefois_tendering.consultations.domain import ConsultationStatus
+
+    await repos.consultations.set_status(published.id, ConsultationStatus(status))
+    clock.set(published.bid_deadline + timedelta(minutes=5))
+    with pytest.raises(DomainError) as refused:
+        await service.begin_deposit(uow_for(JEAN), published.id, lot_number=1)
+    assert (refused.value.field, refused.value.status) == ("bid_deadline", 409)
+    assert repos.deposits.rows == {}
+
+
 async def test_a_deposit_completed_after_the_deadline_is_late_and_replaces_nothing(published, repos, clock, uow_for):
     first = await deposit(uow_for, repos, published)
     clock.set(published.bid_deadline - timedelta(seconds=1))

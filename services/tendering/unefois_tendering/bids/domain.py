@@ -731,6 +731,8 @@ def deposit_target(consultation) -> DepositTarget:
     purchase = consultation.purchase
     return DepositTarget(consultation_id=consultation.id, tenant=consultation.tenant, reference=consultation.reference,
                          title=purchase.object, buyer_name=purchase.buyer.name,
-                         published=consultation.status in ("published", "awarded"),
+                         # Published once: after the deadline (closed, opened, awarded) a start is refused
+                         # naming bid_deadline; a draft or a consultation sans suite naming its status.
+                         published=consultation.status in ("published", "closed", "opened", "awarded"),
                          bid_deadline=consultation.bid_deadline,
                          lots={lot.number: lot.title for lot in purchase.lots})
