@@ -120,6 +120,21 @@ TEMPLATES: dict[str, MailTemplate] = {
             "sent_at": "date d'envoi de la lettre (datetime avec fuseau)",
             **_LINK,
         }, frozenset({"bidder_score", "standstill_end", "link"})),
+        MailTemplate("bid_deadline_reached", "Date limite de remise des offres atteinte", {
+            **_CONSULTATION,
+            "bid_deadline": "la date limite passée (datetime avec fuseau)",
+            "received": "plis reçus dans le délai (int)",
+            "late": "dépôts terminés hors délai (int), facultatif",
+            **_LINK,
+        }, frozenset({"late", "link"})),
+        MailTemplate("documents_requested", "Compléments de candidature demandés", {
+            **_CONSULTATION,
+            "bidder_name": "nom du candidat (str)",
+            "documents": "les pièces à fournir (list[str]) — article R2144-2",
+            "message": "le message de l'acheteur (str), facultatif",
+            "deadline": "date limite de dépôt des compléments (datetime avec fuseau)",
+            **_LINK,
+        }, frozenset({"message", "link"})),
         MailTemplate("justification_request", "Demande de justification d'un prix", {
             **_CONSULTATION,
             "bidder_name": "nom du soumissionnaire dont l'offre semble anormalement basse (str)",

@@ -188,8 +188,11 @@ async def test_two_replicas_close_30_consultations_once_one_cancelled_mid_batch(
                                   "GROUP BY aggregate_id", service.CLOSED)
         done = await conn.fetchval("SELECT count(*) FROM due_transitions WHERE kind = $1 AND status = 'done'",
                                    service.DEADLINE_REACHED)
+        told = await conn.fetchrow("SELECT count(*) AS n, count(DISTINCT subject) AS subjects FROM messages "
+                                   "WHERE template = 'bid_deadline_reached'")
     finally:
         await conn.close()
+    assert (told["n"], told["subjects"]) == (30, 30), "one message to the buyer per consultation, none twice"
     assert {row["status"] for row in statuses} == {"closed"} and len(statuses) == 30
     assert sorted(row["aggregate_id"] for row in closes) == sorted(str(i) for i in ids)
     assert all(row["n"] == 1 for row in closes)

@@ -191,6 +191,10 @@ async def test_publication_schedules_the_deadline_and_the_handler_closes_once(pu
     closes = [note for u in uows.handed_out for note in u.committed.audits if note.action == service.CLOSED]
     assert len(closes) == 1 and closes[0].change["received"] == 1
     assert "1 pli reçu" in closes[0].change["message"]
+    told = [note for u in uows.handed_out for note in getattr(u, "notifications", [])
+            if note.template == "bid_deadline_reached"]
+    assert len(told) == 1 and told[0].to_org_siret == published.tenant, "the buyer's organisation, once"
+    assert "1 pli reçu" in told[0].subject
 
 
 async def test_unknown_consultation_and_unopened_bid(published, clock, uow_for):
@@ -217,8 +221,12 @@ async def test_missing_candidate_documents_requested_answered_or_unanswered(publ
         await service.request_documents(uow_for(AGENT), published.id, bid.id, documents=["kbis"], message=None,
                                         deadline=deadline)
     assert unknown.value.errors[0]["field"] == "documents"  # only what the consultation required ("dume")
-    request = await service.request_documents(uow_for(AGENT), published.id, bid.id, documents=["dume"],
+    request_uow = uow_for(AGENT)
+    request = await service.request_documents(request_uow, published.id, bid.id, documents=["dume"],
                                               message="Le DUME manque.", deadline=deadline)
+    [told] = request_uow.notifications
+    assert (told.template, told.to_org_siret) == ("documents_requested", bid.supplier_siret)
+    assert "R2144-2" in told.message and "Le DUME manque." in told.message
     (scheduled,) = [d for u in uows.handed_out for d in getattr(u, "due_scheduled", [])
                     if d.kind == service.COMPLEMENT_DEADLINE_PASSED]
     assert scheduled.due_at == deadline

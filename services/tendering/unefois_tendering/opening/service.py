@@ -18,6 +18,7 @@ from decimal import Decimal
 from unefois_kernel import due
 from unefois_kernel.auth.principal import BUYER_ROLES
 from unefois_kernel.domain_errors import DomainError, NotFound
+from unefois_kernel.notifications import notify
 from unefois_kernel.storage import DOCUMENT_TYPES, MiB
 from unefois_kernel.uow import UnitOfWork
 
@@ -25,7 +26,7 @@ from unefois_tendering.bids import domain as bids
 from unefois_tendering.bids import service as bids_service
 from unefois_tendering.bids.custody import KeyCustody, service_custody
 from unefois_tendering.bids.domain import Deposit, DepositStatus, PartRole, SealBroken
-from unefois_tendering.consultations.domain import Consultation, ConsultationStatus
+from unefois_tendering.consultations.domain import CANDIDATE_DOCUMENTS, Consultation, ConsultationStatus
 from unefois_tendering.opening import domain
 from unefois_tendering.opening.domain import (
     OpenedBidRecord,
@@ -56,9 +57,8 @@ async def schedule_deadline(uow: UnitOfWork, consultation: Consultation) -> None
 
 
 async def deadline_reached(uow: UnitOfWork, item: due.Due) -> None:
-    """published -> closed once the bid deadline is past by the service clock; audited. The buyer
-    is told by the audit trail and the consultation's opening page (see the README: no mail
-    template « date limite passée » exists in the kernel yet)."""
+    """published -> closed once the bid deadline is past by the service clock; audited; the buyer's
+    organisation told by an in-app message (« date limite atteinte », with the bids received)."""
     consultation = await uow.repos.consultations.get(uuid.UUID(item.aggregate_id), for_update=True)
     if consultation is None or consultation.status is not ConsultationStatus.PUBLISHED:
         return  # already closed, opened, awarded or abandoned: nothing to do (idempotent)
@@ -71,6 +71,12 @@ async def deadline_reached(uow: UnitOfWork, item: due.Due) -> None:
         "bid_deadline": consultation.bid_deadline.isoformat(), "at": now.isoformat(), "received": received,
         "message": f"La date limite est passée : {received} pli{'s' if received != 1 else ''} reçu"
                    f"{'s' if received != 1 else ''} ; vous pouvez les ouvrir."}, tenant=consultation.tenant)
+    await notify(uow, to_org_siret=consultation.tenant, template="bid_deadline_reached",
+                 context={"consultation_reference": consultation.reference,
+                          "consultation_title": consultation.purchase.object,
+                          "buyer_name": consultation.purchase.buyer.name,
+                          "bid_deadline": consultation.bid_deadline, "received": received},
+                 tenant=consultation.tenant)
 
 
 COMPLEMENT_DEADLINE_PASSED = "bid_documents.deadline_passed"
@@ -360,6 +366,15 @@ async def request_documents(uow: UnitOfWork, consultation_id: uuid.UUID, bid_id:
             same_deadline=earlier[0].deadline if earlier else None)
         await uow.repos.document_requests.add(request)
         await due.schedule(uow, COMPLEMENT_DEADLINE_PASSED, request.id, request.deadline, tenant=request.tenant)
+        deposit = await uow.repos.deposits.get(bid_id)
+        await notify(uow, to_email=deposit.depositor_email if deposit else None,
+                     to_org_siret=record.supplier_siret, template="documents_requested",
+                     context={"consultation_reference": consultation.reference,
+                              "consultation_title": consultation.purchase.object,
+                              "buyer_name": consultation.purchase.buyer.name, "bidder_name": record.supplier_name,
+                              "documents": [CANDIDATE_DOCUMENTS.get(code, code) for code in request.documents],
+                              "message": request.message or None, "deadline": request.deadline},
+                     tenant=request.tenant)
         uow.audit("opened_bid", bid_id, DOCUMENTS_REQUESTED, {
             "request_id": str(request.id), "documents": list(request.documents),
             "deadline": request.deadline.isoformat()})
