@@ -7,11 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
-
 from unefois_events.catalogue import ProcedureDecision, PurchaseFacts
 from unefois_events.values import PriceForm, PriceType, Procedure
 from unefois_kernel.clock import PLATFORM_TZ
 from unefois_kernel.web import format_date, format_euros
+
 from unefois_tendering.consultations.domain import (
     CANDIDATE_DOCUMENTS,
     EFORMS_CRITERION_TYPE,
@@ -237,6 +237,11 @@ def consultation_context(consultation: Consultation, review: ProcedureReview | N
         "can_prepare": consultation.status in (ConsultationStatus.DRAFT, ConsultationStatus.AWAITING_PROCEDURE),
         "can_publish": consultation.status is ConsultationStatus.DRAFT,
         "is_public": consultation.published_at is not None,
+        # After the deadline: the opening, then each lot's evaluation (lot 0: not allotted).
+        "evaluation_links": [(f"/consultations/{consultation.id}/lots/{key}/evaluation",
+                              "Évaluation" if key == 0 else f"Évaluation du lot {key}")
+                             for key, _title in lot_keys(consultation)]
+        if str(consultation.status) in ("opened", "awarded", "abandoned") else [],
         "facts_items": facts_items(consultation),
         "preparation_items": preparation_items(consultation),
         "criteria_tables": criteria_tables(consultation),
