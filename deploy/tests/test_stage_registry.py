@@ -26,7 +26,8 @@ for name in sys.argv[1:]:
     out[name] = {
         "name": definition.name,
         "package": definition.package,
-        "produces": [model.topic for model in definition.produces],
+        # Topics, once each: several event types may share one (AwardDecided v1 and v2).
+        "produces": list(dict.fromkeys(model.topic for model in definition.produces)),
         "consumes": [topic for consumer in definition.consumers for topic in consumer.topics],
     }
 print("\\n" + json.dumps(out))
