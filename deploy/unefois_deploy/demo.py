@@ -1,7 +1,9 @@
 """Demo data: purchases driven through the five services' HTTP APIs, as a buyer would.
 
-Each purchase is entered once at sourcing; every later stage is reached through events.
-The end-to-end test drives the same `run_purchase`, so the demo cannot silently rot.
+Each purchase is entered once at sourcing; every later stage is reached through events, and the
+award only from sealed bids (deposited, opened after the deadline, evaluated, decided): the
+platform clock is moved past each deadline. The end-to-end tests drive the same `run_purchase`
+and the helpers below (deposit_bid, award_from_bids...), so the demo cannot silently rot.
 The SIRETs are fictitious but pass the Luhn check.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -156,6 +159,150 @@ async def prepare_and_publish(client: httpx.AsyncClient, urls: dict[str, str], c
     return response.json()
 
 
+# Moves every service's clock by a duration and returns the new instant: the test profile's
+# `platform_clock.advance`, the demo loader's `unefois_deploy.clock.advance` on the dev profile.
+Advance = Callable[[timedelta], datetime]
+
+BID_DOCUMENT = b"%PDF-1.7\n% memoire technique\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@dataclass(frozen=True)
+class Bidder:
+    """A supplier who deposits a bid at `price` (excl. tax), signed in as `headers`."""
+
+    supplier: dict
+    headers: dict[str, str]
+    price: str
+
+
+async def consultation_public_key(client: httpx.AsyncClient, tendering: str, consultation_id: str):
+    """The published consultation's public key, for sealing bids (unefois_tendering.bids.domain)."""
+    from unefois_tendering.bids.domain import load_public_key
+
+    response = await client.get(f"{tendering}/api/consultations/{consultation_id}/public-key")
+    response.raise_for_status()
+    return load_public_key(response.json()["public_key_pem"])
+
+
+async def deposit_bid(client: httpx.AsyncClient, tendering: str, consultation_id: str, headers: dict,
+                      public_key, supplier: dict, price: str, *, lot_number: int | None = None,
+                      document: bytes = BID_DOCUMENT) -> dict:
+    """A supplier's deposit through the API, sealed as the API client does (`seal_bytes`): begun,
+    the bid form (price, the supplier as mandataire) and a technical memoir sent, completed.
+    Returns the completed deposit (its id, receipt hash...)."""
+    from unefois_tendering.bids.domain import BidForm, seal_bytes
+
+    begun = await client.post(f"{tendering}/api/consultations/{consultation_id}/deposits",
+                              json={"lot_number": lot_number}, headers=headers)
+    if begun.status_code != 201:
+        raise AssertionError(f"deposit not begun: {begun.status_code} {begun.text}")
+    deposit_id = begun.json()["id"]
+    form = BidForm(lot_number=lot_number, price_excl_tax=price, members=[
+        {"name": supplier["name"], "identifier_type": "SIRET", "identifier": supplier["siret"], "mandataire": True}])
+    for role, filename, plain in (("bid_form", "formulaire.json", form.model_dump_json().encode()),
+                                  ("bid_document", "memoire.pdf", document)):
+        sent = await client.post(f"{tendering}/api/deposits/{deposit_id}/parts", params={"role": role},
+                                 content=seal_bytes(public_key, plain),
+                                 headers=headers | {"X-Filename": filename, "Content-Type": "application/octet-stream"})
+        if sent.status_code != 201:
+            raise AssertionError(f"deposit part {role} refused: {sent.status_code} {sent.text}")
+    done = await client.post(f"{tendering}/api/deposits/{deposit_id}/complete", headers=headers)
+    if done.status_code != 200:
+        raise AssertionError(f"deposit not completed: {done.status_code} {done.text}")
+    return done.json()
+
+
+def grid_marks(view: dict) -> list[dict]:
+    """Marks for an evaluation grid (GET .../evaluation): full marks to the first bid of the
+    ranking, half to the others, a comment each; computed criteria (price) left to the formula."""
+    marks = []
+    for position, bid in enumerate(view["ranking"]):
+        for criterion in bid["criteria"]:
+            if criterion["computed"]:
+                continue
+            for sub in criterion["subs"]:
+                points = sub["weight"] if position == 0 else sub["weight"] / 2
+                marks.append({"bid_id": bid["bid_id"], "criterion": criterion["index"],
+                              "sub_criterion": sub["index"], "points": str(points), "comment": "Argumenté"})
+    return marks
+
+
+def advance_past(advance: Advance, instant: datetime, *, margin: timedelta = timedelta(minutes=1)) -> datetime:
+    """The platform clock moved to `margin` after `instant` (never backwards)."""
+    now = advance(timedelta(0))
+    return advance(max(instant + margin - now, timedelta(0)))
+
+
+async def consultation_in(client: httpx.AsyncClient, tendering: str, consultation_id: str, headers: dict,
+                          status: str, *, timeout_s: float = 30.0) -> dict:
+    """The consultation once it has `status` (a due transition has run)."""
+    async def fetch():
+        response = await client.get(f"{tendering}/api/consultations/{consultation_id}", headers=headers)
+        response.raise_for_status()
+        return response.json() if response.json()["status"] == status else None
+    return await wait_for(fetch, timeout_s=timeout_s)
+
+
+def evaluation_url(tendering: str, consultation_id: str, lot: int | None = None) -> str:
+    """The lot's evaluation (lot 0: a consultation without lots)."""
+    return f"{tendering}/api/consultations/{consultation_id}/lots/{lot or 0}/evaluation"
+
+
+async def open_bids(client: httpx.AsyncClient, tendering: str, consultation_id: str, bid_deadline: datetime,
+                    actors: PurchaseActors, advance: Advance, *, timeout_s: float = 30.0) -> dict:
+    """The clock passes the bid deadline, the due transition closes the consultation, the buyer
+    opens the bids and declares each admissible. Returns the opening (its bids with their prices)."""
+    advance_past(advance, bid_deadline)
+    await consultation_in(client, tendering, consultation_id, actors.buyer, "closed", timeout_s=timeout_s)
+    opened = await client.post(f"{tendering}/api/consultations/{consultation_id}/opening", headers=actors.buyer)
+    opened.raise_for_status()
+    for bid in opened.json()["bids"]:
+        response = await client.put(
+            f"{tendering}/api/consultations/{consultation_id}/opening/bids/{bid['bid_id']}/admissibility",
+            json={"admissibility": "admissible"}, headers=actors.buyer)
+        response.raise_for_status()
+    return opened.json()
+
+
+async def mark_grid(client: httpx.AsyncClient, tendering: str, consultation_id: str, buyer: dict,
+                    lot: int | None = None) -> dict:
+    """The buyer marks the lot's grid (grid_marks, the price by the proportional formula)."""
+    url = evaluation_url(tendering, consultation_id, lot)
+    response = await client.get(url, headers=buyer)
+    response.raise_for_status()
+    response = await client.put(url, json={"formula": "proportional", "marks": grid_marks(response.json())},
+                                headers=buyer)
+    response.raise_for_status()
+    return response.json()
+
+
+async def propose_and_decide(client: httpx.AsyncClient, tendering: str, consultation_id: str,
+                             actors: PurchaseActors, advance: Advance, lot: int | None = None) -> str:
+    """The buyer proposes the best-ranked bid (no amount: its price), the approver decides; in a
+    formal procedure the clock passes the standstill (art. R2182-1), whose due transition sends
+    AwardDecided.v2 (at once in a MAPA). Returns the award id."""
+    url = evaluation_url(tendering, consultation_id, lot)
+    response = await client.post(f"{url}/proposal", json={}, headers=actors.buyer)
+    response.raise_for_status()
+    response = await client.post(f"{url}/decision", headers=actors.approver)
+    response.raise_for_status()
+    decision = response.json()["decision"]
+    if decision["standstill_ends_at"] is not None:
+        advance_past(advance, datetime.fromisoformat(decision["standstill_ends_at"]))
+    return decision["award_id"]
+
+
+async def award_from_bids(client: httpx.AsyncClient, urls: dict[str, str], consultation_id: str,
+                          bid_deadline: datetime, actors: PurchaseActors, advance: Advance,
+                          *, timeout_s: float = 30.0) -> str:
+    """After the deposits of a consultation without lots: open_bids, mark_grid, propose_and_decide.
+    Returns the award id."""
+    tendering = urls["tendering"]
+    await open_bids(client, tendering, consultation_id, bid_deadline, actors, advance, timeout_s=timeout_s)
+    await mark_grid(client, tendering, consultation_id, actors.buyer)
+    return await propose_and_decide(client, tendering, consultation_id, actors, advance)
+
+
 async def run_purchase(
     client: httpx.AsyncClient,
     urls: dict[str, str],
@@ -164,10 +311,15 @@ async def run_purchase(
     amount: str,
     actors: PurchaseActors,
     *,
+    advance: Advance,
+    rivals: Sequence[Bidder] = (),
     timeout_s: float = 30.0,
 ) -> PurchaseIds:
-    """Need -> submission -> approval -> consultation (prepared, published) -> award -> contract ->
-    notification -> commitment."""
+    """Need -> submission -> approval -> consultation (prepared, published) -> sealed bids (the
+    winner `supplier` at `amount`, each rival at its own, higher, price) -> the deadline passed
+    (`advance` moves the platform clock) -> closed -> opened -> admissible -> grid -> proposal ->
+    decision (-> standstill, formal procedures) -> AwardDecided.v2 -> contract at the winning
+    bid's price -> notification -> commitment."""
     response = await client.post(f"{urls['sourcing']}/api/needs", json={"facts": facts}, headers=actors.buyer)
     response.raise_for_status()
     need_id = response.json()["id"]
@@ -180,24 +332,17 @@ async def run_purchase(
         lambda: _first(client, f"{urls['tendering']}/api/consultations", {"need_id": need_id}, actors.buyer),
         timeout_s=timeout_s,
     )
-    await prepare_and_publish(client, urls, consultation["id"], actors)
-    response = await client.post(
-        f"{urls['tendering']}/api/consultations/{consultation['id']}/award",
-        json={
-            "winners": [supplier],
-            "amount": amount,
-            "price_form": "Forfaitaire",
-            "price_types": ["Définitif ferme"],
-            "offers_received": 3,
-        },
-        headers=actors.approver,
-    )
-    response.raise_for_status()
-    award_id = response.json()["award_id"]
+    published = await prepare_and_publish(client, urls, consultation["id"], actors)
+    public_key = await consultation_public_key(client, urls["tendering"], consultation["id"])
+    for bidder in (Bidder(supplier, actors.supplier, amount), *rivals):
+        await deposit_bid(client, urls["tendering"], consultation["id"], bidder.headers, public_key,
+                          bidder.supplier, bidder.price)
+    award_id = await award_from_bids(client, urls, consultation["id"], datetime.fromisoformat(published["bid_deadline"]),
+                                     actors, advance, timeout_s=timeout_s)
 
     contract = await wait_for(
         lambda: _first(client, f"{urls['contracts']}/api/contracts", {"award_id": award_id}, actors.buyer),
-        timeout_s=timeout_s,
+        timeout_s=timeout_s * 2,
     )
     response = await client.post(
         f"{urls['contracts']}/api/contracts/{contract['id']}/notify",
@@ -214,10 +359,15 @@ async def run_purchase(
     return PurchaseIds(need_id, consultation["id"], award_id, contract["id"], contract_number, commitment["id"])
 
 
+# (buyer, object, CPV, estimate, commune, nature, winner's index in SUPPLIERS, its bid's price,
+# the rivals' bids: (index in SUPPLIERS, a higher price)). The awards come from these bids.
 DEMO_PURCHASES = [
-    (REGION, "Réfection de la toiture du lycée Jean-Moulin", "45261210", "480000.00", "69123", "works", 0, "452300.00"),
-    (DEPARTEMENT, "Fourniture de mobilier scolaire pour les collèges", "39160000", "95000.00", "38185", "supplies", 1, "88750.50"),
-    (VILLAGE, "Entretien des espaces verts communaux", "77310000", "42000.00", "01004", "services", 3, "41200.00"),
+    (REGION, "Réfection de la toiture du lycée Jean-Moulin", "45261210", "480000.00", "69123", "works", 0, "452300.00",
+     ()),
+    (DEPARTEMENT, "Fourniture de mobilier scolaire pour les collèges", "39160000", "95000.00", "38185", "supplies", 1,
+     "88750.50", ((2, "93400.00"),)),
+    (VILLAGE, "Entretien des espaces verts communaux", "77310000", "42000.00", "01004", "services", 3, "41200.00",
+     ((0, "44850.00"),)),
 ]
 
 
@@ -226,7 +376,10 @@ def demo_buyers() -> list[DemoPurchase]:
     return [DemoPurchase(buyer["name"], object_) for buyer, object_, *_ in DEMO_PURCHASES]
 
 
-async def load_demo(service_urls: dict[str, str], *, issuer_url: str) -> list[DemoPurchase]:
+async def load_demo(service_urls: dict[str, str], *, issuer_url: str, advance: Advance) -> list[DemoPurchase]:
+    """The demo purchases, each awarded from sealed bids: `advance` moves the platform clock past
+    each bid deadline (the demo loader sets the development clock back before, and puts it back
+    on the real time after)."""
     from unefois_dev_issuer.client import access_token
 
     async def headers_for(login: str) -> dict[str, str]:
@@ -234,11 +387,14 @@ async def load_demo(service_urls: dict[str, str], *, issuer_url: str) -> list[De
 
     loaded = []
     async with httpx.AsyncClient(timeout=30) as client:
-        for buyer, object_, cpv, value, commune, nature, supplier_index, amount in DEMO_PURCHASES:
+        for buyer, object_, cpv, value, commune, nature, supplier_index, amount, rivals in DEMO_PURCHASES:
             facts = need_facts(object_=object_, cpv=cpv, value=value, commune=commune, nature=nature)
             supplier = SUPPLIERS[supplier_index]
             actors = await actors_for(headers_for, buyer["siret"], supplier["siret"])
-            ids = await run_purchase(client, service_urls, facts, supplier, amount, actors)
+            bidders = [Bidder(SUPPLIERS[index], await headers_for(SUPPLIER_LOGINS[SUPPLIERS[index]["siret"]]), price)
+                       for index, price in rivals]
+            ids = await run_purchase(client, service_urls, facts, supplier, amount, actors, advance=advance,
+                                     rivals=bidders)
             loaded.append(DemoPurchase(buyer["name"], object_, ids.contract_number, ids.contract_id))
     return loaded
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from datetime import UTC, datetime, timedelta
 
 from unefois_deploy.config import RuntimeProfile
 
 DEMO_MODULE = "unefois_deploy.demo"
+# Where the development clock is set before the demo's purchases: far enough back for each
+# purchase's bid deadline (and a formal procedure's standstill) to pass before the real time.
+DEMO_CLOCK_BACK = timedelta(days=150)
 
 
 def _stamp(profile: RuntimeProfile):
@@ -27,9 +31,20 @@ async def load_demo_once(profile: RuntimeProfile, service_urls: dict[str, str]) 
     load_demo = getattr(demo, "load_demo", None)
     if load_demo is None:
         return f"{DEMO_MODULE} has no load_demo(): skipped", []
-    purchases = await load_demo(service_urls, issuer_url=profile.issuer_url)
+    from unefois_deploy import clock
+
+    began = clock.set_to(profile, datetime.now(UTC) - DEMO_CLOCK_BACK)
+    try:
+        purchases = await load_demo(service_urls, issuer_url=profile.issuer_url,
+                                    advance=lambda delta: clock.advance(profile, delta))
+        ended = clock.now(profile)
+    finally:
+        clock.to_real_time(profile)
     _stamp(profile).touch()
-    return f"demo loaded; {directory}", purchases
+    return (f"demo loaded: {len(purchases)} purchases awarded from sealed bids (deposited, opened after the "
+            f"deadline, evaluated, decided), contracts notified; the platform clock was set back to "
+            f"{began.astimezone(clock.PLATFORM_TZ):%d/%m/%Y}, moved past each deadline (to "
+            f"{ended.astimezone(clock.PLATFORM_TZ):%d/%m/%Y}), then put back on the real time; {directory}"), purchases
 
 
 async def _seed_suppliers(profile: RuntimeProfile, demo) -> str:

@@ -30,12 +30,12 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from playwright.async_api import Page, Response
-
 from unefois_kernel.stages import STAGE_NAMES
 from unefois_kernel.stages import stage as stage_named
 
@@ -184,7 +184,6 @@ def stage_routes(stage: str) -> list[Route]:
     /docs. Routes without parameters first, so /besoins/nouveau wins over /besoins/{need_id}."""
     from fastapi.responses import HTMLResponse
     from fastapi.routing import APIRoute
-
     from unefois_kernel.web import docs, pages
 
     package = importlib.import_module(stage_named(stage).package)
@@ -461,22 +460,33 @@ async def visit_every_page(page: Page, recorder: Recorder, role: str, bases: dic
         yield site_page
 
 
-async def seed_pages(urls: dict[str, str], headers_for: Callable[[str], Awaitable[dict[str, str]]]) -> dict[str, str]:
+async def seed_pages(urls: dict[str, str], headers_for: Callable[[str], Awaitable[dict[str, str]]],
+                     advance: Callable[[timedelta], datetime]) -> dict[str, str]:
     """Data for the pages to show, through the services' APIs: one purchase of the Région
     carried to open data (a consultation, a contract, a commitment, its buyer page), then a
     submitted need (the newest, so the need page linked first is one the approver acts on).
     `headers_for(login)` gives a user's Authorization header. Returns `walk` fallbacks: the
     values of the routes' parameters ({need_id}, {siret}, {consultation_id}) for the roles no link leads there."""
     import httpx
-
-    from unefois_deploy.demo import REGION, SUPPLIERS, actors_for, need_facts, run_purchase, wait_for
+    from unefois_deploy.demo import (
+        REGION,
+        SUPPLIER_LOGINS,
+        SUPPLIERS,
+        Bidder,
+        actors_for,
+        need_facts,
+        run_purchase,
+        wait_for,
+    )
 
     suffix = uuid.uuid4().hex[:6]
     async with httpx.AsyncClient(timeout=30) as client:
         actors = await actors_for(headers_for, REGION["siret"], SUPPLIERS[0]["siret"])
         facts = need_facts(object_=f"Réfection de la cour du lycée {suffix}", cpv="45233140", value="120000.00",
                            commune="69123")
-        ids = await run_purchase(client, urls, facts, SUPPLIERS[0], "118500.00", actors)
+        rival = SUPPLIERS[1]
+        ids = await run_purchase(client, urls, facts, SUPPLIERS[0], "118500.00", actors, advance=advance, rivals=[
+            Bidder(rival, await headers_for(SUPPLIER_LOGINS[rival["siret"]]), "121900.00")])
 
         async def published() -> bool:
             response = await client.get(f"{urls['opendata']}/api/decp/{ids.contract_id}")

@@ -25,6 +25,7 @@ import asyncio
 import os
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 import pytest_asyncio
@@ -45,6 +46,7 @@ from browser_harness import (
     seed_pages,
     visit_every_page,
 )
+from unefois_deploy.testing import PlatformClock
 
 PUBLIC_PAGES = ("accueil", "accessibilite", "mentions-legales", "donnees-personnelles", "docs")
 # Roles for which every page of every stage opens (200): the buyer's organisation.
@@ -52,9 +54,16 @@ BUYER_SIDE = ("buyer", "approver")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def fallbacks(platform, tokens) -> dict[str, str]:
-    """A purchase carried to open data and a submitted need (browser_harness.seed_pages)."""
-    return await seed_pages({stage: platform.url(stage) for stage in STAGES}, tokens.headers_for)
+async def fallbacks(platform, tokens, runtime) -> dict[str, str]:
+    """A purchase carried to open data, its award from sealed bids (the platform clock moved past
+    its deadline, then put back where it would have been), and a submitted need
+    (browser_harness.seed_pages)."""
+    clock = PlatformClock(runtime.profile)
+    began, began_wall = clock.now(), time.monotonic()
+    try:
+        return await seed_pages({stage: platform.url(stage) for stage in STAGES}, tokens.headers_for, clock.advance)
+    finally:
+        clock.set(began + timedelta(seconds=time.monotonic() - began_wall))
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

@@ -17,7 +17,6 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-
 from unefois_deploy.config import TEST_CLOCK_START
 from unefois_deploy.demo import REGION, SUPPLIERS, need_facts, run_purchase
 from unefois_kernel.clock import paris_date
@@ -69,10 +68,6 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
         # PUT/PATCH (its preparation) and publish: the seeded consultation is awarded, 409 for its owner.
         "/api/consultations/{consultation_id}": {"variants_allowed": True},
         "/api/consultations/{consultation_id}/publish": None,  # no body
-        "/api/consultations/{consultation_id}/award": {
-            "winners": [OWNER_SUPPLIER], "amount": "900.00", "price_form": "Forfaitaire",
-            "price_types": ["Définitif ferme"], "offers_received": 1,
-        },
         # DCE and questions (tendering documents/, questions/): the seeded consultation is awarded, so its
         # DCE is closed and its questions too (409 for its buyer and for every supplier), a stranger 404.
         "/api/consultations/{consultation_id}/documents": None,  # multipart; refused before the body is read
@@ -105,7 +100,7 @@ def _body(method: str, path: str, caller: Caller) -> dict | None:
         "/api/consultations/{consultation_id}/opening/bids/{bid_id}/admissibility": {"admissibility": "admissible"},
         "/api/consultations/{consultation_id}/opening/bids/{bid_id}/document-requests": {
             "documents": ["dume"], "deadline": "2030-01-01T12:00:00+01:00"},
-        # Evaluation and award (tendering evaluations/): the seeded consultation is awarded (typed), so every
+        # Evaluation and award (tendering evaluations/): the seeded consultation is awarded from its bids, so every
         # change of its lot's evaluation is a 409 for its buyers, a 404 for a stranger.
         "/api/consultations/{consultation_id}/lots/{lot}/evaluation": {"formula": "linear", "marks": []},
         "/api/consultations/{consultation_id}/lots/{lot}/evaluation/justifications": {
@@ -153,10 +148,10 @@ def _expected(rule, caller: Caller, method: str, path: str) -> str:
 
 
 @pytest.fixture
-async def purchase(urls, actors, client):
+async def purchase(urls, actors, client, platform_clock):
     facts = need_facts(object_="Réseau de chaleur du lycée", cpv="45232140", value="150000.00", commune="69123")
     who = await actors(REGION["siret"], OWNER_SUPPLIER["siret"])
-    ids = await run_purchase(client, urls, facts, OWNER_SUPPLIER, "140000.00", who)
+    ids = await run_purchase(client, urls, facts, OWNER_SUPPLIER, "140000.00", who, advance=platform_clock.advance)
     return ids
 
 

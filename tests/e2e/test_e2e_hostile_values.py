@@ -5,12 +5,24 @@ next to the field for the forms), or is normalised; none costs a 500 or reaches 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
-
 from unefois_deploy.config import TEST_CLOCK_START
-from unefois_deploy.demo import SUPPLIERS, VILLAGE, need_facts, prepare_and_publish, wait_for
+from unefois_deploy.demo import (
+    SUPPLIER_LOGINS,
+    SUPPLIERS,
+    VILLAGE,
+    consultation_public_key,
+    deposit_bid,
+    evaluation_url,
+    mark_grid,
+    need_facts,
+    open_bids,
+    prepare_and_publish,
+    propose_and_decide,
+    wait_for,
+)
 from unefois_kernel.clock import paris_date
 
 pytestmark = pytest.mark.integration
@@ -144,9 +156,10 @@ async def test_the_recommendation_fragment_and_the_decp_offset_answer_without_a_
     assert (await client.get(f"{urls['opendata']}/api/decp", params={"offset": "1000000"})).status_code == 200
 
 
-async def test_absurd_award_notification_and_invoice_values_are_refused(urls, client, who):
-    """offers_received 10^30 (once published as offresRecues), a notification dated 9999-12-31
-    or after today, an invoice number with NUL: refused; the purchase then goes through."""
+async def test_absurd_award_notification_and_invoice_values_are_refused(urls, client, who, tokens, platform_clock):
+    """The award from two sealed bids: a proposal with a typed amount, an absurd tie-break reason
+    or bid id refused; then a notification dated 9999-12-31 or after today, an invoice number with
+    NUL: refused; the purchase goes through, published with offresRecues 2 (the bids opened)."""
     need_id = await _need(client, urls, who)
     assert (await client.post(f"{urls['sourcing']}/api/needs/{need_id}/submit", headers=who.buyer)).status_code == 200
     assert (await client.post(f"{urls['sourcing']}/api/needs/{need_id}/approve", json={},
@@ -165,17 +178,25 @@ async def test_absurd_award_notification_and_invoice_values_are_refused(urls, cl
     # The refusal names the very document code, by its position.
     refused(await client.patch(preparation, json={"required_documents": ["x" * 10_000]}, headers=who.buyer),
             "required_documents.0")
-    await prepare_and_publish(client, urls, consultation_id, who)
-    award = {"winners": [SUPPLIER], "amount": "80000.00", "price_form": "Forfaitaire",
-             "price_types": ["Définitif ferme"], "offers_received": 10**30}
-    awards = f"{urls['tendering']}/api/consultations/{consultation_id}/award"
-    refused(await client.post(awards, json=award, headers=who.approver), "offers_received")
-    refused(await client.post(awards, json={**award, "offers_received": 3,
-                                            "winners": [{**SUPPLIER, "name": f"TPR{RLO}"}]}, headers=who.approver),
-            "winners.0.name")
-    response = await client.post(awards, json={**award, "offers_received": 3}, headers=who.approver)
-    assert response.status_code == 201, response.text
-    award_id = response.json()["award_id"]
+    published = await prepare_and_publish(client, urls, consultation_id, who)
+    # The award comes from the bids only: two sealed bids, opened after the deadline, the grid marked.
+    tendering = urls["tendering"]
+    public_key = await consultation_public_key(client, tendering, consultation_id)
+    await deposit_bid(client, tendering, consultation_id, who.supplier, public_key, SUPPLIER, "80000.00")
+    rival = SUPPLIERS[1]
+    await deposit_bid(client, tendering, consultation_id, await tokens.headers_for(SUPPLIER_LOGINS[rival["siret"]]),
+                      public_key, rival, "83000.00")
+    await open_bids(client, tendering, consultation_id, datetime.fromisoformat(published["bid_deadline"]), who,
+                    platform_clock.advance)
+    await mark_grid(client, tendering, consultation_id, who.buyer)
+    proposal = f"{evaluation_url(tendering, consultation_id)}/proposal"
+    # No amount can be typed (the bid's price is the award's), nor an absurd tie-break.
+    assert (await client.post(proposal, json={"amount": "9000000.00"}, headers=who.buyer)).status_code == 422
+    refused(await client.post(proposal, json={"tie_break_reason": "x" * 10_000}, headers=who.buyer),
+            "tie_break_reason")
+    refused(await client.post(proposal, json={"tie_break_bid_id": f"{NUL}"}, headers=who.buyer), "tie_break_bid_id")
+    award_id = await propose_and_decide(client, tendering, consultation_id, who, platform_clock.advance)
+    today = paris_date(platform_clock.now())
 
     async def contract():
         found = (await client.get(f"{urls['contracts']}/api/contracts", params={"award_id": award_id},
@@ -185,13 +206,13 @@ async def test_absurd_award_notification_and_invoice_values_are_refused(urls, cl
     notify = f"{urls['contracts']}/api/contracts/{(await wait_for(contract))['id']}/notify"
     assert "2099" in refused(await client.post(notify, json={"notified_on": "9999-12-31"}, headers=who.buyer),
                              "notified_on")
-    tomorrow = (PLATFORM_TODAY + timedelta(days=1)).isoformat()
+    tomorrow = (today + timedelta(days=1)).isoformat()
     assert "futur" in refused(await client.post(notify, json={"notified_on": tomorrow}, headers=who.buyer),
                               "notified_on")
     notified = await client.post(notify, json={}, headers=who.buyer)
     assert notified.status_code == 200, notified.text
     record = await wait_for(lambda: _decp(client, urls, notified.json()["id"]))
-    assert record["offresRecues"] == 3 and record["dateNotification"] == PLATFORM_TODAY.isoformat()
+    assert record["offresRecues"] == 2 and record["dateNotification"] == today.isoformat()
 
     invoice = {"invoice_number": f"F-1{NUL}", "supplier": SUPPLIER, "amount_excl_vat": "100.00", "vat_amount": "20.00",
                "issued_on": PLATFORM_TODAY.isoformat()}

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from unefois_deploy.demo import SUPPLIERS, REGION, need_facts, run_purchase
+from unefois_deploy.demo import REGION, SUPPLIERS, need_facts, run_purchase
 
 pytestmark = pytest.mark.integration
 
@@ -17,10 +16,10 @@ async def test_every_service_is_live_and_ready(urls, client):
         assert ready.json()["checks"] == {"database": True, "broker": True}
 
 
-async def test_metrics_expose_backlog_lag_dlq_and_handler_latency(urls, client, actors):
+async def test_metrics_expose_backlog_lag_dlq_and_handler_latency(urls, client, actors, platform_clock):
     facts = need_facts(object_="Étude de trafic", cpv="71311210", value="60000.00", commune="69123", nature="services")
     who = await actors(REGION["siret"], SUPPLIERS[2]["siret"])
-    await run_purchase(client, urls, facts, SUPPLIERS[2], "55000.00", who)
+    await run_purchase(client, urls, facts, SUPPLIERS[2], "55000.00", who, advance=platform_clock.advance)
     text = (await client.get(f"{urls['invoicing']}/metrics")).text
     assert "unefois_outbox_backlog " in text
     assert 'unefois_consumer_lag{consumer="invoicing",partition=' in text

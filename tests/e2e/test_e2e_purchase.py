@@ -7,7 +7,6 @@ import secrets
 from datetime import date, datetime
 
 import pytest
-
 from unefois_deploy.config import TEST_CLOCK_START
 from unefois_deploy.demo import SUPPLIERS, VILLAGE, need_facts, run_purchase, wait_for
 from unefois_kernel.clock import PLATFORM_TZ, paris_date
@@ -18,15 +17,19 @@ pytestmark = pytest.mark.integration
 # The services of the test profile start their clocks on this day (unefois_deploy.config), so
 # the dates below are the same whatever day the suite runs.
 PLATFORM_TODAY = paris_date(TEST_CLOCK_START)
+# The award comes from the bids: run_purchase moves the clock a minute past the bid deadline
+# (Wednesday 16 December 2026 at noon, see below), so the decision, the contract's notification
+# and the open data are of that day.
+AWARD_DAY = date(2026, 12, 16)
 
 
-async def test_a_purchase_flows_from_need_to_open_data_in_one_trace(urls, client, otlp_sink, actors):
+async def test_a_purchase_flows_from_need_to_open_data_in_one_trace(urls, client, otlp_sink, actors, platform_clock):
     trace_id = secrets.token_hex(16)
     # The buyer's browser session carries one trace context on every request it makes.
     client.headers["traceparent"] = f"00-{trace_id}-{secrets.token_hex(8)}-01"
     facts = need_facts(object_="Réfection du parvis de la mairie", cpv="45233140", value="85000.00", commune="01004")
     who = await actors(VILLAGE["siret"], SUPPLIERS[0]["siret"])
-    ids = await run_purchase(client, urls, facts, SUPPLIERS[0], "79990.00", who)
+    ids = await run_purchase(client, urls, facts, SUPPLIERS[0], "79990.00", who, advance=platform_clock.advance)
 
     # Tendering and contracts hold the need's facts exactly as entered at sourcing,
     # and the buyer is the organisation of the agent who logged in.
@@ -38,8 +41,9 @@ async def test_a_purchase_flows_from_need_to_open_data_in_one_trace(urls, client
         assert stage_purchase["buyer"] == VILLAGE
     assert contract["status"] == "notified"
 
-    # Dates the law counts, on the platform's calendar: published, awarded and notified on the
-    # day the services' clocks say (Monday 30 November 2026), the contract numbered in that year.
+    # Dates the law counts, on the platform's calendar: published on the day the services' clocks
+    # say (Monday 30 November 2026); awarded from the bid and notified once the deadline has passed
+    # (AWARD_DAY), the contract numbered in that year.
     # The consultation opened en préparation; the buyer prepared and published it through the API
     # (demo.prepare_and_publish), and tendering took the procedure decision again on that day
     # (art. R2121-3): it still holds, so it was published under that day's decision. The earliest
@@ -66,8 +70,8 @@ async def test_a_purchase_flows_from_need_to_open_data_in_one_trace(urls, client
     sealing = await client.get(f"{urls['tendering']}/api/consultations/{ids.consultation_id}/public-key")
     assert sealing.status_code == 200, sealing.text
     assert sealing.json()["public_key_jwk"]["crv"] == "P-256" and len(sealing.json()["fingerprint"]) == 64
-    assert date.fromisoformat(contract["notified_on"]) == PLATFORM_TODAY
-    assert ids.contract_number.startswith(str(PLATFORM_TODAY.year))
+    assert date.fromisoformat(contract["notified_on"]) == AWARD_DAY
+    assert ids.contract_number.startswith(str(AWARD_DAY.year))
 
     commitment = (await client.get(f"{urls['invoicing']}/api/commitments/{ids.commitment_id}", headers=who.buyer)).json()
     assert commitment["ceiling"] == "79990.00"
@@ -84,8 +88,8 @@ async def test_a_purchase_flows_from_need_to_open_data_in_one_trace(urls, client
     assert record["acheteur"] == {"id": VILLAGE["siret"]}
     assert record["objet"] == facts["object"]
     assert record["montant"] == 79990
-    assert record["dateNotification"] == PLATFORM_TODAY.isoformat()
-    assert record["datePublicationDonnees"] == PLATFORM_TODAY.isoformat()
+    assert record["dateNotification"] == AWARD_DAY.isoformat()
+    assert record["datePublicationDonnees"] == AWARD_DAY.isoformat()
     assert record["titulaires"] == [{"titulaire": {"typeIdentifiant": "SIRET", "id": SUPPLIERS[0]["siret"]}}]
 
     # One trace across the five services, through every Kafka hop.
@@ -102,10 +106,10 @@ async def test_a_purchase_flows_from_need_to_open_data_in_one_trace(urls, client
     assert kafka_hops <= hops_seen()
 
 
-async def test_an_invoice_lands_once_in_its_commitment_ledger(urls, client, actors):
+async def test_an_invoice_lands_once_in_its_commitment_ledger(urls, client, actors, platform_clock):
     facts = need_facts(object_="Achat de bancs publics", cpv="39113000", value="30000.00", commune="01004", nature="supplies")
     who = await actors(VILLAGE["siret"], SUPPLIERS[1]["siret"])
-    ids = await run_purchase(client, urls, facts, SUPPLIERS[1], "28000.00", who)
+    ids = await run_purchase(client, urls, facts, SUPPLIERS[1], "28000.00", who, advance=platform_clock.advance)
     deposit = {
         "invoice_number": f"F-{secrets.token_hex(4)}",
         "supplier": SUPPLIERS[1],

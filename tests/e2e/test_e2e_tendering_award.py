@@ -4,7 +4,8 @@ catcher: a formal procedure (appel d'offres ouvert) published, two bids deposite
 an amount refused), the approver decides: the rejection letter reaches the other bidder by mail
 with the standstill's end, each supplier reads its own result; no contract before the standstill
 ends; the clock passes it, the due transition sends AwardDecided.v2 and contracts opens the
-contract at the winning bid's price."""
+contract at the winning bid's price: the event's amount is the opened bid's price (amount_source
+« offre », the winning bid named). The deposits and grid helpers are the demo's (unefois_deploy.demo)."""
 
 from __future__ import annotations
 
@@ -16,34 +17,16 @@ from unefois_deploy.demo import (
     REGION,
     SUPPLIER_LOGINS,
     SUPPLIERS,
+    deposit_bid,
+    grid_marks,
     need_facts,
     prepare_and_publish,
     wait_for,
 )
-from unefois_tendering.bids.domain import BidForm, load_public_key, seal_bytes
+from unefois_tendering.bids.domain import load_public_key
 
 pytestmark = pytest.mark.integration
 
-PDF = b"%PDF-1.7\n% memoire technique\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-async def _deposit(client, tendering: str, cid: str, headers: dict, public_key, supplier: dict, price: str) -> dict:
-    begun = await client.post(f"{tendering}/api/consultations/{cid}/deposits", json={"lot_number": None},
-                              headers=headers)
-    assert begun.status_code == 201, begun.text
-    deposit_id = begun.json()["id"]
-    form = BidForm(lot_number=None, price_excl_tax=price, members=[
-        {"name": supplier["name"], "identifier_type": "SIRET", "identifier": supplier["siret"], "mandataire": True}])
-    for role, filename, plain in (("bid_form", "formulaire.json", form.model_dump_json().encode()),
-                                  ("bid_document", "memoire.pdf", PDF)):
-        sent = await client.post(f"{tendering}/api/deposits/{deposit_id}/parts", params={"role": role},
-                                 content=seal_bytes(public_key, plain),
-                                 headers=headers | {"X-Filename": filename,
-                                                    "Content-Type": "application/octet-stream"})
-        assert sent.status_code == 201, sent.text
-    done = await client.post(f"{tendering}/api/deposits/{deposit_id}/complete", headers=headers)
-    assert done.status_code == 200, done.text
-    return done.json()
 
 
 async def _mail(client, mailcatcher: str, to: str, subject: str, timeout_s: float = 30.0) -> dict:
@@ -52,20 +35,6 @@ async def _mail(client, mailcatcher: str, to: str, subject: str, timeout_s: floa
         found = [m for m in response.json() if m.get("subject", "").startswith(subject)]
         return found[0] if found else None
     return await wait_for(find, timeout_s=timeout_s)
-
-
-def _marks(view: dict) -> list[dict]:
-    """Full marks to the first bid, half to the others, a comment each."""
-    marks = []
-    for position, bid in enumerate(view["ranking"]):
-        for criterion in bid["criteria"]:
-            if criterion["computed"]:
-                continue
-            for sub in criterion["subs"]:
-                points = sub["weight"] if position == 0 else sub["weight"] / 2
-                marks.append({"bid_id": bid["bid_id"], "criterion": criterion["index"],
-                              "sub_criterion": sub["index"], "points": str(points), "comment": "Argumenté"})
-    return marks
 
 
 async def test_grid_proposal_decision_letters_standstill_and_award_event(urls, client, actors, tokens, platform_clock,
@@ -91,8 +60,8 @@ async def test_grid_proposal_decision_letters_standstill_and_award_event(urls, c
     deadline = datetime.fromisoformat(published["bid_deadline"])
     key = (await client.get(f"{tendering}/api/consultations/{cid}/public-key")).json()
     public_key = load_public_key(key["public_key_pem"])
-    kept = await _deposit(client, tendering, cid, who.supplier, public_key, winner, "350000.00")
-    rival = await _deposit(client, tendering, cid, other, public_key, other_supplier, "360000.00")
+    kept = await deposit_bid(client, tendering, cid, who.supplier, public_key, winner, "350000.00")
+    rival = await deposit_bid(client, tendering, cid, other, public_key, other_supplier, "360000.00")
 
     early = await client.get(f"{tendering}/api/consultations/{cid}/lots/0/evaluation", headers=who.buyer)
     assert early.status_code == 409, early.text  # not opened yet
@@ -104,12 +73,13 @@ async def test_grid_proposal_decision_letters_standstill_and_award_event(urls, c
     await wait_for(closed, timeout_s=30)
     opened = await client.post(f"{tendering}/api/consultations/{cid}/opening", headers=who.buyer)
     assert opened.status_code == 201, opened.text
+    opened_prices = {bid["bid_id"]: bid["price_excl_tax"] for bid in opened.json()["bids"]}
 
     url = f"{tendering}/api/consultations/{cid}/lots/0/evaluation"
     view = (await client.get(url, headers=who.buyer)).json()
     assert {bid["bid_id"] for bid in view["ranking"]} == {kept["id"], rival["id"]}
     assert view["ranking"][0]["bid_id"] == kept["id"]  # the lower price first before any mark
-    saved = await client.put(url, json={"formula": "proportional", "marks": _marks(view)}, headers=who.buyer)
+    saved = await client.put(url, json={"formula": "proportional", "marks": grid_marks(view)}, headers=who.buyer)
     assert saved.status_code == 200, saved.text
     assert saved.json()["missing"] == []
     refused = await client.post(f"{url}/proposal", json={"amount": "1.00"}, headers=who.buyer)
@@ -143,7 +113,10 @@ async def test_grid_proposal_decision_letters_standstill_and_award_event(urls, c
                                   headers=who.buyer)).json()
         return found[0] if found else None
     opened_contract = await wait_for(contract, timeout_s=60)
-    assert str(opened_contract.get("amount", "350000.00")) in ("350000.00", "350000.0", "350000")
+    # AwardDecided.v2 as contracts holds it: the opened bid's price, said to come from that bid.
+    held = (await client.get(f"{urls['contracts']}/api/contracts/{opened_contract['id']}", headers=who.buyer)).json()
+    assert held["award"]["amount"] == opened_prices[kept["id"]] == "350000.00"
+    assert held["award"]["amount_source"] == "offre" and held["award"]["winning_bid_id"] == kept["id"]
     lot = (await client.get(url, headers=who.buyer)).json()
     assert lot["decision"]["event_emitted_at"] is not None
     assert (await client.get(f"{tendering}/api/consultations/{cid}", headers=who.buyer)).json()["status"] == "awarded"

@@ -12,37 +12,19 @@ from datetime import datetime, timedelta
 
 import pytest
 from unefois_deploy.demo import (
+    BID_DOCUMENT,
     REGION,
     SUPPLIER_LOGINS,
     SUPPLIERS,
+    deposit_bid,
     need_facts,
     prepare_and_publish,
     wait_for,
 )
-from unefois_tendering.bids.domain import BidForm, load_public_key, seal_bytes
+from unefois_tendering.bids.domain import load_public_key
 
 pytestmark = pytest.mark.integration
 
-PDF = b"%PDF-1.7\n% memoire technique\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-async def _deposit(client, tendering: str, cid: str, headers: dict, public_key, supplier: dict, price: str) -> dict:
-    begun = await client.post(f"{tendering}/api/consultations/{cid}/deposits", json={"lot_number": None},
-                              headers=headers)
-    assert begun.status_code == 201, begun.text
-    deposit_id = begun.json()["id"]
-    form = BidForm(lot_number=None, price_excl_tax=price, members=[
-        {"name": supplier["name"], "identifier_type": "SIRET", "identifier": supplier["siret"], "mandataire": True}])
-    for role, filename, plain in (("bid_form", "formulaire.json", form.model_dump_json().encode()),
-                                  ("bid_document", "memoire.pdf", PDF)):
-        sent = await client.post(f"{tendering}/api/deposits/{deposit_id}/parts", params={"role": role},
-                                 content=seal_bytes(public_key, plain),
-                                 headers=headers | {"X-Filename": filename,
-                                                    "Content-Type": "application/octet-stream"})
-        assert sent.status_code == 201, sent.text
-    done = await client.post(f"{tendering}/api/deposits/{deposit_id}/complete", headers=headers)
-    assert done.status_code == 200, done.text
-    return done.json()
 
 
 async def test_deposits_deadline_due_transition_and_opening(urls, client, actors, tokens, platform_clock) -> None:
@@ -68,9 +50,9 @@ async def test_deposits_deadline_due_transition_and_opening(urls, client, actors
     key = (await client.get(f"{tendering}/api/consultations/{cid}/public-key")).json()
     public_key = load_public_key(key["public_key_pem"])
 
-    replaced = await _deposit(client, tendering, cid, who.supplier, public_key, first, "51000.00")
-    kept = await _deposit(client, tendering, cid, who.supplier, public_key, first, "48500.00")
-    rival = await _deposit(client, tendering, cid, other, public_key, second, "52250.50")
+    replaced = await deposit_bid(client, tendering, cid, who.supplier, public_key, first, "51000.00")
+    kept = await deposit_bid(client, tendering, cid, who.supplier, public_key, first, "48500.00")
+    rival = await deposit_bid(client, tendering, cid, other, public_key, second, "52250.50")
 
     early = await client.post(f"{tendering}/api/consultations/{cid}/opening", headers=who.buyer)
     assert early.status_code == 409 and early.json()["errors"][0]["field"] == "bid_deadline", early.text
@@ -100,7 +82,7 @@ async def test_deposits_deadline_due_transition_and_opening(urls, client, actors
     (file,) = bid["files"]
     content = await client.get(f"{tendering}/api/consultations/{cid}/opening/bids/{kept['id']}/files/"
                                f"{file['document_id']}", headers=who.buyer)
-    assert content.status_code == 200 and content.content == PDF
+    assert content.status_code == 200 and content.content == BID_DOCUMENT
     assert (await client.get(f"{tendering}/api/consultations/{cid}", headers=who.buyer)).json()["status"] == "opened"
 
     refused = await client.put(f"{tendering}/api/consultations/{cid}/opening/bids/{rival['id']}/admissibility",

@@ -15,7 +15,6 @@ from unefois_kernel.storage.settings import (
     storage_from_settings,
 )
 
-from unefois_tendering.awards.api import router as awards_api
 from unefois_tendering.bids.api import deposits_router as deposits_api
 from unefois_tendering.bids.api import router as bids_api
 from unefois_tendering.bids.web import router as deposits_web
@@ -58,7 +57,7 @@ definition = ServiceDefinition(
     package="unefois_tendering",
     title="Consultations",
     routers=[evaluations_web, evaluations_supplier_api,  # before /mes-depots/{deposit_id}
-             consultations_api, awards_api, bids_api, deposits_api, deposits_web, consultations_web, public_api,
+             consultations_api, bids_api, deposits_api, deposits_web, consultations_web, public_api,
              public_web, messages_router,
              documents_api, documents_public_api, documents_web, questions_api, questions_public_api, questions_web,
              opening_api, opening_web,

@@ -8,7 +8,6 @@ import asyncpg
 from unefois_kernel.storage import DocumentStore
 from unefois_kernel.storage.settings import DocumentStorage
 
-from unefois_tendering.awards.repository import AwardRepository
 from unefois_tendering.bids.repository import (
     ConsultationKeyRepository,
     DepositRepository,
@@ -28,7 +27,6 @@ from unefois_tendering.questions.repository import QuestionRepository
 @dataclass
 class Repositories:
     consultations: ConsultationRepository
-    awards: AwardRepository
     consultation_keys: ConsultationKeyRepository
     public_consultations: PublicConsultationRepository
     dce: DceRepository | None = None
@@ -44,7 +42,7 @@ class Repositories:
 
     @classmethod
     def on(cls, conn: asyncpg.Connection, storage: DocumentStorage | None = None) -> Repositories:
-        return cls(consultations=ConsultationRepository(conn), awards=AwardRepository(conn),
+        return cls(consultations=ConsultationRepository(conn),
                    consultation_keys=ConsultationKeyRepository(conn),
                    public_consultations=PublicConsultationRepository(conn),
                    dce=DceRepository(conn), questions=QuestionRepository(conn),

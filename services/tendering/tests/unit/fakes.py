@@ -13,8 +13,7 @@ import unefois_rules
 from unefois_events.catalogue import NeedApproved, Organisation, ProcedureDecision
 from unefois_events.values import Procedure
 from unefois_kernel.clock import PLATFORM_TZ, paris_date
-from unefois_kernel.testing import BUYER, SUPPLIER, purchase
-from unefois_tendering.awards.domain import Award, AwardDecision
+from unefois_kernel.testing import BUYER, purchase
 from unefois_tendering.bids.domain import ConsultationKey, PublishedKey
 from unefois_tendering.consultations.domain import (
     Consultation,
@@ -26,10 +25,22 @@ from unefois_tendering.consultations.domain import (
     prepare,
     publish,
 )
-from unefois_tendering.public.domain import PublicConsultation, SearchFilters, Sort, StatusFilter, cpv_prefixes, normalise
-from unefois_tendering.public.domain import search_text as public_search_text
-from unefois_tendering.evaluations.domain import CaseRecord, LetterRecord, LotRecord, Mark
 from unefois_tendering.documents.domain import Amendment, DceDocument, Download
+from unefois_tendering.evaluations.domain import (
+    CaseRecord,
+    LetterRecord,
+    LotRecord,
+    Mark,
+)
+from unefois_tendering.public.domain import (
+    PublicConsultation,
+    SearchFilters,
+    Sort,
+    StatusFilter,
+    cpv_prefixes,
+    normalise,
+)
+from unefois_tendering.public.domain import search_text as public_search_text
 from unefois_tendering.questions.domain import PublishedAnswer, Question
 from unefois_tendering.repositories import Repositories
 
@@ -100,13 +111,6 @@ def a_consultation(buyer: Organisation = BUYER, *, at: datetime, reference: str 
     return publish(prepared, at=at).consultation
 
 
-def a_decision(**changes) -> AwardDecision:
-    fields = dict(winners=[SUPPLIER], amount=Decimal("98765.43"), price_form="Forfaitaire",
-                  price_types=["Définitif ferme"], offers_received=3)
-    fields.update(changes)
-    return AwardDecision(**fields)
-
-
 class FakeConsultationRepository:
     def __init__(self) -> None:
         self.rows: dict[uuid.UUID, Consultation] = {}
@@ -161,20 +165,6 @@ class FakeConsultationKeyRepository:
         return None if key is None else key.published
 
 
-class FakeAwardRepository:
-    def __init__(self) -> None:
-        self.rows: list[Award] = []
-
-    async def add(self, award: Award) -> None:
-        # The table's unique index: one award per consultation and lot.
-        assert all((row.consultation_id, row.lot_number) != (award.consultation_id, award.lot_number) for row in self.rows)
-        self.rows.append(award)
-
-    async def of_consultation(self, consultation_id: uuid.UUID) -> list[Award]:
-        return sorted((row for row in self.rows if row.consultation_id == consultation_id),
-                      key=lambda row: (row.awarded_at, row.id))
-
-
 class FakePublicConsultationRepository:
     """The public projection in memory: the search's filters applied in Python (the SQL's
     semantics, the text match excepted: every word a prefix of a document word, no stemming)."""
@@ -219,7 +209,7 @@ class FakePublicConsultationRepository:
 
 
 def fake_repositories() -> Repositories:
-    return Repositories(consultations=FakeConsultationRepository(), awards=FakeAwardRepository(),
+    return Repositories(consultations=FakeConsultationRepository(),
                         consultation_keys=FakeConsultationKeyRepository(),
                         public_consultations=FakePublicConsultationRepository(),
                         dce=FakeDceRepository(), questions=FakeQuestionRepository(),

@@ -9,12 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-
-from unefois_events.catalogue import Lot
 from unefois_kernel.auth.principal import OrgKind, Principal, Role
 from unefois_kernel.testing import BUYER, SUPPLIER, adapter_client
 from unefois_kernel.uow import FakeUnitsOfWork
-from unefois_tendering.awards import api as awards_api
 from unefois_tendering.consultations import api, service, views, web
 from unefois_tendering.consultations.domain import ConsultationStatus
 
@@ -22,14 +19,11 @@ AGENT = Principal(subject="u-1", name="Camille Martin", roles=frozenset({Role.BU
                   org_name=BUYER.name, org_kind=OrgKind.BUYER)
 JEAN = Principal(subject="u-3", name="Jean Moreau", roles=frozenset({Role.SUPPLIER}), org_siret=SUPPLIER.siret,
                  org_name=SUPPLIER.name, org_kind=OrgKind.SUPPLIER)
-DECISION = {"winners": [SUPPLIER.model_dump(mode="json")], "amount": "900.00", "price_form": "Forfaitaire",
-            "price_types": ["Définitif ferme"], "offers_received": 1}
-
 
 @pytest.fixture
 def client_as(repos, clock):
     def make(principal) -> TestClient:
-        return adapter_client([api.router, awards_api.router, web.router], FakeUnitsOfWork(repos, clock=clock, service="tendering"), stage="tendering",
+        return adapter_client([api.router, web.router], FakeUnitsOfWork(repos, clock=clock, service="tendering"), stage="tendering",
                               principal=principal)
 
     return make
@@ -56,31 +50,7 @@ async def test_the_api_reads_consultations_in_todays_json_shape(client_as, uow_f
     assert (missing.status_code, missing.json()["errors"][0]["field"]) == (404, "consultation_id")
 
 
-async def test_the_approver_awards_once_and_refusals_name_the_field(client_as, approver, repos, fakes, clock):
-    lots = [Lot(number=1, title="Voirie", estimated_value="60000.00")]
-    consultation = fakes.a_consultation(at=clock.now(), lots=lots)
-    await repos.consultations.add(consultation)
-    client = client_as(approver)
-    url = f"/api/consultations/{consultation.id}/award"
-
-    assert client_as(AGENT).post(url, json=DECISION).status_code == 403  # a buyer who is not an approver
-    wrong_lot = client.post(url, json=DECISION | {"lot_number": 2})
-    assert (wrong_lot.status_code, wrong_lot.json()["errors"][0]["field"]) == (422, "lot_number")
-    assert client.post(f"/api/consultations/{uuid.uuid4()}/award", json=DECISION).status_code == 404
-
-    response = client.post(url, json=DECISION | {"lot_number": 1})
-    assert response.status_code == 201
-    [award] = repos.awards.rows
-    assert response.json() == {"award_id": str(award.id), "consultation_id": str(consultation.id)}
-    assert repos.consultations.rows[consultation.id].status is ConsultationStatus.AWARDED
-
-    again = client.post(url, json=DECISION)
-    assert again.status_code == 409
-    assert again.headers["content-type"] == "application/problem+json"
-    assert again.json()["errors"][0]["field"] == "status"
-
-
-async def test_the_home_lists_a_buyers_consultations_with_their_status(client_as, uow_for, fakes, clock, approver):
+async def test_the_home_lists_a_buyers_consultations_with_their_status(client_as, uow_for, fakes, clock, repos):
     need = fakes.a_need(approved_at=clock.now())
     consultation, _ = await fakes.open_and_publish(uow_for, need)
     row = views.home_row(consultation)
@@ -92,7 +62,7 @@ async def test_the_home_lists_a_buyers_consultations_with_their_status(client_as
     assert f'<a href="/consultations/{consultation.id}">2026-0001</a>' in html
     for cell in row[1:]:
         assert f">{cell}<" in html
-    client_as(approver).post(f"/api/consultations/{consultation.id}/award", json=DECISION)
+    await repos.consultations.set_status(consultation.id, ConsultationStatus.AWARDED)  # awarded from its bids
     assert ">Attribuée<" in client_as(AGENT).get("/").text
     assert set(views.STATUS_LABELS) == set(ConsultationStatus)
 

@@ -3,18 +3,20 @@
 import dataclasses
 import uuid
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
-
-from unefois_events.catalogue import AwardDecided, ConsultationPublished, Lot, NeedApproved, Organisation
-from unefois_events.values import OperatorGrouping
+from unefois_events.catalogue import (
+    ConsultationPublished,
+    NeedApproved,
+    Organisation,
+)
 from unefois_kernel.domain_errors import DomainError
-from unefois_kernel.testing import SUPPLIER, purchase
-from unefois_tendering.awards import domain as awards
-from unefois_tendering.awards.domain import AwardDecision
+from unefois_kernel.testing import purchase
 from unefois_tendering.consultations import domain
-from unefois_tendering.consultations.domain import ConsultationAction, ConsultationStatus
+from unefois_tendering.consultations.domain import (
+    ConsultationAction,
+    ConsultationStatus,
+)
 
 AT = datetime(2026, 11, 2, 10, tzinfo=UTC)
 
@@ -23,25 +25,6 @@ def _consultation(status=ConsultationStatus.PUBLISHED, **facts):
     need = NeedApproved(purchase=purchase(**facts), approved_by="A", approved_at=AT)
     consultation = domain.open_consultation(need, consultation_id=uuid.uuid4(), reference="2026-0001", at=AT)
     return dataclasses.replace(consultation, status=status)
-
-
-def _award(consultation=None, **changes):
-    fields = dict(
-        winners=[SUPPLIER],
-        grouping=OperatorGrouping.NONE,
-        amount=Decimal("1000.00"),
-        price_form="Forfaitaire",
-        price_types=["Définitif ferme"],
-        offers_received=1,
-        lot_number=None,
-    )
-    fields.update(changes)
-    consultation = consultation or _consultation()
-    status, events = awards.award(consultation, AwardDecision(**fields), award_id=uuid.uuid4(), at=AT, today=AT.date())
-    assert status is ConsultationStatus.AWARDED
-    [v2, v1] = events  # AwardDecided.v2, then v1 beside it (test_tendering_awards_domain.py tests v2)
-    assert v1.award_id == v2.award_id
-    return v1
 
 
 # ---------------------------------------------------------------- opening
@@ -103,39 +86,3 @@ def test_the_statuses_are_the_tables():
     # 'abandoned', 'awarded'))
     assert {str(status) for status in ConsultationStatus} == {"draft", "awaiting_procedure", "published", "closed",
                                                               "opened", "abandoned", "awarded"}
-
-
-# ---------------------------------------------------------------- award
-
-
-def test_an_award_carries_the_consultation_and_the_decision():
-    consultation = _consultation()
-    event = _award(consultation, amount=Decimal("98765.43"), offers_received=3)
-    assert isinstance(event, AwardDecided)
-    assert (event.consultation_id, event.consultation_reference, event.purchase) == (
-        consultation.id, consultation.reference, consultation.purchase)
-    assert (event.winners, event.amount, event.offers_received, event.awarded_at) == ([SUPPLIER], Decimal("98765.43"), 3, AT)
-
-
-def test_an_award_is_decided_once():
-    with pytest.raises(DomainError) as refused:
-        _award(_consultation(ConsultationStatus.AWARDED))
-    assert refused.value.status == 409
-    assert refused.value.detail == "cette consultation est déjà attribuée"
-
-
-def test_a_lot_must_exist():
-    lots = [Lot(number=1, title="Voirie", estimated_value=Decimal("120000.00"))]
-    assert _award(_consultation(lots=lots), lot_number=1).lot_number == 1
-    with pytest.raises(DomainError) as refused:
-        _award(_consultation(lots=lots), lot_number=2)
-    assert refused.value.field == "lot_number"
-    assert refused.value.status == 422
-
-
-def test_several_winners_need_a_grouping():
-    other = SUPPLIER.model_copy(update={"siret": "81000005900016"})
-    with pytest.raises(DomainError) as refused:
-        _award(winners=[SUPPLIER, other])
-    assert refused.value.field == "grouping"
-    assert _award(winners=[SUPPLIER, other], grouping=OperatorGrouping.JOINT).grouping == OperatorGrouping.JOINT

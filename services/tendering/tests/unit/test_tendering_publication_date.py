@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-
 from unefois_events.catalogue import ConsultationPublished
 from unefois_events.values import Procedure
 from unefois_kernel.clock import PLATFORM_TZ
@@ -98,15 +97,6 @@ async def test_the_buyer_must_pick_a_formal_procedure(fakes, repos, uow_for, on_
     with pytest.raises(DomainError) as again:
         await service.confirm_procedure(uow_for(approver), consultation.id, Procedure.OPEN)
     assert (again.value.status, again.value.field) == (409, "status")
-
-
-async def test_a_held_consultation_is_not_awarded(fakes, uow_for, on_publication_day, approver):
-    from unefois_tendering.awards import service as awards
-
-    consultation, _ = await fakes.open_and_publish(uow_for, fakes.a_planned_need(approved_at=PUBLICATION))
-    with pytest.raises(DomainError) as refused:
-        await awards.award(uow_for(approver), consultation.id, fakes.a_decision())
-    assert (refused.value.status, refused.value.field) == (409, "status")
 
 
 async def test_a_decision_that_still_holds_is_published_at_once_under_the_days_decision(fakes, uow_for, clock):
