@@ -87,6 +87,7 @@ class PurchaseIds:
     contract_id: str
     contract_number: str
     commitment_id: str
+    deposit_ids: tuple[str, ...] = ()  # the bids deposited, the winner's first
 
 
 def need_facts(*, object_: str, cpv: str, value: str, commune: str, nature: str = "works") -> dict:
@@ -334,9 +335,9 @@ async def run_purchase(
     )
     published = await prepare_and_publish(client, urls, consultation["id"], actors)
     public_key = await consultation_public_key(client, urls["tendering"], consultation["id"])
-    for bidder in (Bidder(supplier, actors.supplier, amount), *rivals):
-        await deposit_bid(client, urls["tendering"], consultation["id"], bidder.headers, public_key,
-                          bidder.supplier, bidder.price)
+    deposits = [await deposit_bid(client, urls["tendering"], consultation["id"], bidder.headers, public_key,
+                                  bidder.supplier, bidder.price)
+                for bidder in (Bidder(supplier, actors.supplier, amount), *rivals)]
     award_id = await award_from_bids(client, urls, consultation["id"], datetime.fromisoformat(published["bid_deadline"]),
                                      actors, advance, timeout_s=timeout_s)
 
@@ -356,7 +357,8 @@ async def run_purchase(
         lambda: _first(client, f"{urls['invoicing']}/api/commitments", {"contract_id": contract["id"]}, actors.buyer),
         timeout_s=timeout_s,
     )
-    return PurchaseIds(need_id, consultation["id"], award_id, contract["id"], contract_number, commitment["id"])
+    return PurchaseIds(need_id, consultation["id"], award_id, contract["id"], contract_number, commitment["id"],
+                       tuple(deposit["id"] for deposit in deposits))
 
 
 # (buyer, object, CPV, estimate, commune, nature, winner's index in SUPPLIERS, its bid's price,
