@@ -11,7 +11,7 @@ from unefois_deploy.config import RuntimeProfile
 DEMO_MODULE = "unefois_deploy.demo"
 # Where the development clock is set before the demo's purchases: far enough back for each
 # purchase's bid deadline (and a formal procedure's standstill) to pass before the real time.
-DEMO_CLOCK_BACK = timedelta(days=150)
+DEMO_CLOCK_BACK = timedelta(days=75)
 
 
 def _stamp(profile: RuntimeProfile):
