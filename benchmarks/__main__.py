@@ -17,18 +17,31 @@ import sys
 import time
 import traceback
 from collections import Counter
+from datetime import UTC, datetime
 from importlib.metadata import version
+from pathlib import Path
 
 import asyncpg
 from rich.console import Console
-
-from benchmarks import cpv_search, hops, inbox, memory, relay, report, tendering_search
 from unefois_deploy.config import load_profile
 from unefois_deploy.runtime import Runtime
 from unefois_deploy.services import ISSUER, ServiceSupervisor, existing_stages
 from unefois_kernel.telemetry import configure_tracing
 
+from benchmarks import (
+    cpv_search,
+    hops,
+    inbox,
+    memory,
+    relay,
+    report,
+    tendering_search,
+    verdict,
+)
+from benchmarks.support import percentile
+
 ALL = ("relay", "inbox", "hops", "memory", "cpv", "search")
+RESULTS_DIR = Path(__file__).parent / "results"
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -39,7 +52,13 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--hop-events", type=int, default=1_000, help="events per hop for the latency benchmark")
     parser.add_argument("--search-rows", type=int, default=100_000, help="published consultations for the search benchmark")
     parser.add_argument("--rate", type=float, default=100.0, help="pace of the latency benchmark, events/s")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="repetitions of relay, inbox and hops (each with its baseline); the median is judged")
+    parser.add_argument("--compare", type=Path, default=None, help="an earlier results JSON to print ratios against")
+    parser.add_argument("--results", type=Path, default=RESULTS_DIR, help="folder of the results JSON")
     arguments = parser.parse_args(argv)
+    if not 1 <= arguments.repeat <= 20:
+        parser.error("--repeat must be between 1 and 20")
     arguments.only = [name.strip() for name in arguments.only.split(",") if name.strip()]
     unknown = set(arguments.only) - set(ALL)
     if unknown:
@@ -108,11 +127,17 @@ def _context(profile, started_runtime, started_services, stages, synchronous_com
     ]
 
 
+def _complete_p99(latency) -> float | None:
+    """p99 of a path only when every expected sample arrived (a lost event must not flatter the figure)."""
+    return latency.percentile(99) if len(latency.samples_ms) >= latency.expected else None
+
+
 async def main(argv: list[str]) -> int:
     arguments = _arguments(argv)
     warnings = _CountWarnings()
     logging.getLogger().addHandler(warnings)
-    load_before = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    load_before_values = list(os.getloadavg())
+    load_before = ", ".join(f"{value:.2f}" for value in load_before_values)
     console = Console()
     if not console.is_terminal:
         console = Console(width=150)  # piped or redirected: keep the tables readable
@@ -135,32 +160,61 @@ async def main(argv: list[str]) -> int:
     started_services: list[str] = []
     run = _Run(console)
     figures, hop_figures, processes, cpu = [], None, [], None
+    repetitions: list[dict[str, float | None]] = []
+    began_at = datetime.now(UTC)
     search_figures = None
     try:
         bootstrap = profile.kafka_bootstrap
         synchronous_commit = await _synchronous_commit(runtime.databases.admin_dsn())
-        if "relay" in arguments.only:
-            relay_figures = await run.step("relay", relay.run(runtime.databases, bootstrap, arguments.relay_n))
-            if relay_figures:
-                figures += [relay_figures.live, relay_figures.backlog]
-        if "inbox" in arguments.only:
-            inbox_figure = await run.step("inbox", inbox.run(runtime.databases, bootstrap, arguments.inbox_n))
-            if inbox_figure:
-                figures.append(inbox_figure)
-        if "search" in arguments.only:
-            search_figures = await run.step("search", tendering_search.run(runtime.databases, arguments.search_rows))
         if {"hops", "memory"} & set(arguments.only):
             console.print(f"[bold]→ services[/] {', '.join(stages)} …")
             started_services = await supervisor.start_all([ISSUER, *stages])
-        if "hops" in arguments.only:
-            urls = {stage: supervisor.url(stage) for stage in stages}
-            cpu = memory.CpuMeter(runtime, stages)
-            hop_figures = await run.step(
-                "hops",
-                hops.run(urls, runtime.databases.service_dsn, bootstrap, arguments.hop_events, arguments.rate,
-                         profile.issuer_url),
-            )
-            cpu.stop()
+        for repetition in range(1, arguments.repeat + 1):
+            console.rule(f"repetition {repetition}/{arguments.repeat}")
+            rep: dict[str, float | None] = {}
+            repetitions.append(rep)
+            if "relay" in arguments.only:
+                relay_figures = await run.step(f"relay #{repetition}",
+                                               relay.run(runtime.databases, bootstrap, arguments.relay_n))
+                if relay_figures:
+                    figures += [relay_figures.live, relay_figures.backlog]
+                    live, backlog = relay_figures.live, relay_figures.backlog
+                    rep.update({"relay.raw_send": live.baseline, "relay.insert_ack": live.measured,
+                                "relay.insert_ack_ratio": live.ratio, "relay.drain": backlog.measured,
+                                "relay.drain_ratio": backlog.ratio})
+            if "inbox" in arguments.only:
+                inbox_figure = await run.step(f"inbox #{repetition}",
+                                              inbox.run(runtime.databases, bootstrap, arguments.inbox_n))
+                if inbox_figure:
+                    figures.append(inbox_figure)
+                    rep.update({"inbox.raw_getmany_commit": inbox_figure.baseline,
+                                "inbox.events": inbox_figure.measured, "inbox.ratio": inbox_figure.ratio})
+            if "hops" in arguments.only:
+                urls = {stage: supervisor.url(stage) for stage in stages}
+                cpu = memory.CpuMeter(runtime, stages)
+                hop_figures = await run.step(
+                    f"hops #{repetition}",
+                    hops.run(urls, runtime.databases.service_dsn, bootstrap, arguments.hop_events, arguments.rate,
+                             profile.issuer_url),
+                )
+                cpu.stop()
+                if hop_figures:
+                    rep.update({
+                        "hops.raw_p99": hop_figures.baseline.percentile(99),
+                        "hops.sourcing_tendering_p99": _complete_p99(hop_figures.sourcing_tendering),
+                        "hops.contracts_invoicing_p99": _complete_p99(hop_figures.contracts_invoicing),
+                        "hops.contracts_opendata_p99": _complete_p99(hop_figures.contracts_opendata),
+                        "hops.sourcing_relay_pickup_p99": _complete_p99(hop_figures.sourcing_relay),
+                        "hops.contracts_relay_pickup_p99": _complete_p99(hop_figures.contracts_relay),
+                        "http.healthz_p50": percentile(hop_figures.healthz_ms or [], 50),
+                        "http.healthz_p99": percentile(hop_figures.healthz_ms or [], 99),
+                        "http.approve_p50": percentile(hop_figures.approve_ms or [], 50),
+                        "http.approve_p99": percentile(hop_figures.approve_ms or [], 99),
+                    })
+        if "search" in arguments.only:
+            search_figures = await run.step("search", tendering_search.run(runtime.databases, arguments.search_rows))
+            if search_figures and repetitions:
+                repetitions[0]["search.worst_p95"] = search_figures["indexed"]["p95_ms"]  # all queries' p95
         if "memory" in arguments.only:
             processes = memory.snapshot(runtime, stages, cpu)
     finally:
@@ -187,6 +241,23 @@ async def main(argv: list[str]) -> int:
         tendering_search.report(console, search_figures)
         tendering_search.write_json(tendering_search.DEFAULT_JSON, search_figures)
         console.print(f"  [dim]• search figures written to {tendering_search.DEFAULT_JSON}[/]")
+    if cpv_figures:
+        if not repetitions:
+            repetitions.append({})
+        repetitions[0]["cpv.warm_p95"] = cpv_figures[0][1].percentile(95)  # pure CPU, measured once
+    load_after = list(os.getloadavg())
+    metrics = verdict.collect(repetitions)
+    doc = verdict.document(
+        metrics, started_at=began_at.isoformat().replace("+00:00", "Z"),
+        ended_at=datetime.now(UTC).isoformat().replace("+00:00", "Z"), repeat=arguments.repeat,
+        load_before=load_before_values, load_after=load_after, cpus=os.cpu_count(),
+        arguments={k: (str(v) if isinstance(v, Path) else v) for k, v in vars(arguments).items()},
+        failures=run.failures)
+    report.verdicts(console, doc, load_before_values, load_after)
+    path = verdict.write(arguments.results, doc, began_at.strftime("%Y%m%dT%H%M%SZ"))
+    console.print(f"  [dim]• figures written to {path} and {arguments.results / 'latest.json'}[/]")
+    if arguments.compare:
+        report.comparison(console, verdict.compare(doc, verdict.read(arguments.compare)), arguments.compare)
     report.client_warnings(console, dict(warnings.counts))
     report.errors(console, run.failures)
     return 1 if run.failures else 0

@@ -49,13 +49,40 @@ class HopFigures:
     sourcing_relay: Latency
     contracts_relay: Latency
     notes: list[str]
+    approve_ms: list[float] | None = None  # POST .../approve answered, paced at the hop's rate
+    healthz_ms: list[float] | None = None  # GET /healthz on sourcing at the same pace: the HTTP baseline
 
 
 async def run(urls: dict[str, str], dsn_of, bootstrap: str, events: int, rate: float, issuer_url: str) -> HopFigures:
     baseline = await raw_latency(bootstrap, events, rate)
-    sourcing_tendering, sourcing_relay, notes_a = await sourcing_to_tendering(urls, dsn_of, events, rate, issuer_url)
+    healthz = await healthz_latency(urls["sourcing"], events, rate)
+    sourcing_tendering, sourcing_relay, notes_a, approve_ms = await sourcing_to_tendering(
+        urls, dsn_of, events, rate, issuer_url)
     invoicing, opendata, contracts_relay, notes_b = await contracts_to_downstream(dsn_of, events, rate)
-    return HopFigures(baseline, sourcing_tendering, invoicing, opendata, sourcing_relay, contracts_relay, notes_a + notes_b)
+    return HopFigures(baseline, sourcing_tendering, invoicing, opendata, sourcing_relay, contracts_relay,
+                      notes_a + notes_b, approve_ms, healthz)
+
+
+async def healthz_latency(url: str, count: int, rate: float) -> list[float]:
+    """GET /healthz on the same service at the same pace as the approvals: the HTTP raw baseline, in ms."""
+    samples: list[float] = []
+    tasks: set[asyncio.Task] = set()
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=MAX_IN_FLIGHT)) as client:
+        async def one() -> None:
+            began = time.perf_counter()
+            response = await client.get(f"{url}/healthz")
+            if response.status_code < 500:
+                samples.append((time.perf_counter() - began) * 1000)
+
+        async def fire(_index: int) -> None:
+            task = asyncio.create_task(one())
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+        await paced(count, rate, fire)
+        if tasks:
+            await asyncio.wait(set(tasks), timeout=60)
+    return samples
 
 
 async def relay_pickup(conn: asyncpg.Connection, where: str, ids: list, name: str, expected: int) -> Latency:
@@ -148,7 +175,7 @@ async def _read_latencies(consumer: AIOKafkaConsumer, samples: list[float], limi
 # ---------------------------------------------------------------- hop (a): sourcing -> tendering
 
 
-async def sourcing_to_tendering(urls, dsn_of, events: int, rate: float, issuer_url: str) -> tuple[Latency, Latency, list[str]]:
+async def sourcing_to_tendering(urls, dsn_of, events: int, rate: float, issuer_url: str) -> tuple[Latency, Latency, list[str], list[float]]:
     run_id = secrets.token_hex(3)
     buyer_login, approver_login = BUYER_LOGINS[VILLAGE["siret"]]
     buyer = {"Authorization": f"Bearer {await access_token(issuer_url, buyer_login)}"}
@@ -180,8 +207,9 @@ async def sourcing_to_tendering(urls, dsn_of, events: int, rate: float, issuer_u
         )
         approved = {r["id"]: r["approved_at"] for r in await sourcing.fetch(
             "SELECT id, approved_at FROM needs WHERE id = ANY($1::uuid[]) AND approved_at IS NOT NULL", need_ids)}
-        published = {r["need_id"]: r["published_at"] for r in await tendering.fetch(
-            "SELECT need_id, published_at FROM consultations WHERE need_id = ANY($1::uuid[])", need_ids)}
+        # Since issue 11 the consultation waits for its procedure (published_at NULL): received_at is the hop's end.
+        published = {r["need_id"]: r["received_at"] for r in await tendering.fetch(
+            "SELECT need_id, received_at FROM consultations WHERE need_id = ANY($1::uuid[])", need_ids)}
         # NeedApproved's Kafka key (the outbox row's key) is the need id.
         pickup = await relay_pickup(sourcing, "key = ANY($1::text[])", [str(i) for i in need_ids],
                                     "  ↳ of which sourcing relay pickup", len(need_ids))
@@ -197,8 +225,8 @@ async def sourcing_to_tendering(urls, dsn_of, events: int, rate: float, issuer_u
     if not arrived:
         notes.append(f"hop (a): only {len(published):,} consultations after {ARRIVAL_TIMEOUT_S:.0f} s")
     latency = Latency("sourcing → tendering", samples, events,
-                      notes=["needs.approved_at → consultations.published_at (both datetime.now() in the services)"])
-    return latency, pickup, notes
+                      notes=["needs.approved_at → consultations.received_at (both datetime.now() in the services)"])
+    return latency, pickup, notes, answered_ms
 
 
 async def _tenant_connection(dsn: str, tenant: str) -> asyncpg.Connection:
@@ -282,18 +310,19 @@ async def contracts_to_downstream(dsn_of, events: int, rate: float) -> tuple[Lat
         ):
             if not await wait_until(lambda: _count(conn, sql, ids, len(ids)), timeout_s=ARRIVAL_TIMEOUT_S, interval_s=0.1):
                 notes.append(f"hop (b): not all {what} arrived within {ARRIVAL_TIMEOUT_S:.0f} s")
-        opened = {r["contract_id"]: r["opened_at"] for r in await invoicing.fetch(
-            "SELECT contract_id, opened_at FROM commitments WHERE contract_id = ANY($1::uuid[])", contract_ids)}
+        # commitments.opened_at is on the platform's settable clock (moved by the demo): the inbox's now() is not.
+        invoiced = {r["event_id"]: r["processed_at"] for r in await invoicing.fetch(
+            "SELECT event_id, processed_at FROM inbox WHERE consumer = 'invoicing' AND event_id = ANY($1::uuid[])", event_ids)}
         processed = {r["event_id"]: r["processed_at"] for r in await opendata.fetch(
             "SELECT event_id, processed_at FROM inbox WHERE consumer = 'opendata' AND event_id = ANY($1::uuid[])", event_ids)}
     finally:
         await invoicing.close()
         await opendata.close()
-    to_invoicing = [(opened[c] - at).total_seconds() * 1000 for c, _, at in written if c in opened]
+    to_invoicing = [(invoiced[e] - at).total_seconds() * 1000 for _, e, at in written if e in invoiced]
     to_opendata = [(processed[e] - at).total_seconds() * 1000 for _, e, at in written if e in processed]
     under = "now() = start of the consumer's batch transaction: slightly under-estimated"
     return (
-        Latency("contracts → invoicing", to_invoicing, events, notes=[f"notified_at → commitments.opened_at; {under}"]),
+        Latency("contracts → invoicing", to_invoicing, events, notes=[f"notified_at → inbox.processed_at (invoicing); {under}"]),
         Latency("contracts → opendata", to_opendata, events, notes=[f"notified_at → inbox.processed_at; {under}"]),
         pickup,
         notes,

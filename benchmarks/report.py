@@ -113,3 +113,53 @@ def client_warnings(console: Console, counts: dict[str, int]) -> None:
         console.print("  [dim]client warnings during the run[/]")
         for message, count in sorted(counts.items(), key=lambda item: -item[1])[:10]:
             console.print(f"    [dim]• {count} × {message}[/]")
+
+
+_VERDICT_STYLE = {"met": "green", "not met": "red", "not judged: baseline degraded": "yellow", "not measured": "dim"}
+
+
+def _figure(metric: dict | None) -> str:
+    if not metric or metric.get("median") is None:
+        return "—"
+    unit = metric["unit"]
+    fmt = (lambda v: f"{v:.2f}") if unit == "x" else (lambda v: f"{v:,.1f}") if unit == "ms" else (lambda v: f"{v:,.0f}")
+    spread = f" ({fmt(metric['min'])}–{fmt(metric['max'])})" if metric["min"] != metric["max"] else ""
+    return f"{fmt(metric['median'])}{spread} {unit}"
+
+
+def verdicts(console: Console, doc: dict, load_before: list[float], load_after: list[float]) -> None:
+    """Issue 12's targets on the median of the repetitions (spread min–max), each beside its raw baseline."""
+    load = lambda values: ", ".join(f"{v:.2f}" for v in values)
+    console.print(f"[bold]load average[/] before {load(load_before)}, after {load(load_after)} "
+                  f"({doc.get('cpus')} CPUs); {doc.get('repeat')} repetition(s), median (min–max)")
+    table = Table(title="Issue 12 targets (median of the repetitions)", title_justify="left")
+    for column in ("target", "measured", "rule", "baseline (same repetitions)", "bound on the baseline", "verdict"):
+        table.add_column(column)
+    metrics = doc["metrics"]
+    for row in doc["verdicts"]:
+        base = _figure(metrics.get(row["baseline"])) if row["baseline"] else "—"
+        style = _VERDICT_STYLE[row["verdict"]]
+        table.add_row(row["target"], _figure(metrics.get(row["metric"])), row["rule"],
+                      f"{row['baseline']}: {base}" if row["baseline"] else "—", row["bound"],
+                      f"[{style}]« {row['verdict']} »[/]")
+    console.print(table)
+    every = Table(title="Every figure: median (min–max) over the repetitions", title_justify="left")
+    every.add_column("metric")
+    every.add_column("median (spread)", justify="right")
+    every.add_column("per repetition", justify="right")
+    for name, metric in metrics.items():
+        values = ", ".join("—" if v is None else f"{v:,.2f}" for v in metric["values"])
+        every.add_row(name, _figure(metric), values)
+    console.print(every)
+
+
+def comparison(console: Console, rows: list[dict], earlier) -> None:
+    table = Table(title=f"Against {earlier} (medians; ratio = now ÷ earlier)", title_justify="left")
+    for column in ("metric", "earlier", "now", "ratio", "change"):
+        table.add_column(column, justify="left" if column in ("metric", "change") else "right")
+    for row in rows:
+        ratio = "—" if row["ratio"] is None else f"{row['ratio']:.2f}×"
+        change = {True: "[green]better[/]", False: "[red]worse[/]", None: ""}[row["better"]]
+        table.add_row(row["metric"], "—" if row["earlier"] is None else f"{row['earlier']:,.2f} {row['unit']}",
+                      "—" if row["now"] is None else f"{row['now']:,.2f} {row['unit']}", ratio, change)
+    console.print(table)
