@@ -466,7 +466,9 @@ async def seed_pages(urls: dict[str, str], headers_for: Callable[[str], Awaitabl
     carried to open data (a consultation, a contract, a commitment, its buyer page), then a
     submitted need (the newest, so the need page linked first is one the approver acts on).
     `headers_for(login)` gives a user's Authorization header. Returns `walk` fallbacks: the
-    values of the routes' parameters ({need_id}, {siret}, {consultation_id}) for the roles no link leads there."""
+    values of the routes' parameters ({need_id}, {siret}, {consultation_id}, {deposit_id}, {lot}) for the
+    roles no link leads there. The purchase is awarded from two sealed bids: `advance` moves the
+    platform clock past its deadline (the caller puts it back)."""
     import httpx
     from unefois_deploy.demo import (
         REGION,
@@ -500,7 +502,9 @@ async def seed_pages(urls: dict[str, str], headers_for: Callable[[str], Awaitabl
         need_id = response.json()["id"]
         response = await client.post(f"{urls['sourcing']}/api/needs/{need_id}/submit", headers=actors.buyer)
         response.raise_for_status()
-    return {"need_id": need_id, "siret": REGION["siret"], "consultation_id": ids.consultation_id}
+    # The consultation was awarded from its bids: the winner's deposit, the lot (0: not allotted).
+    return {"need_id": need_id, "siret": REGION["siret"], "consultation_id": ids.consultation_id,
+            "deposit_id": ids.deposit_ids[0], "lot": "0"}
 
 
 # ---------------------------------------------------------------- checks of one page

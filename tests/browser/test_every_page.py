@@ -71,9 +71,16 @@ async def blank_styles(browser) -> dict:
     return await blank_look(browser)
 
 
+def _for_suppliers(name: str) -> bool:
+    """Tendering's supplier pages: /mes-depots..., /mes-complements, /consultations-publiques/{id}/depot."""
+    return name.startswith("mes-") or name.endswith("-depot")
+
+
 def expected_statuses(site_page: SitePage) -> tuple[int, ...]:
     if site_page.name == "404":
         return (404,)
+    if site_page.role in BUYER_SIDE and site_page.stage == "tendering" and _for_suppliers(site_page.name):
+        return (403,)  # a supplier's own page (its deposits, results, complements): refused to a buyer
     if site_page.name in PUBLIC_PAGES or site_page.stage == "issuer" or site_page.role in BUYER_SIDE:
         return (200,)
     if site_page.linked:  # a link the role is shown leads to a page it can open
