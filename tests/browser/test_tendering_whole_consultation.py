@@ -209,7 +209,9 @@ async def test_a_two_lot_consultation_from_publication_to_award(platform, tokens
         await asyncio.sleep(0.5)
     assert "Date limite passée" in await page.locator("main h1 + p .badge").inner_text()
     await shoot(page, "consultation-entiere-date-limite-passee")
-    await visit(page, f"{url}/ouverture")
+    await page.get_by_role("link", name="Ouverture des plis").click()
+    await page.wait_for_url(f"{url}/ouverture")
+    await assert_accessible(page)
     await page.get_by_role("button", name="Ouvrir les plis").click()
     await page.wait_for_url(re.compile(r"/ouverture\?message=ouverts$"))
     await assert_accessible(page)
@@ -233,7 +235,10 @@ async def test_a_two_lot_consultation_from_publication_to_award(platform, tokens
 
     # Lot 1: the grid, the proposal (A's replacing bid), the approver's decision and letters.
     lot1, lot2 = f"{url}/lots/1/evaluation", f"{url}/lots/2/evaluation"
-    await visit(page, lot1)
+    await visit(page, url)
+    await page.get_by_role("link", name="Évaluation du lot 1").click()
+    await page.wait_for_url(lot1)
+    await assert_accessible(page)
     assert "Aucune offre signalée." in await page.locator("main").inner_text()
     await mark_grid(page, "consultation-entiere-lot1")
     assert f"88{NNBSP}000,00 €" in await page.locator("main").inner_text()
@@ -249,7 +254,10 @@ async def test_a_two_lot_consultation_from_publication_to_award(platform, tokens
     await assert_accessible(page)
 
     await as_user(page, tendering, SUPPLIER_LOGINS[B["siret"]])
-    await visit(page, f"{tendering}/mes-depots/justifications")
+    await visit(page, f"{tendering}/mes-depots")
+    await page.get_by_role("link", name="Justifications demandées").click()
+    await page.wait_for_url(f"{tendering}/mes-depots/justifications")
+    await assert_accessible(page)
     await page.get_by_label("Votre justification").fill("Une équipe déjà sur place pour un autre marché.")
     await page.get_by_role("button", name="Envoyer ma justification").click()
     await page.wait_for_url(re.compile(r"message=reponse$"))
@@ -277,7 +285,10 @@ async def test_a_two_lot_consultation_from_publication_to_award(platform, tokens
                 (C, ("Lettre de rejet",))]
     for supplier, kinds in expected:
         await as_user(page, tendering, SUPPLIER_LOGINS[supplier["siret"]])
-        await visit(page, f"{tendering}/mes-depots/resultats")
+        await visit(page, f"{tendering}/mes-depots")
+        await page.get_by_role("link", name="Résultats et lettres").click()
+        await page.wait_for_url(f"{tendering}/mes-depots/resultats")
+        await assert_accessible(page)
         main = await page.locator("main").inner_text()
         mine = [part for part in main.split("Résultat : ")[1:] if marker in part]
         assert sorted(part.split("\n")[0].replace("Offre retenue", "").strip() for part in mine) == sorted(kinds), main
