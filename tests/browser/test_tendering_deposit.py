@@ -92,7 +92,8 @@ async def test_a_supplier_deposits_replaces_and_downloads_the_receipt(platform, 
     await page.get_by_role("link", name="Mes dépôts").first.click()
     await page.wait_for_url(f"{tendering}/mes-depots")
     await assert_accessible(page)
-    rows = page.locator("#mes-depots tbody tr")
+    # The list holds every deposit this supplier ever made (other tests too): this consultation's rows.
+    rows = page.locator("#mes-depots tbody tr", has_text=consultation["reference"])
     assert await rows.count() == 2
     texts = [await rows.nth(index).inner_text() for index in range(2)]
     assert "Reçu" in texts[0] and "Remplacé" in texts[1]

@@ -39,7 +39,7 @@ async def test_the_service_sends_the_mail_and_shows_the_message_to_its_recipient
             await notify(uow, to_email=to, to_org_siret=supplier.org_siret, template="dce_changed", context={
                 "consultation_reference": reference, "consultation_title": "Réfection de la toiture",
                 "buyer_name": buyer.org_name, "changed_at": TEST_CLOCK_START,
-                "changes": ["CCTP : version 2"], "link": f"{platform.url('tendering')}/consultations"})
+                "changes": ["CCTP : version 2"], "link": f"{platform.url('tendering')}/consultations-publiques"})
     finally:
         await pool.close()
 
