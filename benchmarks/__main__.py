@@ -183,12 +183,14 @@ async def main(argv: list[str]) -> int:
                                 "relay.insert_ack_ratio": live.ratio, "relay.drain": backlog.measured,
                                 "relay.drain_ratio": backlog.ratio})
             if "inbox" in arguments.only:
-                inbox_figure = await run.step(f"inbox #{repetition}",
-                                              inbox.run(runtime.databases, bootstrap, arguments.inbox_n))
-                if inbox_figure:
-                    figures.append(inbox_figure)
+                inbox_figures = await run.step(f"inbox #{repetition}",
+                                               inbox.run(runtime.databases, bootstrap, arguments.inbox_n))
+                if inbox_figures:
+                    inbox_figure = inbox_figures.batched
+                    figures += [inbox_figure, inbox_figures.per_event]
                     rep.update({"inbox.raw_getmany_commit": inbox_figure.baseline,
-                                "inbox.events": inbox_figure.measured, "inbox.ratio": inbox_figure.ratio})
+                                "inbox.events": inbox_figure.measured, "inbox.ratio": inbox_figure.ratio,
+                                "inbox.per_event": inbox_figures.per_event.measured})
             if "hops" in arguments.only:
                 urls = {stage: supervisor.url(stage) for stage in stages}
                 cpu = memory.CpuMeter(runtime, stages)

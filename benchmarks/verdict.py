@@ -36,6 +36,7 @@ METRICS: dict[str, tuple[str, bool]] = {
     "inbox.raw_getmany_commit": ("events/s", True),
     "inbox.events": ("events/s", True),
     "inbox.ratio": ("x", True),
+    "inbox.per_event": ("events/s", True),
     "hops.raw_p99": ("ms", False),
     "hops.sourcing_tendering_p99": ("ms", False),
     "hops.contracts_invoicing_p99": ("ms", False),

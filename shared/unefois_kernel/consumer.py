@@ -4,7 +4,7 @@ For each batch the consumer:
 1. parses every record (CloudEvents envelope + payload model); a record that cannot be
    parsed is a poison message for the dead-letter topic;
 2. in ONE database transaction records the event ids in `inbox` (a duplicate is
-   skipped) and runs the handler of each new event, in partition order; the handler's
+   skipped) and runs the handlers of the new events, in partition order; the handlers'
    own writes (state + outbox) share that transaction;
 3. a handler that fails for a non-transient reason has its event sent to the DLQ with
    the error, and the rest of the batch still applies (savepoint per event, used only
@@ -12,6 +12,18 @@ For each batch the consumer:
 4. a transient failure (database or broker down) retries the whole batch with back-off,
    forever: nothing is skipped;
 5. offsets are committed only after the transaction committed and the DLQ acked.
+
+Two kinds of handler fit in the `handlers` dict (ce_type -> handler):
+- a plain `async def handle(conn, incoming)` applies one event at a time;
+- a `@batch_handler` `async def apply(conn, events)` applies a run of events at once: the
+  service declares that its events of that type commute (their writes are independent, so
+  applying them together, in one statement, gives what applying them one by one would).
+
+The batch's new events are split into consecutive runs (`split_runs`): events of one type
+with a batch handler and one tenant form one run, any other event a run of its own. Runs
+keep the batch's order, so an event never overtakes one that came before it. The
+row-level-security scope is set when the tenant changes, not per event: a handler must not
+change its transaction's scope (none does; `act_for_buyer` belongs to request paths).
 """
 
 from __future__ import annotations
@@ -21,28 +33,91 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 from aiokafka import ConsumerRecord, TopicPartition
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
-from opentelemetry.trace import SpanKind
+from opentelemetry import propagate, trace
+from opentelemetry.trace import Link, SpanKind
 
 from unefois_kernel import metrics
 from unefois_kernel.errors import backoff_delays, is_transient
 from unefois_kernel.envelope import IncomingEvent, InvalidEvent, parse_record
 from unefois_kernel.dlq import DeadLetter, DeadLetterProducer
-from unefois_kernel.telemetry import span_from_headers
+from unefois_kernel.telemetry import span_from_headers, tracer
 from unefois_kernel.tenancy import set_scope
 
 log = logging.getLogger("unefois.consumer")
 
 EventHandler = Callable[[asyncpg.Connection, IncomingEvent], Awaitable[None]]
+BatchApply = Callable[[asyncpg.Connection, Sequence[IncomingEvent]], Awaitable[None]]
 
 
 class HandlerRejected(Exception):
     """A handler's refusal of an event for a business reason: DLQ, never a retry."""
+
+
+@dataclass(frozen=True)
+class BatchHandler:
+    """A handler that applies a run of events of one type and one tenant at once.
+
+    Also callable as a plain EventHandler (a one-event run), so it fits wherever a handler
+    dict is expected (ConsumerSpec, tests calling handlers directly)."""
+
+    apply: BatchApply
+
+    async def __call__(self, conn: asyncpg.Connection, incoming: IncomingEvent) -> None:
+        await self.apply(conn, [incoming])
+
+
+def batch_handler(apply: BatchApply) -> BatchHandler:
+    """Mark `async def apply(conn, events)` as the batch handler of events that commute."""
+    return BatchHandler(apply)
+
+
+@dataclass(slots=True)
+class Pending:
+    """A new event of the batch, waiting for its handler."""
+
+    record: ConsumerRecord
+    incoming: IncomingEvent
+
+
+@dataclass
+class Run:
+    """Consecutive events handled together (a batch handler) or one event (a plain handler)."""
+
+    handler: EventHandler
+    tenant: str
+    events: list[Pending]
+
+    @property
+    def batched(self) -> bool:
+        return isinstance(self.handler, BatchHandler)
+
+
+def split_runs(pending: Sequence[Pending], handlers: dict[str, EventHandler]) -> list[Run]:
+    """Consecutive runs in the batch's order: same type with a batch handler and same tenant
+    together; an event with a plain handler alone."""
+    runs: list[Run] = []
+    last: Run | None = None
+    for item in pending:
+        envelope = item.incoming.envelope
+        handler = handlers[envelope.type]
+        if (
+            last is not None
+            and last.batched
+            and last.handler is handler
+            and last.tenant == envelope.tenant
+        ):
+            last.events.append(item)
+            continue
+        last = Run(handler, envelope.tenant, [item])
+        runs.append(last)
+    return runs
 
 
 @dataclass
@@ -53,9 +128,8 @@ class BatchOutcome:
 
 
 class _HandlerFailed(Exception):
-    def __init__(self, index: int, cause: BaseException) -> None:
+    def __init__(self, cause: BaseException) -> None:
         super().__init__(str(cause))
-        self.index = index
         self.cause = cause
 
 
@@ -78,10 +152,12 @@ class InboxConsumer:
         self.dlq = dlq_producer
         self.initial_backoff_s = initial_backoff_s
         self.max_backoff_s = max_backoff_s
+        # Labelled metric children, looked up once: labels() costs a lock and a dict per call.
+        self._latency: dict[str, Any] = {}
 
     async def process(self, records: Sequence[ConsumerRecord]) -> BatchOutcome:
         outcome = BatchOutcome()
-        events: list[tuple[ConsumerRecord, IncomingEvent]] = []
+        events: list[Pending] = []
         for record in records:
             try:
                 incoming = parse_record(record.topic, record.headers, record.value)
@@ -93,7 +169,7 @@ class InboxConsumer:
                     DeadLetter(record, "ce_type", f"{self.name} ne traite pas {incoming.envelope.type}")
                 )
                 continue
-            events.append((record, incoming))
+            events.append(Pending(record, incoming))
 
         await self._retry_transient(lambda: self._apply(events, outcome))
         if outcome.dead_letters:
@@ -115,13 +191,13 @@ class InboxConsumer:
                 log.warning("%s: transient failure, retrying in %.1fs: %s", self.name, delay, exc)
                 await asyncio.sleep(delay)
 
-    async def _apply(self, events: list[tuple[ConsumerRecord, IncomingEvent]], outcome: BatchOutcome) -> None:
+    async def _apply(self, events: list[Pending], outcome: BatchOutcome) -> None:
         handler_failures: list[DeadLetter] = []
         try:
             applied, duplicates = await self._apply_once(events, careful=False, failures=handler_failures)
         except _HandlerFailed:
-            # Rare path: redo the batch with a savepoint per event so that only the
-            # failing events are dead-lettered.
+            # Rare path: redo the batch with a savepoint per run, then per event in the run
+            # that fails, so that only the failing events are dead-lettered.
             handler_failures.clear()
             applied, duplicates = await self._apply_once(events, careful=True, failures=handler_failures)
         outcome.applied = applied
@@ -129,48 +205,115 @@ class InboxConsumer:
         # A retried _apply must not report dead letters twice.
         outcome.dead_letters = [d for d in outcome.dead_letters if d.field != "handler"] + handler_failures
 
-    async def _apply_once(self, events, *, careful: bool, failures: list[DeadLetter]) -> tuple[int, int]:
+    async def _apply_once(self, events: list[Pending], *, careful: bool, failures: list[DeadLetter]) -> tuple[int, int]:
         if not events:
             return 0, 0
         async with self.pool.acquire() as conn, conn.transaction():
-            ids = list({incoming.envelope.id for _, incoming in events})
             new_ids = {
                 row["event_id"]
                 for row in await conn.fetch(
                     """INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[])
                        ON CONFLICT DO NOTHING RETURNING event_id""",
                     self.name,
-                    ids,
+                    list({item.incoming.envelope.id for item in events}),
                 )
             }
-            applied = duplicates = 0
-            failed_ids = []
-            for index, (record, incoming) in enumerate(events):
-                event_id = incoming.envelope.id
-                if event_id not in new_ids:
-                    duplicates += 1
+            fresh: list[Pending] = []
+            for item in events:
+                event_id = item.incoming.envelope.id
+                if event_id in new_ids:
+                    new_ids.discard(event_id)  # the same event twice in one batch: apply once
+                    fresh.append(item)
+            duplicates = len(events) - len(fresh)
+            failed: list[Pending] = []
+            scope: str | None = None  # the tenant the transaction is scoped to, if any
+            for run in split_runs(fresh, self.handlers):
+                if careful:
+                    failed += await self._run_carefully(conn, run, failures)
                     continue
-                new_ids.discard(event_id)  # the same event twice in one batch: apply once
+                if run.tenant != scope:
+                    # Row-level security: the handler can only touch the event's tenant's rows.
+                    await set_scope(conn, tenant=run.tenant)
+                    scope = run.tenant
                 try:
-                    await self._handle(conn, record, incoming, careful=careful)
-                    applied += 1
+                    await self._run(conn, run)
                 except Exception as exc:
                     if is_transient(exc):
                         raise
-                    if not careful:
-                        raise _HandlerFailed(index, exc) from exc
-                    log.warning("%s: event %s rejected: %s", self.name, event_id, exc)
-                    failures.append(DeadLetter(record, "handler", f"{type(exc).__name__}: {exc}"))
-                    failed_ids.append(event_id)
-            if failed_ids:
+                    raise _HandlerFailed(exc) from exc
+            if failed:
                 # Forget them in the inbox so that a replay from the DLQ is processed.
                 await conn.execute(
-                    "DELETE FROM inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])", self.name, failed_ids
+                    "DELETE FROM inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])",
+                    self.name,
+                    [item.incoming.envelope.id for item in failed],
                 )
-            return applied, duplicates
+            return len(fresh) - len(failed), duplicates
 
-    async def _handle(self, conn, record: ConsumerRecord, incoming: IncomingEvent, *, careful: bool) -> None:
-        handler = self.handlers[incoming.envelope.type]
+    async def _run_carefully(self, conn, run: Run, failures: list[DeadLetter]) -> list[Pending]:
+        """Apply a run in a savepoint; if it fails, each of its events in its own savepoint.
+        Returns the events that failed (their writes rolled back, their dead letters noted)."""
+        if len(run.events) > 1:
+            try:
+                async with conn.transaction():  # a savepoint
+                    await set_scope(conn, tenant=run.tenant)
+                    await self._run(conn, run)
+                return []
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+        failed = []
+        for item in run.events:
+            try:
+                async with conn.transaction():  # a savepoint
+                    await set_scope(conn, tenant=run.tenant)
+                    await self._run(conn, Run(run.handler, run.tenant, [item]))
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                log.warning("%s: event %s rejected: %s", self.name, item.incoming.envelope.id, exc)
+                failures.append(DeadLetter(item.record, "handler", f"{type(exc).__name__}: {exc}"))
+                failed.append(item)
+        return failed
+
+    async def _run(self, conn, run: Run) -> None:
+        if run.batched:
+            await self._handle_batch(conn, run)
+        else:
+            await self._handle(conn, run.events[0], run.handler)
+
+    async def _handle_batch(self, conn, run: Run) -> None:
+        """One span for the run, linked to each event's trace (OpenTelemetry's convention for
+        batch processing: a batch has many parents, so it has links instead of one)."""
+        first = run.events[0]
+        topic = first.record.topic
+        links = []
+        for item in run.events:
+            context = trace.get_current_span(propagate.extract(item.incoming.envelope.trace)).get_span_context()
+            if context.is_valid:
+                links.append(Link(context))
+        started = time.perf_counter()
+        with tracer().start_as_current_span(
+            f"{topic} process",
+            context=None,
+            kind=SpanKind.CONSUMER,
+            links=links,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": topic,
+                "messaging.consumer.group.name": self.name,
+                "messaging.batch.message_count": len(run.events),
+                "messaging.destination.partition.id": str(first.record.partition),
+                "unefois.tenant": run.tenant,
+            },
+        ):
+            await run.handler.apply(conn, [item.incoming for item in run.events])
+        # One observation per run: for a batch handler the histogram times runs, not events.
+        self._latency_of(first.incoming.envelope.type).observe(time.perf_counter() - started)
+
+    async def _handle(self, conn, item: Pending, handler: EventHandler) -> None:
+        record, incoming = item.record, item.incoming
         started = time.perf_counter()
         with span_from_headers(
             f"{record.topic} process",
@@ -185,15 +328,14 @@ class InboxConsumer:
                 "messaging.destination.partition.id": str(record.partition),
             },
         ):
-            if careful:
-                async with conn.transaction():  # a savepoint
-                    await set_scope(conn, tenant=incoming.envelope.tenant)
-                    await handler(conn, incoming)
-            else:
-                # Row-level security: the handler can only touch the event's tenant's rows.
-                await set_scope(conn, tenant=incoming.envelope.tenant)
-                await handler(conn, incoming)
-        metrics.HANDLER_LATENCY.labels(self.name, incoming.envelope.type).observe(time.perf_counter() - started)
+            await handler(conn, incoming)
+        self._latency_of(incoming.envelope.type).observe(time.perf_counter() - started)
+
+    def _latency_of(self, event_type: str):
+        child = self._latency.get(event_type)
+        if child is None:
+            child = self._latency[event_type] = metrics.HANDLER_LATENCY.labels(self.name, event_type)
+        return child
 
     def _count(self, records: Sequence[ConsumerRecord], outcome: BatchOutcome) -> None:
         topic = records[0].topic if records else ""
