@@ -99,6 +99,30 @@ class Run:
         return isinstance(self.handler, BatchHandler)
 
 
+# OpenTelemetry's default span link limit (OTEL_SPAN_LINK_COUNT_LIMIT): links past it are dropped.
+MAX_LINKS = 128
+
+
+def _links_to(traces: Sequence[dict[str, str]]) -> list[Link]:
+    """Links to the distinct trace contexts of a run's events, at most MAX_LINKS.
+
+    Events written by one request share its context, so the headers are compared before
+    being parsed: a run of 500 events from a few requests costs a few extractions."""
+    links: list[Link] = []
+    seen: set[tuple[str | None, str | None]] = set()
+    for headers in traces:
+        key = (headers.get("traceparent"), headers.get("tracestate"))
+        if key[0] is None or key in seen:
+            continue
+        seen.add(key)
+        context = trace.get_current_span(propagate.extract(headers)).get_span_context()
+        if context.is_valid:
+            links.append(Link(context))
+            if len(links) == MAX_LINKS:
+                break
+    return links
+
+
 def split_runs(pending: Sequence[Pending], handlers: dict[str, EventHandler]) -> list[Run]:
     """Consecutive runs in the batch's order: same type with a batch handler and same tenant
     together; an event with a plain handler alone."""
@@ -287,11 +311,7 @@ class InboxConsumer:
         batch processing: a batch has many parents, so it has links instead of one)."""
         first = run.events[0]
         topic = first.record.topic
-        links = []
-        for item in run.events:
-            context = trace.get_current_span(propagate.extract(item.incoming.envelope.trace)).get_span_context()
-            if context.is_valid:
-                links.append(Link(context))
+        links = _links_to([item.incoming.envelope.trace for item in run.events])
         started = time.perf_counter()
         with tracer().start_as_current_span(
             f"{topic} process",
