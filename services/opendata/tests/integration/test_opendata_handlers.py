@@ -130,3 +130,40 @@ async def test_a_received_invoice_is_kept_once_against_its_contract(uows) -> Non
                                 "FROM contract_invoices")
     assert [tuple(row.values()) for row in rows] == [
         (invoice.invoice_id, invoice.contract_id, BUYER.siret, Decimal("12000.00"), date(2026, 11, 20))]
+
+
+async def deliver_run(uows: UnitsOfWork, handler, events: list[Event]) -> None:
+    """As the inbox consumer applies a run of a batch handler: one call, one transaction, one scope."""
+    incoming = []
+    for event in events:
+        outgoing = wrap(event, source=event.topic.split(".")[0], at=CLOCK_AT)
+        incoming.append(parse_record(event.topic, outgoing.envelope.kafka_headers(), outgoing.value))
+    async with uows.pool.acquire() as conn, conn.transaction():
+        await set_scope(conn, tenant=incoming[0].envelope.tenant)
+        await handler.apply(conn, incoming)
+
+
+async def test_a_run_of_notified_contracts_is_kept_at_once_each_with_its_audit_entry(uows) -> None:
+    handler = record_handlers(uows)[ContractNotified.ce_type]
+    first, second = contract_notified(number="2026000051"), contract_notified(number="2026000052")
+    await deliver(uows, handler, first)  # already published: the run leaves it as it is
+    before = await stored(uows)
+    third = contract_notified(number="2026000053")
+    await deliver_run(uows, handler, [first, second, third, second])  # second twice: a redelivery
+    records, audits = await stored(uows)
+    assert [r["contract_number"] for r in records] == ["2026000051", "2026000052", "2026000053"]
+    assert records[0] == before[0][0]
+    assert [(a["aggregate_id"], a["action"]) for a in audits] == [
+        (str(first.contract_id), "decp.published"), (str(second.contract_id), "decp.published"),
+        (str(third.contract_id), "decp.published")]
+    assert records[2]["record"] == decp_marche(third, published_on=date(2026, 11, 3))
+
+
+async def test_a_run_holding_a_refused_contract_keeps_nothing(uows) -> None:
+    # The inbox consumer then applies the run's events one by one: only the refused one is dead-lettered.
+    handler = record_handlers(uows)[ContractNotified.ce_type]
+    with pytest.raises(HandlerRejected) as rejected:
+        await deliver_run(uows, handler, [contract_notified(number="2026000061"),
+                                          contract_notified(number="2026000062", amount=Decimal("0.50"))])
+    assert str(rejected.value) == "enregistrement DECP impossible : montant 0.50 is below the DECP minimum of 1 €"
+    assert await stored(uows) == ([], [])

@@ -41,6 +41,9 @@ class FakeRecordRepository:
         self.rows[record.contract_id] = record
         return True
 
+    async def add_all(self, records: list[DecpRecord]) -> set[uuid.UUID]:
+        return {record.contract_id for record in records if await self.add(record)}
+
     async def published(self, contract_id: uuid.UUID) -> DecpRecord | None:
         record = self.rows.get(contract_id)
         return record if record is not None and record.is_published else None

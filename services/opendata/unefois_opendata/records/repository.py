@@ -66,6 +66,25 @@ class RecordRepository:
         )
         return inserted is not None
 
+    async def add_all(self, records: list[DecpRecord]) -> set[uuid.UUID]:
+        """Keep new records in one statement; the contract ids kept (a contract that already
+        has a record, or comes twice in `records`, is kept once: the first)."""
+        rows = await self.conn.fetch(
+            f"""INSERT INTO decp_records ({_COLUMNS})
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[],
+                                     $7::date[], $8::date[])
+                ON CONFLICT (contract_id) DO NOTHING RETURNING contract_id""",
+            [record.contract_id for record in records],
+            [record.buyer_siret for record in records],
+            [record.buyer_name for record in records],
+            [record.contract_number for record in records],
+            [str(record.publication_duty) for record in records],
+            [record.record for record in records],
+            [record.notified_on for record in records],
+            [record.published_on for record in records],
+        )
+        return {row["contract_id"] for row in rows}
+
     async def published(self, contract_id: uuid.UUID) -> DecpRecord | None:
         """The record of a contract if it is of a published kind."""
         row = await self.conn.fetchrow(

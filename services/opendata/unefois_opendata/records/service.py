@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
@@ -42,13 +42,28 @@ async def publish(uow: UnitOfWork[Repositories], contract: ContractNotified) -> 
     """Keep the DECP record of a notified contract, first published today (the Paris date of
     the service's clock). None when the contract already has one (a second delivery).
     RecordRefused when the format cannot hold it or the official schema refuses it."""
+    published = await publish_all(uow, [contract])
+    return published[0] if published else None
+
+
+async def publish_all(uow: UnitOfWork[Repositories], contracts: Sequence[ContractNotified]) -> list[DecpRecord]:
+    """`publish` for many contracts at once: their records in one statement, one audit entry
+    each. The records kept (a contract that already has one is left out). RecordRefused when
+    any of them is refused, and then nothing is kept: the caller (the inbox consumer) retries
+    them one by one to single out the refused one."""
     async with uow:
-        record = domain.record_of(contract, published_on=uow.clock.today())
-        if not await uow.repos.records.add(record):
-            return None
-        uow.audit(domain.AGGREGATE_TYPE, record.contract_id, domain.PUBLISHED_ACTION, record.audit_change(),
-                  tenant=contract.tenant)
-        return record
+        today = uow.clock.today()
+        records = [domain.record_of(contract, published_on=today) for contract in contracts]
+        kept = await uow.repos.records.add_all(records)
+        published = []
+        for record in records:
+            if record.contract_id not in kept:
+                continue
+            kept.discard(record.contract_id)  # the same contract twice: its first record only
+            uow.audit(domain.AGGREGATE_TYPE, record.contract_id, domain.PUBLISHED_ACTION, record.audit_change(),
+                      tenant=record.buyer_siret)
+            published.append(record)
+        return published
 
 
 async def document(uow: UnitOfWork[Repositories], *, buyer_siret: str | None = None, limit: int,
