@@ -32,7 +32,7 @@ from unefois_kernel.storage.settings import (
     DocumentStorageSettings,
     storage_from_settings,
 )
-from unefois_kernel.testing import BUYER, OTHER_BUYER
+from unefois_kernel.testing import BUYER, OTHER_BUYER, SUPPLIER
 from unefois_kernel.uow import UnitsOfWork
 
 pytestmark = pytest.mark.integration
@@ -45,8 +45,15 @@ def person(org, subject: str) -> Principal:
                      org_name=org.name, org_kind=OrgKind.BUYER)
 
 
+def bidder(siret: str, subject: str) -> Principal:
+    return Principal(subject=subject, name=subject, roles=frozenset({Role.SUPPLIER}), org_siret=siret,
+                     org_name=subject, org_kind=OrgKind.SUPPLIER)
+
+
 CAMILLE = person(BUYER, "camille")
 LEA = person(OTHER_BUYER, "lea")
+JEAN = bidder(SUPPLIER.siret, "jean")
+NINA = bidder("81000005900016", "nina")
 
 
 class Repos:
@@ -208,6 +215,34 @@ async def test_another_tenant_can_neither_open_nor_stat_nor_see_the_rows(uows) -
             await uow.repos.documents.put(generated_pdf(10 * KiB), tenant=BUYER.siret, kind="dce",
                                           filename="rc.pdf", max_bytes=MiB, allowed_types=DCE_TYPES)
     assert (await counts(uows))[0] == 1
+
+
+async def test_a_supplier_in_the_buyers_scope_reads_its_own_documents_and_the_buyers_never_another_suppliers(
+        uows) -> None:
+    async with uows(CAMILLE) as uow:
+        rules = await uow.repos.documents.put(generated_pdf(10 * KiB), tenant=uow.tenant, kind="dce",
+                                              filename="rc.pdf", max_bytes=MiB, allowed_types=DCE_TYPES)
+    async with uows(JEAN) as uow:  # a bidder depositing on Camille's consultation
+        await uow.act_for_buyer(BUYER.siret)
+        sealed = await uow.repos.documents.put(generated_pdf(10 * KiB), tenant=uow.tenant, kind="dce",
+                                               filename="offre.pdf", max_bytes=MiB, allowed_types=DCE_TYPES)
+    async with uows(NINA) as uow:  # another bidder on the same consultation
+        await uow.act_for_buyer(BUYER.siret)
+        assert (await uow.repos.documents.stat(rules.id, tenant=BUYER.siret)).filename == "rc.pdf"
+        with pytest.raises(NotFound):
+            await uow.repos.documents.stat(sealed.id, tenant=BUYER.siret)
+        with pytest.raises(NotFound):
+            async for _ in uow.repos.documents.open(sealed.id, tenant=BUYER.siret):
+                pass
+        assert await uow.connection.fetchval("SELECT count(*) FROM documents") == 1
+        assert await uow.connection.fetchval(
+            "SELECT count(*) FROM document_chunks WHERE document_id = $1", sealed.id) == 0
+    async with uows(JEAN) as uow:
+        await uow.act_for_buyer(BUYER.siret)
+        assert (await uow.repos.documents.stat(sealed.id, tenant=BUYER.siret)).filename == "offre.pdf"
+    async with uows(CAMILLE) as uow:  # the buyer's side (and the service acting for it) sees both
+        assert (await uow.repos.documents.stat(sealed.id, tenant=uow.tenant)).filename == "offre.pdf"
+        assert await uow.connection.fetchval("SELECT count(*) FROM documents") == 2
 
 
 async def test_a_rolled_back_use_case_leaves_no_metadata_and_its_file_is_swept(uows) -> None:
