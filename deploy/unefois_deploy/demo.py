@@ -187,9 +187,11 @@ async def consultation_public_key(client: httpx.AsyncClient, tendering: str, con
 
 async def deposit_bid(client: httpx.AsyncClient, tendering: str, consultation_id: str, headers: dict,
                       public_key, supplier: dict, price: str, *, lot_number: int | None = None,
-                      document: bytes = BID_DOCUMENT) -> dict:
+                      document: bytes = BID_DOCUMENT, document_role: str = "bid_document",
+                      document_name: str = "memoire.pdf") -> dict:
     """A supplier's deposit through the API, sealed as the API client does (`seal_bytes`): begun,
-    the bid form (price, the supplier as mandataire) and a technical memoir sent, completed.
+    the bid form (price, the supplier as mandataire) and one document sent (by default a
+    technical memoir; `document_role="candidate_document"` for a DC1/DUME), completed.
     Returns the completed deposit (its id, receipt hash...)."""
     from unefois_tendering.bids.domain import BidForm, seal_bytes
 
@@ -201,7 +203,7 @@ async def deposit_bid(client: httpx.AsyncClient, tendering: str, consultation_id
     form = BidForm(lot_number=lot_number, price_excl_tax=price, members=[
         {"name": supplier["name"], "identifier_type": "SIRET", "identifier": supplier["siret"], "mandataire": True}])
     for role, filename, plain in (("bid_form", "formulaire.json", form.model_dump_json().encode()),
-                                  ("bid_document", "memoire.pdf", document)):
+                                  (document_role, document_name, document)):
         sent = await client.post(f"{tendering}/api/deposits/{deposit_id}/parts", params={"role": role},
                                  content=seal_bytes(public_key, plain),
                                  headers=headers | {"X-Filename": filename, "Content-Type": "application/octet-stream"})

@@ -325,3 +325,20 @@ async def tokens(issuer: str, seeded_users: SeededUsers) -> Tokens:
     """`await tokens.for_user("acheteur@region-demo.fr")` -> bearer token (cached per user)."""
     return Tokens(issuer, seeded_users)
 
+
+
+async def caught_mail(client: httpx.AsyncClient, mailcatcher: str, to: str, subject: str,
+                      timeout_s: float = 30.0) -> dict:
+    """The first mail the catcher holds for `to` whose subject starts with `subject`, waited for.
+    Name the consultation in `subject` (every template's subject carries its reference): the
+    same seeded supplier gets mails of other tests' consultations too, some sent late by due
+    transitions that a moved platform clock set off."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        response = await client.get(f"{mailcatcher}/api/mails", params={"to": to})
+        found = [mail for mail in response.json() if mail.get("subject", "").startswith(subject)]
+        if found:
+            return found[0]
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no mail to {to} with a subject starting « {subject} » within {timeout_s:.0f} s")
+        await asyncio.sleep(0.05)

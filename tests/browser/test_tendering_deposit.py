@@ -14,7 +14,8 @@ import httpx
 from browser_harness import assert_accessible, visit
 from test_sourcing_need_flow import log_in
 from test_tendering_preparation_page import APPROVER_LOGIN, BUYER_LOGIN, a_draft, shoot
-from unefois_deploy.demo import demo_preparation
+from unefois_deploy.demo import deposit_bid, demo_preparation
+from unefois_tendering.bids.domain import load_public_key
 
 SUPPLIER_LOGIN = "contact@tp-rhodaniens.fr"
 BIG = 30 * 1024 * 1024
@@ -30,6 +31,20 @@ async def a_published_consultation(platform, tokens) -> dict:
         published = await buyer.post(f"{url}/publish")
         assert published.status_code == 200, published.text
     return published.json()
+
+
+CANDIDATE_PDF = b"%PDF-1.7\n% DC1 et memoire\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+async def deposit_through_api(tokens, tendering: str, consultation: dict, login: str, name: str, siret: str,
+                              price: str) -> dict:
+    """A bid on lot 1 with its candidate document (DC1/DUME), sealed by the API client
+    (demo.deposit_bid), as `login`: the completed deposit."""
+    async with await tokens.client_for(login) as supplier:
+        key = (await supplier.get(f"{tendering}/api/consultations/{consultation['id']}/public-key")).json()
+        return await deposit_bid(supplier, tendering, consultation["id"], {}, load_public_key(key["public_key_pem"]),
+                                 {"name": name, "siret": siret}, price, lot_number=1, document=CANDIDATE_PDF,
+                                 document_role="candidate_document", document_name="dc1-dume.pdf")
 
 
 async def fill_and_send(page, *, lot: str, price: str, files: dict) -> None:

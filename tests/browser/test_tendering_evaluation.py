@@ -13,34 +13,12 @@ from datetime import datetime, timedelta
 
 from browser_harness import assert_accessible, visit
 from test_sourcing_need_flow import log_in
-from test_tendering_deposit import SUPPLIER_LOGIN, a_published_consultation
+from test_tendering_deposit import SUPPLIER_LOGIN, a_published_consultation, deposit_through_api
 from test_tendering_preparation_page import BUYER_LOGIN, shoot
 from unefois_deploy.demo import wait_for
-from unefois_tendering.bids.domain import BidForm, load_public_key, seal_bytes
 
 APPROVER_LOGIN = "valideur@region-demo.fr"
 OTHER_LOGIN = "contact@fournitures-centre.fr"
-PDF = b"%PDF-1.7\n% DC1 et memoire\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-async def _deposit(tokens, tendering: str, consultation: dict, login: str, name: str, siret: str, price: str):
-    """A bid on lot 1 through the API, sealed by the API client."""
-    async with await tokens.client_for(login) as supplier:
-        key = (await supplier.get(f"{tendering}/api/consultations/{consultation['id']}/public-key")).json()
-        public = load_public_key(key["public_key_pem"])
-        begun = await supplier.post(f"{tendering}/api/consultations/{consultation['id']}/deposits",
-                                    json={"lot_number": 1})
-        assert begun.status_code == 201, begun.text
-        form = BidForm(lot_number=1, price_excl_tax=price, members=[
-            {"name": name, "identifier_type": "SIRET", "identifier": siret, "mandataire": True}])
-        for role, filename, plain in (("bid_form", "formulaire-offre.json", form.model_dump_json().encode()),
-                                      ("candidate_document", "dc1-dume.pdf", PDF)):
-            part = await supplier.post(f"{tendering}/api/deposits/{begun.json()['id']}/parts", params={"role": role},
-                                       content=seal_bytes(public, plain), headers={"X-Filename": filename})
-            assert part.status_code == 201, part.text
-        done = await supplier.post(f"{tendering}/api/deposits/{begun.json()['id']}/complete")
-        assert done.status_code == 200, done.text
-        return done.json()
 
 
 async def _as(page, tendering: str, login: str) -> None:
@@ -54,10 +32,10 @@ async def test_grid_flag_justification_proposal_decision_letters(platform, token
     tendering = platform.url("tendering")
     cid = consultation["id"]
     deadline = datetime.fromisoformat(consultation["bid_deadline"])
-    await _deposit(tokens, tendering, consultation, SUPPLIER_LOGIN, "Travaux Publics Rhodaniens SAS",
-                   "80000004400019", "100000.00")
-    low = await _deposit(tokens, tendering, consultation, OTHER_LOGIN, "Fournitures Scolaires du Centre SARL",
-                         "81000005900016", "75000.00")
+    await deposit_through_api(tokens, tendering, consultation, SUPPLIER_LOGIN,
+                              "Travaux Publics Rhodaniens SAS", "80000004400019", "100000.00")
+    low = await deposit_through_api(tokens, tendering, consultation, OTHER_LOGIN,
+                                    "Fournitures Scolaires du Centre SARL", "81000005900016", "75000.00")
     platform_clock.set(deadline + timedelta(minutes=1))
     async with await tokens.client_for(BUYER_LOGIN) as buyer:
         async def closed():

@@ -12,31 +12,11 @@ from zoneinfo import ZoneInfo
 
 from browser_harness import assert_accessible, visit
 from test_sourcing_need_flow import log_in
-from test_tendering_deposit import SUPPLIER_LOGIN, a_published_consultation
+from test_tendering_deposit import CANDIDATE_PDF as PDF
+from test_tendering_deposit import SUPPLIER_LOGIN, a_published_consultation, deposit_through_api
 from test_tendering_preparation_page import BUYER_LOGIN, shoot
-from unefois_tendering.bids.domain import BidForm, load_public_key, seal_bytes
 
 OTHER_LOGIN = "contact@fournitures-centre.fr"
-PDF = b"%PDF-1.7\n% DC1 et memoire\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-async def _deposit(tokens, tendering: str, consultation: dict, login: str, name: str, siret: str, price: str):
-    async with await tokens.client_for(login) as supplier:
-        key = (await supplier.get(f"{tendering}/api/consultations/{consultation['id']}/public-key")).json()
-        public = load_public_key(key["public_key_pem"])
-        begun = await supplier.post(f"{tendering}/api/consultations/{consultation['id']}/deposits",
-                                    json={"lot_number": 1})
-        assert begun.status_code == 201, begun.text
-        form = BidForm(lot_number=1, price_excl_tax=price, members=[
-            {"name": name, "identifier_type": "SIRET", "identifier": siret, "mandataire": True}])
-        for role, filename, plain in (("bid_form", "formulaire-offre.json", form.model_dump_json().encode()),
-                                      ("candidate_document", "dc1-dume.pdf", PDF)):
-            part = await supplier.post(f"{tendering}/api/deposits/{begun.json()['id']}/parts", params={"role": role},
-                                       content=seal_bytes(public, plain), headers={"X-Filename": filename})
-            assert part.status_code == 201, part.text
-        done = await supplier.post(f"{tendering}/api/deposits/{begun.json()['id']}/complete")
-        assert done.status_code == 200, done.text
-        return done.json()
 
 
 async def test_the_buyer_opens_the_bids_and_decides_admissibility(platform, tokens, page, page_errors,
@@ -44,10 +24,10 @@ async def test_the_buyer_opens_the_bids_and_decides_admissibility(platform, toke
     consultation = await a_published_consultation(platform, tokens)
     tendering = platform.url("tendering")
     deadline = datetime.fromisoformat(consultation["bid_deadline"])
-    await _deposit(tokens, tendering, consultation, SUPPLIER_LOGIN, "Travaux Publics Rhodaniens SAS",
-                   "80000004400019", "48500.00")
-    other = await _deposit(tokens, tendering, consultation, OTHER_LOGIN, "Fournitures Scolaires du Centre SARL",
-                           "81000005900016", "52250.50")
+    await deposit_through_api(tokens, tendering, consultation, SUPPLIER_LOGIN,
+                              "Travaux Publics Rhodaniens SAS", "80000004400019", "48500.00")
+    other = await deposit_through_api(tokens, tendering, consultation, OTHER_LOGIN,
+                                      "Fournitures Scolaires du Centre SARL", "81000005900016", "52250.50")
     url = f"{tendering}/consultations/{consultation['id']}/ouverture"
 
     await log_in(page, tendering, BUYER_LOGIN)

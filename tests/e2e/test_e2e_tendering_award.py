@@ -23,18 +23,10 @@ from unefois_deploy.demo import (
     prepare_and_publish,
     wait_for,
 )
+from unefois_deploy.testing import caught_mail
 from unefois_tendering.bids.domain import load_public_key
 
 pytestmark = pytest.mark.integration
-
-
-
-async def _mail(client, mailcatcher: str, to: str, subject: str, timeout_s: float = 30.0) -> dict:
-    async def find():
-        response = await client.get(f"{mailcatcher}/api/mails", params={"to": to})
-        found = [m for m in response.json() if m.get("subject", "").startswith(subject)]
-        return found[0] if found else None
-    return await wait_for(find, timeout_s=timeout_s)
 
 
 async def test_grid_proposal_decision_letters_standstill_and_award_event(urls, client, actors, tokens, platform_clock,
@@ -94,7 +86,8 @@ async def test_grid_proposal_decision_letters_standstill_and_award_event(urls, c
     ends = datetime.fromisoformat(decision["standstill_ends_at"])
     assert decision["event_emitted_at"] is None and ends > deadline
 
-    rejection = await _mail(client, mailcatcher, SUPPLIER_LOGINS[other_supplier["siret"]], "Lettre de rejet")
+    rejection = await caught_mail(client, mailcatcher, SUPPLIER_LOGINS[other_supplier["siret"]],
+                                  f"Lettre de rejet — {published['reference']},")
     text = (await client.get(f"{mailcatcher}/api/mails/{rejection['id']}")).json()["text"]
     assert "susceptible d'être signé à compter du" in text and winner["name"] in text, text
     mine = (await client.get(f"{tendering}/api/mes-depots/resultats", headers=who.supplier)).json()

@@ -19,20 +19,13 @@ from unefois_deploy.demo import (
     prepare_and_publish,
     wait_for,
 )
+from unefois_deploy.testing import caught_mail
 
 pytestmark = pytest.mark.integration
 
 SUPPLIER = SUPPLIERS[0]
 SUPPLIER_LOGIN = "contact@tp-rhodaniens.fr"
 PDF = b"%PDF-1.7\n" + b"plan " * 30_000 + b"\n%%EOF\n"
-
-
-async def _mail(client, mailcatcher: str, to: str, subject: str, timeout_s: float = 30.0) -> dict:
-    async def find():
-        response = await client.get(f"{mailcatcher}/api/mails", params={"to": to})
-        found = [m for m in response.json() if m.get("subject", "").startswith(subject)]
-        return found[0] if found else None
-    return await wait_for(find, timeout_s=timeout_s)
 
 
 async def test_dce_download_question_answer_and_amendment_mails(urls, client, actors, mailcatcher) -> None:
@@ -61,7 +54,7 @@ async def test_dce_download_question_answer_and_amendment_mails(urls, client, ac
     refused = await client.post(f"{tendering}/api/consultations/{cid}/documents", headers=who.buyer,
                                 data={"titre": "Programme"}, files={"fichier": ("prog.pdf", b"MZ\x90\x00", "x/y")})
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "fichier"
-    await prepare_and_publish(client, urls, cid, who)
+    reference = (await prepare_and_publish(client, urls, cid, who))["reference"]
 
     # Anonymous download: the file, its hash in Repr-Digest; nothing recorded.
     content_url = f"{tendering}/api/public/consultations/{cid}/documents/{document['id']}/content"
@@ -90,7 +83,7 @@ async def test_dce_download_question_answer_and_amendment_mails(urls, client, ac
     answers = (await client.get(f"{tendering}/api/public/consultations/{cid}/questions")).json()
     assert [a["question"] for a in answers] == ["La visite de site est-elle obligatoire ?"]
     assert SUPPLIER["siret"] not in str(answers) and "Rhodaniens" not in str(answers)
-    mail = await _mail(client, mailcatcher, SUPPLIER_LOGIN, "Réponse à une question")
+    mail = await caught_mail(client, mailcatcher, SUPPLIER_LOGIN, f"Réponse à une question — {reference}")
     body = (await client.get(f"{mailcatcher}/api/mails/{mail['id']}")).json()
     assert f"Non, elle est facultative ({marker})." in body["text"]
 
@@ -103,7 +96,8 @@ async def test_dce_download_question_answer_and_amendment_mails(urls, client, ac
                                 data=amend | {"description": f"Article 4 précisé ({marker})."},
                                 files={"fichier": ("RC-v2.pdf", PDF + b"v2", "application/pdf")})
     assert amended.status_code == 201 and amended.json()["version"] == 2
-    mail = await _mail(client, mailcatcher, SUPPLIER_LOGIN, "Modification du dossier de consultation")
+    mail = await caught_mail(client, mailcatcher, SUPPLIER_LOGIN,
+                             f"Modification du dossier de consultation — {reference}")
     body = (await client.get(f"{mailcatcher}/api/mails/{mail['id']}")).json()
     assert f"Article 4 précisé ({marker})." in body["text"]
     archive = await client.get(f"{tendering}/api/public/consultations/{cid}/documents.zip")
