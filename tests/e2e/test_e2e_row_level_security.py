@@ -65,7 +65,7 @@ async def test_a_tenant_cannot_write_a_row_for_another(platform, service_dsn):
     ("stage", "tables"),
     [
         ("sourcing", ["needs"]),
-        ("tendering", ["consultations", "awards", "yearly_sequences"]),
+        ("tendering", ["consultations", "lot_evaluations", "bid_deposits", "retired_typed_awards", "yearly_sequences"]),
         ("contracts", ["contracts", "yearly_sequences"]),
         ("invoicing", ["commitments", "invoices"]),
     ],

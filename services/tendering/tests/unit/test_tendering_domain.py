@@ -68,17 +68,20 @@ def test_references_are_per_year_and_zero_padded():
 # ---------------------------------------------------------------- states
 
 
-def test_a_published_consultation_may_be_awarded_an_awarded_one_allows_nothing():
+def test_no_status_allows_a_typed_award_the_opening_follows_the_deadline():
     assert domain.allowed_actions(ConsultationStatus.DRAFT) == {ConsultationAction.PREPARE, ConsultationAction.PUBLISH}
-    assert domain.allowed_actions(ConsultationStatus.PUBLISHED) == {ConsultationAction.AWARD, ConsultationAction.CLOSE}
-    # closed and opened (opening/) keep the typed award until the evaluation's replaces it
-    assert ConsultationAction.AWARD in domain.allowed_actions("closed") & domain.allowed_actions("opened")
+    assert domain.allowed_actions(ConsultationStatus.PUBLISHED) == {ConsultationAction.CLOSE}
+    assert domain.allowed_actions("closed") == {ConsultationAction.OPEN_BIDS}
+    # An award comes only from the opened bids (evaluations/), never from an action on the consultation.
+    assert "award" not in {action.value for action in ConsultationAction}
+    assert domain.allowed_actions("opened") == frozenset()
     assert domain.allowed_actions("abandoned") == frozenset()
     assert domain.allowed_actions("awarded") == frozenset()
-    domain.require(ConsultationStatus.PUBLISHED, ConsultationAction.AWARD)
+    domain.require(ConsultationStatus.CLOSED, ConsultationAction.OPEN_BIDS)
     with pytest.raises(DomainError) as refused:
-        domain.require(ConsultationStatus.AWARDED, ConsultationAction.AWARD)
+        domain.require(ConsultationStatus.PUBLISHED, ConsultationAction.OPEN_BIDS)
     assert (refused.value.status, refused.value.field) == (409, "status")
+    assert "date limite" in refused.value.detail
 
 
 def test_the_statuses_are_the_tables():

@@ -64,26 +64,23 @@ class ConsultationAction(StrEnum):
     PREPARE = "prepare"
     PUBLISH = "publish"
     CONFIRM_PROCEDURE = "confirm_procedure"
-    AWARD = "award"
     CLOSE = "close"  # the bid deadline reached (a due transition)
     OPEN_BIDS = "open_bids"  # the opening of the bids, after the deadline
 
 
 # The state machine: what each status allows. A held consultation is published by the buyer's
-# confirmation of a procedure; awarding (a lot or the whole) closes a published one.
+# confirmation of a procedure. An award only comes from the opened bids (evaluations/: grid,
+# proposal, decision, standstill), which moves an opened consultation to awarded or abandoned.
 _ALLOWED: dict[ConsultationStatus, frozenset[ConsultationAction]] = {
     ConsultationStatus.DRAFT: frozenset({ConsultationAction.PREPARE, ConsultationAction.PUBLISH}),
     ConsultationStatus.AWAITING_PROCEDURE: frozenset({ConsultationAction.PREPARE, ConsultationAction.CONFIRM_PROCEDURE}),
-    ConsultationStatus.PUBLISHED: frozenset({ConsultationAction.AWARD, ConsultationAction.CLOSE}),
-    # The typed award stays allowed from closed and opened until the evaluation's award replaces it.
-    ConsultationStatus.CLOSED: frozenset({ConsultationAction.AWARD, ConsultationAction.OPEN_BIDS}),
-    ConsultationStatus.OPENED: frozenset({ConsultationAction.AWARD}),
+    ConsultationStatus.PUBLISHED: frozenset({ConsultationAction.CLOSE}),
+    ConsultationStatus.CLOSED: frozenset({ConsultationAction.OPEN_BIDS}),
+    ConsultationStatus.OPENED: frozenset(),
     ConsultationStatus.ABANDONED: frozenset(),
     ConsultationStatus.AWARDED: frozenset(),
 }
 _REFUSALS: dict[tuple[ConsultationStatus, ConsultationAction], str] = {
-    (ConsultationStatus.DRAFT, ConsultationAction.AWARD):
-        "cette consultation est en préparation : publiez-la d’abord",
     (ConsultationStatus.DRAFT, ConsultationAction.CONFIRM_PROCEDURE):
         "cette consultation est en préparation : sa procédure n’attend pas de confirmation",
     (ConsultationStatus.AWAITING_PROCEDURE, ConsultationAction.PUBLISH):
@@ -94,13 +91,10 @@ _REFUSALS: dict[tuple[ConsultationStatus, ConsultationAction], str] = {
     (ConsultationStatus.AWARDED, ConsultationAction.PREPARE):
         "cette consultation est attribuée : sa préparation ne se modifie plus",
     (ConsultationStatus.AWARDED, ConsultationAction.PUBLISH): "cette consultation est déjà publiée et attribuée",
-    (ConsultationStatus.AWAITING_PROCEDURE, ConsultationAction.AWARD):
-        "cette consultation n’est pas encore publiée : confirmez d’abord sa procédure",
     (ConsultationStatus.PUBLISHED, ConsultationAction.CONFIRM_PROCEDURE):
         "cette consultation est déjà publiée : sa procédure n’attend plus de confirmation",
     (ConsultationStatus.AWARDED, ConsultationAction.CONFIRM_PROCEDURE):
         "cette consultation est déjà attribuée : sa procédure n’attend plus de confirmation",
-    (ConsultationStatus.AWARDED, ConsultationAction.AWARD): "cette consultation est déjà attribuée",
     (ConsultationStatus.PUBLISHED, ConsultationAction.OPEN_BIDS):
         "la date limite de remise des offres n’est pas encore passée : les plis restent fermés",
     (ConsultationStatus.OPENED, ConsultationAction.OPEN_BIDS): "les plis de cette consultation sont déjà ouverts",
@@ -109,7 +103,6 @@ _REFUSALS: dict[tuple[ConsultationStatus, ConsultationAction], str] = {
         "les plis de cette consultation sont ouverts : sa préparation ne se modifie plus",
     (ConsultationStatus.CLOSED, ConsultationAction.PREPARE):
         "la date limite de cette consultation est passée : sa préparation ne se modifie plus",
-    (ConsultationStatus.ABANDONED, ConsultationAction.AWARD): "cette consultation a été déclarée sans suite",
 }
 
 
