@@ -315,13 +315,14 @@ async def test_a_two_lot_consultation_from_publication_to_award(platform, tokens
     await visit(page, f"{contracts}/")
     if await page.get_by_role("link", name="Se connecter").count():
         await log_in(page, contracts, BUYER_LOGIN)
-    wanted = {(A["name"], f"88{NNBSP}000,00"), (B["name"], f"40{NNBSP}000,00")}
+    # One contract per lot, each naming its lot (the award event's lot number and title).
+    wanted = {(A["name"], f"88{NNBSP}000,00", "Lot 1 —"), (B["name"], f"40{NNBSP}000,00", "Lot 2 —")}
     for _ in range(120):
         await visit(page, f"{contracts}/")
         table = page.locator("#marches")
         rows = [await row.inner_text() for row in await table.locator("tbody tr").all()] if await table.count() else []
-        found = {(name, amount) for name, amount in wanted for row in rows
-                 if marker in row and name in row and amount in row}
+        found = {(name, amount, lot) for name, amount, lot in wanted for row in rows
+                 if marker in row and name in row and amount in row and lot in row}
         if found == wanted:
             break
         await asyncio.sleep(0.5)

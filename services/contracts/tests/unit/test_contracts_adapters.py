@@ -54,15 +54,17 @@ async def test_the_home_lists_a_buyers_contracts_with_their_status(client_as, uo
     contract = await service.prepare_contract(uow_for(tenant=award.tenant), award)
     html = client_as(principals["buyer"]).get("/").text
     assert "<table" in html
-    assert web.home_row(contract) == ["—", award.purchase.object, award.winners[0].name, "50\u202f000,00\u00a0€",
-                                      "À notifier", "—"]
+    assert web.home_row(contract) == ["—", award.purchase.object, f"{award.consultation_reference} — lot unique",
+                                      award.winners[0].name, "50\u202f000,00\u00a0€", "À notifier", "—"]
     for cell in web.home_row(contract):
         assert f">{cell}<" in html
     assert len(web.home_row(contract)) == len(web.COLUMNS)
+    lot_two = contract.terms.model_copy(update={"lot_number": 2, "lot_title": "Voirie sud"})
+    assert web.lot_label(lot_two) == f"{award.consultation_reference} — Lot 2 — Voirie sud"
 
     notified = await service.notify_contract(uow_for(principals["buyer"]), contract.id, notified_on=date(2026, 11, 12))
     assert web.home_row(notified)[0] == "2026000001"
-    assert web.home_row(notified)[4:] == ["Notifié", "12/11/2026"]
+    assert web.home_row(notified)[5:] == ["Notifié", "12/11/2026"]
     assert set(web.STATUS_LABELS) == set(ContractStatus)
 
 

@@ -15,7 +15,14 @@ from unefois_contracts.contracts.domain import Contract, ContractStatus
 router = APIRouter(tags=["interface"], include_in_schema=False)
 
 STATUS_LABELS = {ContractStatus.TO_NOTIFY: "À notifier", ContractStatus.NOTIFIED: "Notifié"}
-COLUMNS = ["Numéro", "Objet", "Titulaire", "Montant (HT)", "Statut", "Notifié le"]
+COLUMNS = ["Numéro", "Objet", "Consultation et lot", "Titulaire", "Montant (HT)", "Statut", "Notifié le"]
+
+
+def lot_label(award) -> str:
+    """The consultation's reference and the lot awarded (« Lot 2 — Voirie sud »), or « lot unique »."""
+    if award.lot_number is None:
+        return f"{award.consultation_reference} — lot unique"
+    return f"{award.consultation_reference} — Lot {award.lot_number} — {award.lot_title}"
 
 
 def home_row(contract: Contract) -> list[str]:
@@ -24,6 +31,7 @@ def home_row(contract: Contract) -> list[str]:
     return [
         contract.contract_number or "—",
         award.purchase.object,
+        lot_label(award),
         ", ".join(holder.name for holder in award.holders),
         format_euros(award.amount),
         STATUS_LABELS[contract.status],
