@@ -27,7 +27,8 @@ REGION = "20000001600010"
 # The buyer-only stages: what their web.py gives the home page, one row each.
 BUYER_STAGES = {
     "tendering": ["2026-0001", "Travaux <école>", "Publiée", "02/11/2026", "30/11/2026"],
-    "contracts": ["2026000001", "Travaux <école>", "TP Rhodaniens", "98 765,43 €", "Notifié", "02/11/2026"],
+    "contracts": ["2026000001", "Travaux <école>", "2026-0007 — Lot 1 — Voirie", "TP Rhodaniens", "98 765,43 €",
+                  "Notifié", "02/11/2026"],
     "invoicing": ["2026000001", "EJ2026000001", "Travaux <école>", "98 765,43 €", "12 000,00 €", "1", "02/11/2026"],
 }
 # Each stage's empty state links to the stage before it (the next thing to do is there).
@@ -133,7 +134,7 @@ def test_statuses_are_badges():
     tendering = page("tendering", BUYER, home_context("tendering", [BUYER_STAGES["tendering"]]))
     assert '<span class="badge unefois-badge unefois-badge--info">Publiée</span>' in tendering
     contracts = page("contracts", BUYER, home_context("contracts", [
-        BUYER_STAGES["contracts"], ["—", "Nettoyage", "SCOP", "30 000,00 €", "À notifier", "—"]]))
+        BUYER_STAGES["contracts"], ["—", "Nettoyage", "2026-0008 — lot unique", "SCOP", "30 000,00 €", "À notifier", "—"]]))
     assert '<span class="badge unefois-badge unefois-badge--success">Notifié</span>' in contracts
     assert '<span class="badge unefois-badge unefois-badge--warning">À notifier</span>' in contracts
 
