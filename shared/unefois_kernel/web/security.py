@@ -71,6 +71,7 @@ from unefois_kernel.auth.access import (
     optional_principal,
 )
 from unefois_kernel.auth.principal import Principal, Role
+from unefois_kernel.web import multipart_token
 from unefois_kernel.web.errors import CSRF_PAGE, refusal
 from unefois_kernel.web.templating import add_global
 
@@ -617,7 +618,19 @@ class CsrfMiddleware:
             await self.app(scope, receive, send)
             return
         token = headers.get(CSRF_HEADER)
-        if token is None and headers.get("content-type", "").split(";")[0].strip().lower() in FORM_TYPES:
+        content_type = headers.get("content-type", "")
+        if token is None and content_type.split(";")[0].strip().lower() == "multipart/form-data":
+            # Read only up to the token (the forms put it first): a file after it streams on.
+            found = await multipart_token.read_token(content_type, receive, CSRF_FIELD,
+                                                    multipart_token.TOKEN_SEARCH_BYTES)
+            if found is None:
+                await _refusal(scope, 413, "Requête trop volumineuse",
+                               "Formulaire trop volumineux avant son jeton anti-CSRF : placez le champ csrf_token "
+                               "avant les fichiers, ou envoyez-le dans l’en-tête X-CSRF-Token.")(scope, receive, send)
+                return
+            token, read = found
+            receive = multipart_token.replaying(read, receive)
+        elif token is None and content_type.split(";")[0].strip().lower() in FORM_TYPES:
             body = await _read_body(receive, MAX_FORM_BYTES)
             if body is None:
                 await _refusal(scope, 413, "Requête trop volumineuse",
