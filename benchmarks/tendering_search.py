@@ -32,7 +32,8 @@ from rich.console import Console
 from rich.table import Table
 
 P95_TARGET_MS = 50.0
-DEFAULT_JSON = Path("tendering_search_benchmark.json")
+# Beside the run results (benchmarks/results, gitignored), never in the working tree's root.
+DEFAULT_JSON = Path(__file__).parent / "results" / "tendering_search.json"
 BUYERS = 400
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # the clock of the searches: ~12 % of the rows are open
 
@@ -263,7 +264,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=30, help="passes over the query mix, indexed (default 30)")
     parser.add_argument("--baseline-rounds", type=int, default=3, help="passes of the baseline (default 3)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON,
-                        help="where the figures are written (default ./tendering_search_benchmark.json)")
+                        help="where the figures are written (default benchmarks/results/tendering_search.json)")
     arguments = parser.parse_args(argv)
     if not 100 <= arguments.rows <= 2_000_000 or not 1 <= arguments.rounds <= 10_000 \
             or not 1 <= arguments.baseline_rounds <= 100:
@@ -272,6 +273,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def write_json(path: Path, figures: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(figures, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
 
 
