@@ -27,10 +27,17 @@ async def test_the_demo_runs_in_the_past_and_the_clock_ends_on_the_real_time(pro
     async def no_directory(_dsn):
         return "supplier directory: skipped"
 
+    async def fake_open_consultations(service_urls, *, issuer_url):
+        seen.append(clock.now(profile))  # published on the real time: their deadlines ahead
+        return ["http://tendering.test/consultations-publiques/c-2"]
+
     monkeypatch.setattr(demo, "load_demo", fake_load_demo)
+    monkeypatch.setattr(demo, "load_open_consultations", fake_open_consultations)
     monkeypatch.setattr(demo, "seed_supplier_directory", no_directory)
     message, purchases = await demo_loader.load_demo_once(profile, {})
     real = datetime.now(UTC)
+    assert abs(seen[2] - real) < timedelta(minutes=1)
+    assert "consultations open for bids (1): http://tendering.test/consultations-publiques/c-2" in message
     assert abs(seen[0] - (real - demo_loader.DEMO_CLOCK_BACK)) < timedelta(minutes=1)
     assert abs(seen[1] - seen[0] - timedelta(days=17)) < timedelta(minutes=1)
     assert abs(clock.now(profile) - real) < timedelta(minutes=1)

@@ -403,6 +403,49 @@ async def load_demo(service_urls: dict[str, str], *, issuer_url: str, advance: A
     return loaded
 
 
+# Consultations left open for bids, published on the real time once the awarded purchases are
+# loaded (buyer, object, CPV, estimate, commune, nature): a supplier who signs in finds them,
+# downloads the rules and deposits a sealed bid; their deadlines are weeks away.
+OPEN_CONSULTATIONS = [
+    (REGION, "Maintenance des ascenseurs des lycées de la région", "50750000", "180000.00", "69123", "services"),
+    (VILLAGE, "Réfection du préau de l’école communale", "45261000", "38000.00", "01004", "works"),
+]
+OPEN_RULES_PDF = (b"%PDF-1.7\n% Reglement de la consultation (demonstration)\n1 0 obj<<>>endobj\n"
+                  b"trailer<<>>\n%%EOF\n")
+
+
+async def load_open_consultations(service_urls: dict[str, str], *, issuer_url: str) -> list[str]:
+    """Each OPEN_CONSULTATIONS need approved, its consultation given its rules (DCE) and published
+    on the platform's present time; returns the public pages' URLs."""
+    from unefois_dev_issuer.client import access_token
+
+    async def headers_for(login: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {await access_token(issuer_url, login)}"}
+
+    tendering, pages = service_urls["tendering"], []
+    async with httpx.AsyncClient(timeout=30) as client:
+        for buyer, object_, cpv, value, commune, nature in OPEN_CONSULTATIONS:
+            actors = await actors_for(headers_for, buyer["siret"], SUPPLIERS[0]["siret"])
+            facts = need_facts(object_=object_, cpv=cpv, value=value, commune=commune, nature=nature)
+            need = await client.post(f"{service_urls['sourcing']}/api/needs", json={"facts": facts},
+                                     headers=actors.buyer)
+            need.raise_for_status()
+            need_id = need.json()["id"]
+            (await client.post(f"{service_urls['sourcing']}/api/needs/{need_id}/submit",
+                               headers=actors.buyer)).raise_for_status()
+            (await client.post(f"{service_urls['sourcing']}/api/needs/{need_id}/approve", json={},
+                               headers=actors.approver)).raise_for_status()
+            consultation = await wait_for(
+                lambda: _first(client, f"{tendering}/api/consultations", {"need_id": need_id}, actors.buyer))
+            rules = await client.post(f"{tendering}/api/consultations/{consultation['id']}/documents",
+                                      headers=actors.buyer, data={"titre": "Règlement de la consultation"},
+                                      files={"fichier": ("RC.pdf", OPEN_RULES_PDF, "application/pdf")})
+            rules.raise_for_status()
+            await prepare_and_publish(client, service_urls, consultation["id"], actors)
+            pages.append(f"{tendering}/consultations-publiques/{consultation['id']}")
+    return pages
+
+
 async def seed_supplier_directory(sourcing_dsn: str) -> str:
     """The demo suppliers into the supplier directory, by the operator's SIRENE import (an upsert:
     safe at every `up`, and it fills a runtime whose demo was loaded before the directory was

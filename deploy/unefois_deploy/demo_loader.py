@@ -40,11 +40,14 @@ async def load_demo_once(profile: RuntimeProfile, service_urls: dict[str, str]) 
         ended = clock.now(profile)
     finally:
         clock.to_real_time(profile)
+    load_open = getattr(demo, "load_open_consultations", None)
+    open_pages = await load_open(service_urls, issuer_url=profile.issuer_url) if load_open else []
     _stamp(profile).touch()
     return (f"demo loaded: {len(purchases)} purchases awarded from sealed bids (deposited, opened after the "
             f"deadline, evaluated, decided), contracts notified; the platform clock was set back to "
             f"{began.astimezone(clock.PLATFORM_TZ):%d/%m/%Y}, moved past each deadline (to "
-            f"{ended.astimezone(clock.PLATFORM_TZ):%d/%m/%Y}), then put back on the real time; {directory}"), purchases
+            f"{ended.astimezone(clock.PLATFORM_TZ):%d/%m/%Y}), then put back on the real time; "
+            f"consultations open for bids ({len(open_pages)}): {', '.join(open_pages) or 'none'}; {directory}"), purchases
 
 
 async def _seed_suppliers(profile: RuntimeProfile, demo) -> str:
