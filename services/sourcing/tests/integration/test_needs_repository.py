@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from unefois_kernel.testing import BUYER, OTHER_BUYER, purchase
 from unefois_rules import BuyerKind
-from unefois_sourcing.needs.domain import Need, NeedFilters, NeedOrder, NeedStatus
+from unefois_sourcing.needs.domain import BuyerProfile, Need, NeedFilters, NeedOrder, NeedStatus
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -136,6 +136,17 @@ async def test_the_buyers_legal_status_comes_from_its_profile(uows, principals, 
         assert (await uow.repos.needs.buyer_kind(), await uow.repos.needs.public_body()) == (BuyerKind.UTILITY, False)
     async with uows(principals["stranger"]) as uow:
         assert await uow.repos.needs.public_body() is True
+
+
+async def test_the_buyers_profile_is_read_in_one_query(uows, principals, as_admin):
+    async with uows(principals["buyer"]) as uow:
+        assert await uow.repos.needs.buyer_profile() == BuyerProfile(BuyerKind.LOCAL, True)  # no profile
+    await as_admin("INSERT INTO tenant_profiles (tenant, buyer_kind, public_body) VALUES ($1, 'defence', false)",
+                   BUYER.siret)
+    async with uows(principals["buyer"]) as uow:
+        assert await uow.repos.needs.buyer_profile() == BuyerProfile(BuyerKind.DEFENCE, False)
+    async with uows(principals["stranger"]) as uow:  # another buyer's profile is not its own
+        assert await uow.repos.needs.buyer_profile() == BuyerProfile(BuyerKind.LOCAL, True)
 
 
 async def test_the_buyers_kind_comes_from_its_profile(uows, principals, as_admin):

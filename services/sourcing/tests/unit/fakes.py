@@ -13,7 +13,7 @@ from datetime import datetime
 from unefois_events.catalogue import Organisation
 from unefois_rules import BuyerKind
 from unefois_sourcing.clauses.domain import Clause, ClauseKind
-from unefois_sourcing.needs.domain import HistoryEntry, Need, NeedFilters, NeedListItem, NeedOrder, NeedStatus
+from unefois_sourcing.needs.domain import DEFAULT_PROFILE, BuyerProfile, HistoryEntry, Need, NeedFilters, NeedListItem, NeedOrder, NeedStatus
 from unefois_sourcing.research.domain import Quote, Research
 from unefois_sourcing.reference import normalise
 from unefois_sourcing.suppliers.domain import Establishment
@@ -108,11 +108,16 @@ class FakeNeeds:
                      or (operation is not None and need.facts.works_operation == operation)
                      or (family is not None and need.facts.purchase_family == family))]
 
+    async def buyer_profile(self) -> BuyerProfile:
+        if self.profile is None:
+            return DEFAULT_PROFILE
+        return BuyerProfile(self.profile, self.profile_public_body)
+
     async def buyer_kind(self) -> BuyerKind:
-        return self.profile or BuyerKind.LOCAL
+        return (await self.buyer_profile()).kind
 
     async def public_body(self) -> bool | None:
-        return True if self.profile is None else self.profile_public_body
+        return (await self.buyer_profile()).public_body
 
 
 class FakeResearch:

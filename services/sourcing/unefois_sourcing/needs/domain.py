@@ -117,6 +117,19 @@ def _step(action: NeedAction, status: NeedStatus, roles: Collection[Role]) -> Ne
 
 
 @dataclass(frozen=True)
+class BuyerProfile:
+    """What the rules need to know of the buyer: its kind (the thresholds) and whether it is a
+    personne publique (art. R2131-12; None when its profile does not say)."""
+
+    kind: BuyerKind
+    public_body: bool | None
+
+
+# A buyer without a profile: a local authority (most of them), a public body.
+DEFAULT_PROFILE = BuyerProfile(BuyerKind.LOCAL, True)
+
+
+@dataclass(frozen=True)
 class Need:
     """A need as stored: the facts entered once, and where it stands."""
 

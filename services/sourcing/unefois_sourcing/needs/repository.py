@@ -14,7 +14,7 @@ from unefois_events.catalogue import PurchaseFacts
 from unefois_events.values import PurchaseNature
 from unefois_kernel.db import like_pattern
 from unefois_rules import BuyerKind
-from unefois_sourcing.needs.domain import HistoryEntry, Need, NeedFilters, NeedListItem, NeedOrder, NeedStatus
+from unefois_sourcing.needs.domain import DEFAULT_PROFILE, BuyerProfile, HistoryEntry, Need, NeedFilters, NeedListItem, NeedOrder, NeedStatus
 
 _COLUMNS = "id, tenant, status, facts, created_at, submitted_at, returned_at, return_comment, approved_by, approved_at"
 _LIST_COLUMNS = ("id, status, facts->>'object' AS object, facts->>'main_cpv' AS main_cpv, "
@@ -146,14 +146,18 @@ class NeedsRepository:
         )
         return [_item(row) for row in rows]
 
+    async def buyer_profile(self) -> BuyerProfile:
+        """The tenant's kind of buyer and R2131-12 status, from its profile, in one round trip;
+        one without a profile is a local authority (most of them), a public body."""
+        row = await self._conn.fetchrow(
+            "SELECT buyer_kind, public_body FROM tenant_profiles WHERE tenant = unefois_tenant()")
+        if row is None:
+            return DEFAULT_PROFILE
+        return BuyerProfile(BuyerKind(row["buyer_kind"]) if row["buyer_kind"] else BuyerKind.LOCAL, row["public_body"])
+
     async def buyer_kind(self) -> BuyerKind:
-        """The tenant's kind of buyer, from its profile; one without a profile is a local authority
-        (most of them)."""
-        kind = await self._conn.fetchval("SELECT buyer_kind FROM tenant_profiles WHERE tenant = unefois_tenant()")
-        return BuyerKind(kind) if kind else BuyerKind.LOCAL
+        return (await self.buyer_profile()).kind
 
     async def public_body(self) -> bool | None:
-        """Whether the tenant is a personne publique (art. R2131-12), from its profile; None when its
-        profile does not say. One without a profile is a local authority (buyer_kind), a public body."""
-        row = await self._conn.fetchrow("SELECT public_body FROM tenant_profiles WHERE tenant = unefois_tenant()")
-        return True if row is None else row["public_body"]
+        """Whether the tenant is a personne publique (art. R2131-12); None when its profile does not say."""
+        return (await self.buyer_profile()).public_body

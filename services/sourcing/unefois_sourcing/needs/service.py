@@ -23,7 +23,7 @@ from unefois_kernel.uow import UnitOfWork
 from unefois_rules import BuyerKind, Decision, decide
 from unefois_sourcing.clauses.domain import Clause, check_all_found
 from unefois_sourcing.needs import domain
-from unefois_sourcing.needs.domain import HistoryEntry, Need, NeedFilters, NeedListItem, NeedOrder, Rules
+from unefois_sourcing.needs.domain import BuyerProfile, HistoryEntry, Need, NeedFilters, NeedListItem, NeedOrder, Rules
 from unefois_sourcing.needs.views import NeedDraft
 from unefois_sourcing.repositories import Repositories
 from unefois_sourcing.research.domain import Research
@@ -109,13 +109,13 @@ async def _splitting_warnings(uow: Uow, facts: PurchaseFacts, kind: BuyerKind, *
     return domain.splitting_warnings(facts, launch_date, others, kind)
 
 
-async def _checked_facts(uow: Uow, need_id: uuid.UUID, draft: NeedDraft, kind: BuyerKind) -> tuple[PurchaseFacts, Rules]:
+async def _checked_facts(uow: Uow, need_id: uuid.UUID, draft: NeedDraft, profile: BuyerProfile) -> tuple[PurchaseFacts, Rules]:
     """The facts the draft makes (its clauses picked from the library) and the rules on its
     decision date; raises DomainError (InvalidFields with every refused field)."""
     picked = await uow.repos.clauses.with_ids(draft.clause_ids)
     check_all_found(draft.clause_ids, picked)
     facts = domain.compose_facts(need_id, _buyer(uow), draft.facts, picked)
-    rules = domain.check_need(draft.facts, kind, uow.clock.today(), public_body=await uow.repos.needs.public_body())
+    rules = domain.check_need(draft.facts, profile.kind, uow.clock.today(), public_body=profile.public_body)
     return facts, rules
 
 
@@ -123,9 +123,9 @@ async def create(uow: Uow, draft: NeedDraft) -> Created:
     """Check and store a draft need, against the rules in force on its planned launch date
     (today when it has none). Raises DomainError (InvalidFields with every refused field)."""
     async with uow:
-        kind = await uow.repos.needs.buyer_kind()
-        facts, rules = await _checked_facts(uow, uuid.uuid4(), draft, kind)
-        warnings = await _splitting_warnings(uow, facts, kind, launch_date=rules.decision.launch_date)
+        profile = await uow.repos.needs.buyer_profile()
+        facts, rules = await _checked_facts(uow, uuid.uuid4(), draft, profile)
+        warnings = await _splitting_warnings(uow, facts, profile.kind, launch_date=rules.decision.launch_date)
         need = domain.new_need(facts, tenant=uow.tenant, at=uow.clock.now())
         await uow.repos.needs.add(need)
         uow.audit("need", need.id, "need.created", {"by": _person(uow), "at": uow.clock.now().isoformat(), "facts": facts.model_dump(mode="json")})
@@ -139,10 +139,10 @@ async def edit(uow: Uow, need_id: uuid.UUID, draft: NeedDraft) -> Created:
     async with uow:
         need = await _need(uow, need_id, lock=True)
         domain.edit(need, need.facts, roles=_roles(uow))  # the status and role first: 409 / 403
-        kind = await uow.repos.needs.buyer_kind()
-        facts, rules = await _checked_facts(uow, need.id, draft, kind)
+        profile = await uow.repos.needs.buyer_profile()
+        facts, rules = await _checked_facts(uow, need.id, draft, profile)
         need, changes = domain.edit(need, facts, roles=_roles(uow))
-        warnings = await _splitting_warnings(uow, facts, kind, launch_date=rules.decision.launch_date, exclude=need.id)
+        warnings = await _splitting_warnings(uow, facts, profile.kind, launch_date=rules.decision.launch_date, exclude=need.id)
         if changes:
             await uow.repos.needs.save_facts(need)
             uow.audit("need", need.id, "need.edited", {"by": _person(uow), "at": uow.clock.now().isoformat(), "changes": [c.to_dict() for c in changes]})
@@ -161,9 +161,8 @@ async def recommend(uow: Uow, nature: PurchaseNature, estimated_value: Decimal, 
     """The procedure rules for such a need of this buyer, launched on `launch_date` (default:
     today), without storing anything. Raises DomainError when the rules cannot decide."""
     async with uow:
-        kind = await uow.repos.needs.buyer_kind()
-        public_body = await uow.repos.needs.public_body()
-    return decide(nature, kind, estimated_value, launch_date or uow.clock.today(), public_body=public_body,
+        profile = await uow.repos.needs.buyer_profile()
+    return decide(nature, profile.kind, estimated_value, launch_date or uow.clock.today(), public_body=profile.public_body,
                   specific_services=specific_services)
 
 
@@ -178,12 +177,12 @@ async def need_file(uow: Uow, need_id: uuid.UUID) -> NeedFile:
     async with uow:
         need = await _need(uow, need_id)
         research = await uow.repos.research.of(need_id)
-        kind = await uow.repos.needs.buyer_kind()
-        public_body = await uow.repos.needs.public_body()
+        profile = await uow.repos.needs.buyer_profile()
         on = domain.rules_date(need, uow.clock.today())
-        warnings = await _splitting_warnings(uow, need.facts, kind, launch_date=on, exclude=need.id)
+        warnings = await _splitting_warnings(uow, need.facts, profile.kind, launch_date=on, exclude=need.id)
         entries = await uow.repos.needs.history(need_id)
-    return NeedFile(need, research, warnings, domain.rules_on(need.facts, kind, on, public_body=public_body), entries)
+    return NeedFile(need, research, warnings,
+                    domain.rules_on(need.facts, profile.kind, on, public_body=profile.public_body), entries)
 
 
 async def latest(uow: Uow, limit: int) -> tuple[list[NeedListItem], int]:
@@ -235,10 +234,10 @@ async def approve(uow: Uow, need_id: uuid.UUID, invited_suppliers: Sequence[Orga
         need = await _need(uow, need_id, lock=True)
         invited = domain.invitations(await uow.repos.research.shortlist(need_id), invited_suppliers)
         approver = uow.principal.name if uow.principal else uow.actor
-        kind = await uow.repos.needs.buyer_kind()
+        profile = await uow.repos.needs.buyer_profile()  # one round trip: kind and R2131-12 status
         # Decided again on approval: the planned launch date, or today once it has passed (R2121-3).
-        rules = domain.rules_on(need.facts, kind, domain.decision_date(need.facts, uow.clock.today()),
-                                public_body=await uow.repos.needs.public_body())
+        rules = domain.rules_on(need.facts, profile.kind, domain.decision_date(need.facts, uow.clock.today()),
+                                public_body=profile.public_body)
         need, events = domain.approve(need, roles=_roles(uow), approver=approver, at=uow.clock.now(), invited=invited,
                                       rules=rules)
         await uow.repos.needs.save(need)
