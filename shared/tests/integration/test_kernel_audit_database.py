@@ -215,3 +215,36 @@ async def test_concurrent_appends_to_one_aggregate_serialise(audit_db):
     assert sorted(e.sequence for e in entries) == list(range(1, 21))
     assert [e.sequence for e in chain] == list(range(1, 21))
     assert verify_chain(chain) is None
+    # Each entry's clock was read once its predecessor was committed: the chain's order is time's.
+    assert [e.occurred_at for e in chain] == sorted(e.occurred_at for e in chain)
+
+
+async def test_an_append_that_loses_the_race_chains_onto_the_winner(audit_db):
+    """The loser reads the head before the winner commits: its insert waits on the winner's
+    uncommitted entry of the same sequence, finds it taken once committed, reads the head
+    again and appends after it, in one call."""
+    winner, loser, watcher = [await db.connect(audit_db.dsn) for _ in range(3)]
+    try:
+        winning, losing_tx = winner.transaction(), loser.transaction()
+        await winning.start()
+        first = await audit.record(winner, tenant=TENANT, aggregate_type="need", aggregate_id="race",
+                                   actor="winner", action="need.created", change={})
+        await losing_tx.start()
+        losing = asyncio.create_task(audit.record(loser, tenant=TENANT, aggregate_type="need", aggregate_id="race",
+                                                  actor="loser", action="need.edited", change={"n": 2}))
+        # Wait (on its state, not for a time) until the loser's insert is stuck behind the winner's entry.
+        while await watcher.fetchval("SELECT wait_event_type IS DISTINCT FROM 'Lock' FROM pg_stat_activity "
+                                     "WHERE pid = $1", loser.get_server_pid()):
+            assert not losing.done(), "the loser did not wait for the winner's uncommitted entry"
+            await asyncio.sleep(0.01)
+        await winning.commit()
+        second = await losing
+        await losing_tx.commit()
+        chain = await read_chain(watcher, "need", "race")
+    finally:
+        for conn in (winner, loser, watcher):
+            await conn.close()
+    assert (first.sequence, second.sequence) == (1, 2)
+    assert second.previous_hash == first.entry_hash
+    assert [entry.actor for entry in chain] == ["winner", "loser"]
+    assert verify_chain(chain) is None
