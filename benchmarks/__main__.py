@@ -178,10 +178,13 @@ async def main(argv: list[str]) -> int:
                                                relay.run(runtime.databases, bootstrap, arguments.relay_n))
                 if relay_figures:
                     figures += [relay_figures.live, relay_figures.backlog]
+                    if relay_figures.in_process is not None:
+                        figures.append(relay_figures.in_process)
                     live, backlog = relay_figures.live, relay_figures.backlog
                     rep.update({"relay.raw_send": live.baseline, "relay.insert_ack": live.measured,
                                 "relay.insert_ack_ratio": live.ratio, "relay.drain": backlog.measured,
-                                "relay.drain_ratio": backlog.ratio})
+                                "relay.drain_ratio": backlog.ratio,
+                                "relay.insert_ack_in_process_ratio": getattr(relay_figures.in_process, "ratio", None)})
             if "inbox" in arguments.only:
                 inbox_figures = await run.step(f"inbox #{repetition}",
                                                inbox.run(runtime.databases, bootstrap, arguments.inbox_n))

@@ -33,6 +33,7 @@ METRICS: dict[str, tuple[str, bool]] = {
     "relay.insert_ack_ratio": ("x", True),
     "relay.drain": ("msg/s", True),
     "relay.drain_ratio": ("x", True),
+    "relay.insert_ack_in_process_ratio": ("x", True),
     "inbox.raw_getmany_commit": ("events/s", True),
     "inbox.events": ("events/s", True),
     "inbox.ratio": ("x", True),

@@ -36,6 +36,7 @@ from unefois_kernel.logging import configure_logging
 from unefois_kernel.openapi import install_openapi
 from unefois_kernel.problems import install_problem_handlers
 from unefois_kernel.relay import OutboxRelay
+from unefois_kernel.relay_process import RelayChild, RelaySettings
 from unefois_kernel.settings import ServiceSettings, load_settings
 from unefois_kernel.telemetry import configure_tracing, shutdown_tracing
 from unefois_events.topics import dlq_of
@@ -98,7 +99,8 @@ class ServiceRuntime:
         self.pool: asyncpg.Pool | None = None
         self.broker = KafkaBroker(settings.kafka_bootstrap, logger=logging.getLogger(f"unefois.{definition.name}.broker"))
         self.dlq = DeadLetterProducer(settings.kafka_bootstrap, clock=self.clock)
-        self.relay: OutboxRelay | None = None
+        self.relay: OutboxRelay | None = None  # relay_mode "task"
+        self.relay_child: RelayChild | None = None  # relay_mode "process"
         # The units of work of the service's use cases; the pool is set once it is open.
         self.uow: UnitsOfWork = UnitsOfWork(service=definition.name, clock=self.clock,
                                             repositories=definition.repositories or _no_repositories)
@@ -151,17 +153,7 @@ class ServiceRuntime:
                 description=spec.description,
             )
         await _retry_until_ready(self.broker.start, what="Kafka")
-        self.relay = OutboxRelay(
-            dsn=s.database_url,
-            bootstrap=s.kafka_bootstrap,
-            batch_size=s.relay_batch_size,
-            poll_interval_s=s.relay_poll_interval_s,
-            max_attempts=s.relay_max_attempts,
-            retention_s=s.outbox_retention_s,
-            initial_backoff_s=s.retry_initial_backoff_s,
-            max_backoff_s=s.retry_max_backoff_s,
-        )
-        self._relay_task = asyncio.create_task(self.relay.run(self._stop), name="outbox-relay")
+        await self._start_relay()
         from unefois_kernel.notifications import start_mail_sender  # noqa: PLC0415
 
         self._mail_task = start_mail_sender(self, self._stop)
@@ -170,6 +162,24 @@ class ServiceRuntime:
         self._due_task = start_due_worker(self, self._stop)
         for hook in self.definition.on_startup:
             await hook(self)
+
+    async def _start_relay(self) -> None:
+        """The outbox relay, as `relay_mode` says: a child process (off this process's event loop,
+        where HTTP requests would delay its wake-ups), an asyncio task here, or none."""
+        relay_settings = RelaySettings.of_service(self.settings)
+        if self.settings.relay_mode == "process":
+            self.relay_child = RelayChild(relay_settings)
+            await self.relay_child.start()
+            self._relay_task = asyncio.create_task(self.relay_child.run(self._stop), name="outbox-relay-process")
+        elif self.settings.relay_mode == "task":
+            self.relay = relay_settings.relay()
+            self._relay_task = asyncio.create_task(self.relay.run(self._stop), name="outbox-relay")
+
+    def relay_state(self) -> str:
+        """For operators (/readyz): "process" (its child runs), "restarting", "task" or "off"."""
+        if self.relay_child is not None:
+            return "process" if self.relay_child.running else "restarting"
+        return "task" if self.relay is not None else "off"
 
     def run_in_background(self, name: str, loop: Callable[[asyncio.Event], Awaitable[None]]) -> asyncio.Task:
         """Start a service loop of its own (from an on_startup hook): `loop(stop)` runs until the
@@ -185,7 +195,8 @@ class ServiceRuntime:
             for task in self._background:
                 task.cancel()
         if self._relay_task is not None:
-            await asyncio.wait([self._relay_task], timeout=10)
+            # A child relay is sent SIGTERM and waited for (killed after 10 s): no orphan.
+            await asyncio.wait([self._relay_task], timeout=15)
         if self._mail_task is not None:
             await asyncio.wait([self._mail_task], timeout=10)
         if self._due_task is not None:
@@ -213,6 +224,8 @@ class ServiceRuntime:
         return checks
 
     async def refresh_gauges(self) -> None:
+        if self.relay_child is not None:
+            metrics.RELAY_PROCESS_UP.set(1 if self.relay_child.running else 0)
         try:
             async with self.pool.acquire(timeout=2) as conn:
                 metrics.OUTBOX_BACKLOG.set(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
@@ -254,6 +267,9 @@ class Readiness(BaseModel):
     checks: dict[str, bool] | None = None
     # The service's clock (what its deadlines are judged by): operators see a drifted or moved one.
     clock: datetime | None = None
+    # The outbox relay: "process" (its child runs), "restarting", "task" (in this process) or "off".
+    # Not a readiness check: HTTP is served while the relay restarts; events wait in the outbox.
+    relay: Literal["process", "restarting", "task", "off"] | None = None
 
 
 def _no_repositories(_conn) -> None:
@@ -320,7 +336,8 @@ def create_service(
         # The checks name the dependencies: for operators and the internal network only.
         if not await sees_operator_details(request):
             return Readiness(status="ready" if ready else "not ready")
-        return Readiness(status="ready" if ready else "not ready", checks=checks, clock=runtime.clock.now())
+        return Readiness(status="ready" if ready else "not ready", checks=checks, clock=runtime.clock.now(),
+                         relay=runtime.relay_state())
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False, dependencies=[operators_or_internal()])
     async def prometheus_metrics() -> Response:

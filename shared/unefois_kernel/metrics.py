@@ -29,3 +29,8 @@ OUTBOX_PUBLISHED = Counter("unefois_outbox_published_total", "Outbox rows publis
 OUTBOX_BACKLOG = Gauge("unefois_outbox_backlog", "Outbox rows not yet published")
 OUTBOX_PUBLISH_FAILURES = Counter("unefois_outbox_publish_failures_total", "Failed outbox publish attempts")
 DLQ_SIZE = Gauge("unefois_dlq_size", "Records held by a dead-letter topic", ["topic"])
+# The relay runs in a child process (unefois_kernel.relay_process): its own counters above
+# (published, failures) are counted there; the service counts the child's restarts.
+RELAY_PROCESS_RESTARTS = Counter("unefois_relay_process_restarts_total",
+                                 "Restarts of the outbox relay's process after it exited on its own")
+RELAY_PROCESS_UP = Gauge("unefois_relay_process_up", "1 while the outbox relay's process runs (relay_mode=process)")

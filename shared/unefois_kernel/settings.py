@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from ipaddress import ip_network
 from pathlib import Path
+from typing import Literal
 
 from limits import parse as parse_rate_limit
 from pydantic import Field, SecretStr, field_validator
@@ -59,6 +60,10 @@ class ServiceSettings(BaseSettings):
     # client_ip() sees it: behind a trusted proxy, the address the proxy saw). Empty: operators only.
     internal_networks: str = ""
     # Outbox relay: the NOTIFY wake-up makes latency low; the poll only covers lost notifications.
+    # "process": in a child process of its own (unefois_kernel.relay_process), off the request
+    # loop; "task": an asyncio task in this process (as before issue 12); "off": no relay here
+    # (another replica's, or a relay deployed on its own, publishes).
+    relay_mode: Literal["process", "task", "off"] = "process"
     relay_poll_interval_s: float = Field(default=0.5, gt=0)
     relay_batch_size: int = Field(default=1000, ge=1)
     relay_max_attempts: int = Field(default=20, ge=1)

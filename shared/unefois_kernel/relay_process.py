@@ -1,0 +1,181 @@
+"""The outbox relay in a process of its own, beside each service process.
+
+In the service's process the relay shared the event loop with the HTTP requests: under load a
+NOTIFY waited behind them, and an event waited hundreds of milliseconds before it was even
+fetched (issue 12: pickup p99 218-355 ms at 100 approvals/s). Here it runs the same
+`OutboxRelay`, on a loop and a core of its own:
+
+    python -m unefois_kernel.relay_process        # settings in UNEFOIS_RELAY_SETTINGS (JSON)
+
+`RelayChild` (used by the ServiceRuntime) starts it with the service's relay settings, restarts
+it with back-off when it exits on its own, and stops it (SIGTERM, then SIGKILL) with the service.
+The child stops by itself when its parent is gone, so a killed service leaves no orphan relay.
+Leadership is unchanged: the advisory lock keeps one publishing relay per database, whatever
+the number of replicas and their relay children.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from dataclasses import asdict, dataclass
+
+from unefois_kernel import metrics
+from unefois_kernel.errors import backoff_delays
+
+log = logging.getLogger("unefois.relay")
+
+SETTINGS_VARIABLE = "UNEFOIS_RELAY_SETTINGS"
+STOP_TIMEOUT_S = 10.0
+PARENT_CHECK_S = 1.0
+
+
+@dataclass(frozen=True)
+class RelaySettings:
+    """What the relay child needs of the service's settings (passed as JSON, never logged)."""
+
+    service: str
+    dsn: str
+    bootstrap: str
+    batch_size: int = 1000
+    poll_interval_s: float = 0.5
+    max_attempts: int = 20
+    retention_s: float = 900
+    initial_backoff_s: float = 0.2
+    max_backoff_s: float = 10.0
+    log_level: str = "INFO"
+
+    @classmethod
+    def of_service(cls, settings) -> RelaySettings:
+        return cls(service=settings.service_name, dsn=settings.database_url, bootstrap=settings.kafka_bootstrap,
+                   batch_size=settings.relay_batch_size, poll_interval_s=settings.relay_poll_interval_s,
+                   max_attempts=settings.relay_max_attempts, retention_s=settings.outbox_retention_s,
+                   initial_backoff_s=settings.retry_initial_backoff_s, max_backoff_s=settings.retry_max_backoff_s,
+                   log_level=settings.log_level)
+
+    def relay(self):
+        from unefois_kernel.relay import OutboxRelay  # noqa: PLC0415 - the child's import, not the parent's
+
+        return OutboxRelay(dsn=self.dsn, bootstrap=self.bootstrap, batch_size=self.batch_size,
+                           poll_interval_s=self.poll_interval_s, max_attempts=self.max_attempts,
+                           retention_s=self.retention_s, initial_backoff_s=self.initial_backoff_s,
+                           max_backoff_s=self.max_backoff_s)
+
+
+class RelayChild:
+    """Starts, watches and stops the relay process of one service process."""
+
+    def __init__(self, settings: RelaySettings, *, initial_backoff_s: float = 0.5, max_backoff_s: float = 10.0) -> None:
+        self.settings = settings
+        self.initial_backoff_s = initial_backoff_s
+        self.max_backoff_s = max_backoff_s
+        self.process: asyncio.subprocess.Process | None = None
+        self.restarts = 0
+        self._started_at = 0.0
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    async def _spawn(self) -> asyncio.subprocess.Process:
+        environment = os.environ | {SETTINGS_VARIABLE: json.dumps(asdict(self.settings))}
+        # Its output goes where the service's goes (the runtime's log file): same JSON lines.
+        return await asyncio.create_subprocess_exec(sys.executable, "-m", "unefois_kernel.relay_process",
+                                                    env=environment, stdin=asyncio.subprocess.DEVNULL)
+
+    async def start(self) -> None:
+        """Spawn the first child (the service's start waits for this, not for its leadership)."""
+        self.process = await self._spawn()
+        self._started_at = time.monotonic()
+        log.info("outbox relay process %s started for %s", self.process.pid, self.settings.service)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Keep a relay child running until `stop` (spawning one if start() was not called); then stop it."""
+        delays = backoff_delays(self.initial_backoff_s, self.max_backoff_s)
+        try:
+            while not stop.is_set():
+                if not self.running:
+                    await self.start()
+                began = self._started_at
+                waiting = asyncio.ensure_future(self.process.wait())
+                stopping = asyncio.ensure_future(stop.wait())
+                await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                stopping.cancel()
+                if stop.is_set():
+                    waiting.cancel()
+                    break
+                if time.monotonic() - began > 60:
+                    delays = backoff_delays(self.initial_backoff_s, self.max_backoff_s)  # it had been running well
+                delay = next(delays)
+                self.restarts += 1
+                metrics.RELAY_PROCESS_RESTARTS.inc()
+                log.warning("outbox relay process %s exited (code %s); restarting it in %.1fs",
+                            self.process.pid, self.process.returncode, delay)
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=delay)
+                except TimeoutError:
+                    pass
+        finally:
+            # Cancelled (the service's stop timed out) or stopped: the child goes too.
+            await self.terminate()
+
+    async def terminate(self) -> None:
+        process = self.process
+        if process is None or process.returncode is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), timeout=STOP_TIMEOUT_S)
+        except TimeoutError:
+            log.warning("outbox relay process %s did not stop within %.0fs: killed", process.pid, STOP_TIMEOUT_S)
+            process.kill()
+            await process.wait()
+
+
+async def _watch_parent(parent: int, stop: asyncio.Event) -> None:
+    # Re-parented (the service died, even by SIGKILL): nothing supervises this relay any more.
+    while not stop.is_set():
+        if os.getppid() != parent:
+            log.warning("the service process %s is gone: the outbox relay stops", parent)
+            stop.set()
+            return
+        await asyncio.sleep(PARENT_CHECK_S)
+
+
+async def serve(settings: RelaySettings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    watcher = asyncio.create_task(_watch_parent(os.getppid(), stop))
+    try:
+        await settings.relay().run(stop)
+    finally:
+        watcher.cancel()
+
+
+def main() -> int:
+    from unefois_kernel.logging import configure_logging  # noqa: PLC0415
+    from unefois_kernel.telemetry import configure_tracing, shutdown_tracing  # noqa: PLC0415
+
+    raw = os.environ.get(SETTINGS_VARIABLE)
+    if not raw:
+        print(f"{SETTINGS_VARIABLE} is not set: this process is started by the service runtime", file=sys.stderr)
+        return 2
+    settings = RelaySettings(**json.loads(raw))
+    configure_logging(settings.service, settings.log_level)
+    configure_tracing(settings.service)  # the relay's "outbox publish" spans, under the service's name
+    try:
+        asyncio.run(serve(settings))
+    finally:
+        shutdown_tracing()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
