@@ -18,6 +18,7 @@ from typing import Protocol, TypeVar
 
 from unefois_events.catalogue import Organisation, PurchaseFacts
 from unefois_events.values import PurchaseNature
+from unefois_kernel.clock import paris_date
 from unefois_kernel.domain_errors import NotFound
 from unefois_kernel.uow import UnitOfWork
 from unefois_rules import BuyerKind, Decision, decide
@@ -235,14 +236,15 @@ async def approve(uow: Uow, need_id: uuid.UUID, invited_suppliers: Sequence[Orga
         invited = domain.invitations(await uow.repos.research.shortlist(need_id), invited_suppliers)
         approver = uow.principal.name if uow.principal else uow.actor
         profile = await uow.repos.needs.buyer_profile()  # one round trip: kind and R2131-12 status
+        now = uow.clock.now()  # one reading for the decision date, the approval and its audit entry
         # Decided again on approval: the planned launch date, or today once it has passed (R2121-3).
-        rules = domain.rules_on(need.facts, profile.kind, domain.decision_date(need.facts, uow.clock.today()),
+        rules = domain.rules_on(need.facts, profile.kind, domain.decision_date(need.facts, paris_date(now)),
                                 public_body=profile.public_body)
-        need, events = domain.approve(need, roles=_roles(uow), approver=approver, at=uow.clock.now(), invited=invited,
+        need, events = domain.approve(need, roles=_roles(uow), approver=approver, at=now, invited=invited,
                                       rules=rules)
         await uow.repos.needs.save(need)
         uow.emit(*events)
         uow.audit("need", need.id, "need.approved",
-                  {"by": approver, "at": uow.clock.now().isoformat(), "invited_suppliers": [supplier.model_dump(mode="json") for supplier in invited],
+                  {"by": approver, "at": now.isoformat(), "invited_suppliers": [supplier.model_dump(mode="json") for supplier in invited],
                    "decision": need.facts.decision.model_dump(mode="json") if need.facts.decision else None})
     return need
