@@ -7,6 +7,13 @@ LISTEN/NOTIFY and also polls, because notifications sent while it was disconnect
 
 Publish-then-mark in the row-locking transaction: a crash after the broker's ack but
 before the commit re-sends those rows (at-least-once); consumers dedupe on `ce_id`.
+
+Two batches are in flight at once, each in its own transaction on its own connection: while
+the broker acknowledges one, the next is fetched (FOR UPDATE SKIP LOCKED passes over the rows
+the first still holds) and sent; the first is then marked and committed. Sends go out in
+fetch order on one idempotent producer, so a key's rows keep their order. After a failed send
+(the producer's own retries exhausted: the broker away) the batch behind it may have been
+acknowledged before the failed row is sent again; a crash between the two re-sends both.
 """
 
 from __future__ import annotations
@@ -14,8 +21,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -128,23 +136,55 @@ class OutboxRelay:
     async def _publish_while_leader(self, leader_conn: asyncpg.Connection, stop: asyncio.Event) -> None:
         self._producer = new_producer(self.bootstrap, self.request_timeout_ms)
         await self._producer.start()
-        while not stop.is_set():
-            if leader_conn.is_closed():
-                raise ConnectionError("lost the relay's leadership connection")
-            self._wakeup.clear()
-            published = await self.publish_pending(leader_conn)
-            await self._housekeeping(leader_conn)
-            if published < self.batch_size:
-                await _wait_any((self._wakeup, stop), self.poll_interval_s)
+        second = await db.connect(self.dsn)  # the other batch in flight's transaction
+        in_flight: deque[_Batch] = deque()
+        idle = [leader_conn, second]
+        try:
+            while not stop.is_set():
+                if leader_conn.is_closed():
+                    raise ConnectionError("lost the relay's leadership connection")
+                self._wakeup.clear()
+                taken = await self._take(idle.pop())
+                if taken.rows:
+                    in_flight.append(taken)
+                else:
+                    idle.append(taken.conn)
+                # The oldest batch is finished once a newer one is on its way, or when the last
+                # take found fewer rows than a batch (nothing more to overlap with: no waiting).
+                drained = len(taken.rows) < self.batch_size
+                while in_flight and (len(in_flight) == PIPELINE_DEPTH or drained):
+                    batch = in_flight.popleft()
+                    try:
+                        await self._finish(batch)
+                    finally:
+                        idle.append(batch.conn)
+                if not in_flight:
+                    await self._housekeeping(leader_conn)
+                    if drained:
+                        await _wait_any((self._wakeup, stop), self.poll_interval_s)
+        finally:
+            for batch in in_flight:  # stopped or failed with a batch in flight: it is sent again later
+                await _rollback(batch)
+            await _close(second)
 
     async def publish_pending(self, conn: asyncpg.Connection) -> int:
-        """Publish one batch of pending rows; returns how many rows were taken."""
+        """Publish one batch of pending rows, waiting for its acks; returns how many rows were taken."""
+        batch = await self._take(conn)
+        if batch.rows:
+            await self._finish(batch)
+        return len(batch.rows)
+
+    async def _take(self, conn: asyncpg.Connection) -> _Batch:
+        """Lock and send one batch in a transaction left open until `_finish` (none if no row)."""
         producer = self._producer
         assert producer is not None
-        async with conn.transaction():
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
             rows = await conn.fetch(_FETCH_PENDING, self.batch_size, self.max_attempts)
             if not rows:
-                return 0
+                await transaction.commit()
+                return _Batch(conn, None, [], None)
             # One span per batch, linked to each row's stored context (the OpenTelemetry
             # convention for batch publishing). Each record keeps the `traceparent` stored
             # with its row, so the consumer continues the trace of the request that wrote it.
@@ -156,7 +196,16 @@ class OutboxRelay:
                 attributes={"messaging.system": "kafka", "messaging.batch.message_count": len(rows)},
             ):
                 pending = [await _send(producer, row) for row in rows]
-                results = await asyncio.gather(*pending, return_exceptions=True)
+            return _Batch(conn, transaction, rows, asyncio.gather(*pending, return_exceptions=True))
+        except BaseException:
+            await transaction.rollback()
+            raise
+
+    async def _finish(self, batch: _Batch) -> None:
+        """Wait for the batch's acks, mark what was sent, record what failed, commit."""
+        conn, rows = batch.conn, batch.rows
+        try:
+            results = await batch.acks
             sent = [row["id"] for row, result in zip(rows, results) if not isinstance(result, BaseException)]
             failures = [(row, result) for row, result in zip(rows, results) if isinstance(result, BaseException)]
             if sent:
@@ -173,11 +222,14 @@ class OutboxRelay:
                     f"{type(first_error).__name__}: {first_error}"[:2000],
                 )
                 metrics.OUTBOX_PUBLISH_FAILURES.inc(len(failures))
+            await batch.transaction.commit()
+        except BaseException:
+            await _rollback(batch)
+            raise
         if failures:
             if isinstance(first_error, _FATAL_PRODUCER_ERRORS):
                 raise ConnectionError(f"producer unusable after {type(first_error).__name__}; recreating it")
             raise first_error
-        return len(rows)
 
     async def _mark_published(self, conn: asyncpg.Connection, ids: list[int]) -> None:
         await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", ids)
@@ -197,6 +249,37 @@ class OutboxRelay:
                 await producer.stop()
             except Exception:  # noqa: BLE001 - already broken; nothing left to flush
                 log.debug("producer stop failed", exc_info=True)
+
+
+PIPELINE_DEPTH = 2  # batches in flight: one being acknowledged while the next is fetched and sent
+
+
+@dataclass
+class _Batch:
+    """Rows locked and sent in `transaction` on `conn`; `acks` resolves to one result per row."""
+
+    conn: asyncpg.Connection
+    transaction: object | None
+    rows: list
+    acks: asyncio.Future | None
+
+
+async def _rollback(batch: _Batch) -> None:
+    if batch.acks is not None and not batch.acks.done():
+        batch.acks.cancel()
+    if batch.transaction is None or batch.conn.is_closed():
+        return
+    try:
+        await batch.transaction.rollback()
+    except Exception:  # noqa: BLE001 - a broken connection has rolled back by itself
+        log.debug("rollback of an in-flight batch failed", exc_info=True)
+
+
+async def _close(conn: asyncpg.Connection) -> None:
+    try:
+        await asyncio.wait_for(conn.close(), timeout=5)
+    except Exception:  # noqa: BLE001 - a dead connection has nothing left to close
+        conn.terminate()
 
 
 async def _send(producer: AIOKafkaProducer, row: asyncpg.Record) -> asyncio.Future:
