@@ -86,8 +86,9 @@ async def healthz_latency(url: str, count: int, rate: float) -> list[float]:
 
 
 async def relay_pickup(conn: asyncpg.Connection, where: str, ids: list, name: str, expected: int) -> Latency:
-    """The relay's share of a hop: outbox created_at (writer's transaction start) -> published_at
-    (start of the relay transaction that sent the row). Rows stay there for the retention (15 min)."""
+    """The relay's share of a hop: outbox created_at (the row's insert, clock_timestamp(), at the
+    writer's commit: kernel migration 0011) -> published_at (start of the relay transaction that
+    sent the row). Rows stay there for the retention (15 min)."""
     rows = await conn.fetch(
         f"SELECT published_at - created_at AS waited FROM outbox WHERE {where} AND published_at IS NOT NULL", ids
     )
