@@ -10,7 +10,10 @@ before the commit re-sends those rows (at-least-once); consumers dedupe on `ce_i
 
 Two batches are in flight at once, each in its own transaction on its own connection: while
 the broker acknowledges one, the next is fetched (FOR UPDATE SKIP LOCKED passes over the rows
-the first still holds) and sent; the first is then marked and committed. Sends go out in
+the first still holds) and sent; the first is then marked and committed. The next batch is
+taken as soon as there are rows for it: a full batch behind, or a NOTIFY while the last one
+waits for its acks (a trickle of single rows is not held behind the previous row's ack).
+Sends go out in
 fetch order on one idempotent producer, so a key's rows keep their order. After a failed send
 (the producer's own retries exhausted: the broker away) the batch behind it may have been
 acknowledged before the failed row is sent again; a crash between the two re-sends both.
@@ -146,24 +149,32 @@ class OutboxRelay:
                 self._wakeup.clear()
                 taken = await self._take(idle.pop())
                 if taken.rows:
+                    taken.finishing = asyncio.ensure_future(self._finish(taken))
                     in_flight.append(taken)
                 else:
                     idle.append(taken.conn)
-                # The oldest batch is finished once a newer one is on its way, or when the last
-                # take found fewer rows than a batch (nothing more to overlap with: no waiting).
-                drained = len(taken.rows) < self.batch_size
-                while in_flight and (len(in_flight) == PIPELINE_DEPTH or drained):
-                    batch = in_flight.popleft()
-                    try:
-                        await self._finish(batch)
-                    finally:
-                        idle.append(batch.conn)
+                if len(in_flight) == PIPELINE_DEPTH:
+                    await _retire(in_flight.popleft(), idle)
+                if len(taken.rows) == self.batch_size:
+                    continue  # more rows wait: take the next batch while this one is acknowledged
+                # Fewer rows than a batch. A row committed while the last batch waits for its acks
+                # is taken at once (its NOTIFY), on the idle connection, not after those acks:
+                # at a steady trickle that wait was most of the relay's pickup time.
+                while in_flight and not self._wakeup.is_set() and not stop.is_set():
+                    oldest = in_flight[0]
+                    await _wait_any((self._wakeup, stop), self.poll_interval_s, oldest.finishing)
+                    if oldest.finishing.done():
+                        await _retire(in_flight.popleft(), idle)
                 if not in_flight:
                     await self._housekeeping(leader_conn)
-                    if drained:
-                        await _wait_any((self._wakeup, stop), self.poll_interval_s)
+                    await _wait_any((self._wakeup, stop), self.poll_interval_s)
+            while in_flight:  # stopping: the batches on their way are acknowledged and marked
+                await _retire(in_flight.popleft(), idle)
         finally:
             for batch in in_flight:  # stopped or failed with a batch in flight: it is sent again later
+                if batch.finishing is not None:
+                    batch.finishing.cancel()
+                    await asyncio.gather(batch.finishing, return_exceptions=True)
                 await _rollback(batch)
             await _close(second)
 
@@ -262,6 +273,15 @@ class _Batch:
     transaction: object | None
     rows: list
     acks: asyncio.Future | None
+    finishing: asyncio.Future | None = None  # `_finish` of this batch, running beside the next take
+
+
+async def _retire(batch: _Batch, idle: list[asyncpg.Connection]) -> None:
+    """Wait for a batch's `_finish` (raising what it raised); its connection is idle again."""
+    try:
+        await batch.finishing
+    finally:
+        idle.append(batch.conn)
 
 
 async def _rollback(batch: _Batch) -> None:
@@ -313,11 +333,11 @@ async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
     return True
 
 
-async def _wait_any(events: tuple[asyncio.Event, ...], timeout_s: float) -> None:
-    """Return when any event is set or the timeout passed."""
+async def _wait_any(events: tuple[asyncio.Event, ...], timeout_s: float, *futures: asyncio.Future) -> None:
+    """Return when any event is set, any future is done, or the timeout passed."""
     waiters = [asyncio.ensure_future(event.wait()) for event in events]
     try:
-        await asyncio.wait(waiters, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([*waiters, *futures], timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for waiter in waiters:
             waiter.cancel()
