@@ -25,6 +25,7 @@ from unefois_kernel.envelope import wrap
 from unefois_kernel.outbox import publish
 from unefois_kernel.relay import RELAY_LOCK, OutboxRelay
 from unefois_kernel.relay_process import RelayChild, RelaySettings
+from unefois_kernel.settings import ServiceSettings
 
 PAYLOAD_BYTES = 300
 KEYS = 1000  # aggregates: spread over the 6 partitions like real ids
@@ -49,8 +50,9 @@ class _ChildRelay:
 
     def __init__(self, kdb: KernelDatabase, bootstrap: str) -> None:
         self.kdb = kdb
-        self.child = RelayChild(RelaySettings(service="bench", dsn=kdb.dsn, bootstrap=bootstrap, batch_size=BATCH,
-                                              poll_interval_s=0.5, log_level="WARNING"))
+        settings = ServiceSettings(service_name="bench", database_url=kdb.dsn, kafka_bootstrap=bootstrap,
+                                   relay_batch_size=BATCH, log_level="WARNING")
+        self.child = RelayChild(RelaySettings.of_service(settings))
         self.stop = asyncio.Event()
         self.task: asyncio.Task | None = None
 
@@ -70,17 +72,6 @@ class _ChildRelay:
         self.stop.set()
         if self.task is not None:
             await self.task
-
-
-class _TimedRelay(OutboxRelay):
-    """The kernel's relay, unchanged, noting when it first looked for pending rows."""
-
-    first_batch_at: float | None = None
-
-    async def publish_pending(self, conn) -> int:
-        if self.first_batch_at is None:
-            self.first_batch_at = time.perf_counter()
-        return await super().publish_pending(conn)
 
 
 async def run(databases: Databases, bootstrap: str, n: int) -> RelayFigures:
@@ -145,9 +136,9 @@ async def _raw_producer_rate(bootstrap: str, payloads) -> float:
         await producer.stop()
 
 
-def _relay(kdb: KernelDatabase, bootstrap: str) -> _TimedRelay:
+def _relay(kdb: KernelDatabase, bootstrap: str) -> OutboxRelay:
     # The service defaults (unefois_kernel.settings): batches of 1000, 0.5 s poll, NOTIFY wake-up.
-    return _TimedRelay(dsn=kdb.dsn, bootstrap=bootstrap, batch_size=BATCH, poll_interval_s=0.5)
+    return OutboxRelay(dsn=kdb.dsn, bootstrap=bootstrap, batch_size=BATCH, poll_interval_s=0.5)
 
 
 async def _pending(kdb: KernelDatabase) -> int:
@@ -161,7 +152,7 @@ async def _insert_all(kdb: KernelDatabase, payloads) -> None:
             await publish(conn, "bench", *payloads[start : start + PER_TRANSACTION])
 
 
-async def _start_relay(relay: _TimedRelay, stop: asyncio.Event) -> asyncio.Task:
+async def _start_relay(relay: OutboxRelay, stop: asyncio.Event) -> asyncio.Task:
     task = asyncio.create_task(relay.run(stop))
     await wait_until(lambda: _true(relay.is_leader and relay._producer is not None), timeout_s=30)
     return task

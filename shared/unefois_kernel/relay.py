@@ -178,13 +178,6 @@ class OutboxRelay:
                 await _rollback(batch)
             await _close(second)
 
-    async def publish_pending(self, conn: asyncpg.Connection) -> int:
-        """Publish one batch of pending rows, waiting for its acks; returns how many rows were taken."""
-        batch = await self._take(conn)
-        if batch.rows:
-            await self._finish(batch)
-        return len(batch.rows)
-
     async def _take(self, conn: asyncpg.Connection) -> _Batch:
         """Lock and send one batch in a transaction left open until `_finish` (none if no row)."""
         producer = self._producer

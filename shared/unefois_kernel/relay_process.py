@@ -37,18 +37,19 @@ PARENT_CHECK_S = 1.0
 
 @dataclass(frozen=True)
 class RelaySettings:
-    """What the relay child needs of the service's settings (passed as JSON, never logged)."""
+    """What the relay child needs of the service's settings (passed as JSON, never logged); the
+    defaults are ServiceSettings', taken through `of_service`."""
 
     service: str
     dsn: str
     bootstrap: str
-    batch_size: int = 1000
-    poll_interval_s: float = 0.5
-    max_attempts: int = 20
-    retention_s: float = 900
-    initial_backoff_s: float = 0.2
-    max_backoff_s: float = 10.0
-    log_level: str = "INFO"
+    batch_size: int
+    poll_interval_s: float
+    max_attempts: int
+    retention_s: float
+    initial_backoff_s: float
+    max_backoff_s: float
+    log_level: str
 
     @classmethod
     def of_service(cls, settings) -> RelaySettings:
