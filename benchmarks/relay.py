@@ -30,6 +30,9 @@ from unefois_kernel.settings import ServiceSettings
 PAYLOAD_BYTES = 300
 KEYS = 1000  # aggregates: spread over the 6 partitions like real ids
 PER_TRANSACTION = 100
+# Writers in flight at once, each on its own connection, as a service's concurrent requests and
+# consumers write: one writer alone is bounded by its own round trips and Python, not the relay's.
+WRITERS = 2
 BATCH = 1000  # the service default (ServiceSettings.relay_batch_size)
 DRAIN_TIMEOUT_S = 120.0
 
@@ -147,9 +150,15 @@ async def _pending(kdb: KernelDatabase) -> int:
 
 
 async def _insert_all(kdb: KernelDatabase, payloads) -> None:
-    for start in range(0, len(payloads), PER_TRANSACTION):
-        async with kdb.pool.acquire() as conn, conn.transaction():
-            await publish(conn, "bench", *payloads[start : start + PER_TRANSACTION])
+    transactions = [payloads[start : start + PER_TRANSACTION] for start in range(0, len(payloads), PER_TRANSACTION)]
+    await asyncio.gather(*(_write(kdb, transactions[writer::WRITERS]) for writer in range(WRITERS)))
+
+
+async def _write(kdb: KernelDatabase, transactions) -> None:
+    async with kdb.pool.acquire() as conn:
+        for payloads in transactions:
+            async with conn.transaction():
+                await publish(conn, "bench", *payloads)
 
 
 async def _start_relay(relay: OutboxRelay, stop: asyncio.Event) -> asyncio.Task:

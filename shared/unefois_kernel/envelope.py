@@ -43,19 +43,25 @@ class Envelope:
     time: datetime
     trace: dict[str, str] = field(default_factory=dict)
 
+    def header_values(self) -> dict[str, str]:
+        """The record headers as text: what the outbox stores and the relay encodes."""
+        headers = {
+            "ce_specversion": SPEC_VERSION,
+            "ce_id": str(self.id),
+            "ce_source": self.source,
+            "ce_type": self.type,
+            "ce_time": self.time.isoformat(),
+            "ce_subject": self.subject,
+            "ce_tenant": self.tenant,
+            "content-type": CONTENT_TYPE,
+        }
+        for name in TRACE_HEADERS:
+            if name in self.trace:
+                headers[name] = self.trace[name]
+        return headers
+
     def kafka_headers(self) -> list[tuple[str, bytes]]:
-        headers = [
-            ("ce_specversion", SPEC_VERSION),
-            ("ce_id", str(self.id)),
-            ("ce_source", self.source),
-            ("ce_type", self.type),
-            ("ce_time", self.time.isoformat()),
-            ("ce_subject", self.subject),
-            ("ce_tenant", self.tenant),
-            ("content-type", CONTENT_TYPE),
-        ]
-        headers += [(name, value) for name, value in self.trace.items() if name in TRACE_HEADERS]
-        return [(name, value.encode()) for name, value in headers]
+        return [(name, value.encode()) for name, value in self.header_values().items()]
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,17 @@ pytestmark = pytest.mark.integration
 BUYER = "21000003000010"
 
 
+class _RecordBatch:
+    def __init__(self) -> None:
+        self.keys: list[bytes] = []
+
+    def append(self, *, key, value, timestamp, headers):
+        self.keys.append(key)
+        return object()
+
+
 class _HeldProducer:
-    """Stands for AIOKafkaProducer: each send's ack resolves only when the test releases it."""
+    """Stands for AIOKafkaProducer: each record batch's ack resolves only when the test releases it."""
 
     def __init__(self) -> None:
         self.acks: list[asyncio.Future] = []
@@ -30,10 +39,16 @@ class _HeldProducer:
     async def stop(self) -> None:
         pass
 
-    async def send(self, topic, value, *, key, headers):
+    async def partitions_for(self, topic):
+        return {0}
+
+    def create_batch(self) -> _RecordBatch:
+        return _RecordBatch()
+
+    async def send_batch(self, batch: _RecordBatch, topic, *, partition):
         ack = asyncio.get_running_loop().create_future()
         self.acks.append(ack)
-        self.keys.append(key)
+        self.keys.extend(batch.keys)
         self.sent.set()
         return ack
 
