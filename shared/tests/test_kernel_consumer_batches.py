@@ -11,16 +11,15 @@ from aiokafka import ConsumerRecord
 
 from unefois_events.catalogue import CATALOGUE
 from unefois_kernel.consumer import (
-    MAX_LINKS,
     BatchHandler,
     HandlerRejected,
     InboxConsumer,
     Pending,
-    _links_to,
     batch_handler,
     split_runs,
 )
 from unefois_kernel.envelope import parse_record, wrap
+from unefois_kernel.telemetry import MAX_LINKS, links_to_stored_contexts
 from unefois_kernel.testing import ProbeEvent, event_type_on
 
 TOPIC = "probe.batches"
@@ -123,14 +122,14 @@ async def test_a_batch_handler_is_also_a_plain_handler_of_one_event():
 def test_links_go_to_each_distinct_trace_context_once():
     other = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
     traces = [{"traceparent": TRACEPARENT}, {"traceparent": other}, {"traceparent": TRACEPARENT}, {}]
-    links = _links_to(traces)
+    links = links_to_stored_contexts(traces)
     assert [format(link.context.trace_id, "032x") for link in links] == [
         "4bf92f3577b34da6a3ce929d0e0e4736", "0af7651916cd43dd8448eb211c80319c"]
 
 
 def test_links_stop_at_the_span_link_limit():
     traces = [{"traceparent": f"00-{i + 1:032x}-00f067aa0ba902b7-01"} for i in range(MAX_LINKS + 10)]
-    assert len(_links_to(traces)) == MAX_LINKS
+    assert len(links_to_stored_contexts(traces)) == MAX_LINKS
 
 
 # ---------------------------------------------------------------- the consumer on a fake database

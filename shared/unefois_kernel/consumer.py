@@ -40,14 +40,14 @@ from aiokafka import ConsumerRecord, TopicPartition
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
-from opentelemetry import propagate, trace
-from opentelemetry.trace import Link, SpanKind
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 
 from unefois_kernel import metrics
 from unefois_kernel.errors import backoff_delays, is_transient
 from unefois_kernel.envelope import IncomingEvent, InvalidEvent, parse_record
 from unefois_kernel.dlq import DeadLetter, DeadLetterProducer
-from unefois_kernel.telemetry import span_from_headers, tracer
+from unefois_kernel.telemetry import links_to_stored_contexts, span_from_headers, tracer
 from unefois_kernel.tenancy import set_scope
 
 log = logging.getLogger("unefois.consumer")
@@ -97,30 +97,6 @@ class Run:
     @property
     def batched(self) -> bool:
         return isinstance(self.handler, BatchHandler)
-
-
-# OpenTelemetry's default span link limit (OTEL_SPAN_LINK_COUNT_LIMIT): links past it are dropped.
-MAX_LINKS = 128
-
-
-def _links_to(traces: Sequence[dict[str, str]]) -> list[Link]:
-    """Links to the distinct trace contexts of a run's events, at most MAX_LINKS.
-
-    Events written by one request share its context, so the headers are compared before
-    being parsed: a run of 500 events from a few requests costs a few extractions."""
-    links: list[Link] = []
-    seen: set[tuple[str | None, str | None]] = set()
-    for headers in traces:
-        key = (headers.get("traceparent"), headers.get("tracestate"))
-        if key[0] is None or key in seen:
-            continue
-        seen.add(key)
-        context = trace.get_current_span(propagate.extract(headers)).get_span_context()
-        if context.is_valid:
-            links.append(Link(context))
-            if len(links) == MAX_LINKS:
-                break
-    return links
 
 
 def split_runs(pending: Sequence[Pending], handlers: dict[str, EventHandler]) -> list[Run]:
@@ -311,7 +287,7 @@ class InboxConsumer:
         batch processing: a batch has many parents, so it has links instead of one)."""
         first = run.events[0]
         topic = first.record.topic
-        links = _links_to([item.incoming.envelope.trace for item in run.events])
+        links = links_to_stored_contexts([item.incoming.envelope.trace for item in run.events])
         started = time.perf_counter()
         with tracer().start_as_current_span(
             f"{topic} process",

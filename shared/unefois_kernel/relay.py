@@ -33,13 +33,12 @@ import asyncpg
 import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import OutOfOrderSequenceNumber, ProducerFenced, UnsupportedVersionError
-from opentelemetry import propagate, trace
-from opentelemetry.trace import Link, SpanKind
+from opentelemetry.trace import SpanKind
 
 from unefois_kernel import db, metrics
 from unefois_kernel.errors import backoff_delays, is_transient
 from unefois_kernel.relay_batches import PartitionBatchSender
-from unefois_kernel.telemetry import tracer
+from unefois_kernel.telemetry import links_to_stored_contexts, tracer
 
 log = logging.getLogger("unefois.relay")
 
@@ -195,7 +194,7 @@ class OutboxRelay:
             # One span per batch, linked to each row's stored context (the OpenTelemetry
             # convention for batch publishing). Each record keeps the `traceparent` stored
             # with its row, so the consumer continues the trace of the request that wrote it.
-            links = _links(rows)
+            links = links_to_stored_contexts([row["headers"] for row in rows])
             with tracer().start_as_current_span(
                 "outbox publish",
                 kind=SpanKind.PRODUCER,
@@ -258,9 +257,6 @@ class OutboxRelay:
                 log.debug("producer stop failed", exc_info=True)
 
 
-# OpenTelemetry's default span link limit (OTEL_SPAN_LINK_COUNT_LIMIT): links past it are dropped,
-# so the contexts of a full batch's remaining rows are not even parsed.
-MAX_SPAN_LINKS = 128
 PIPELINE_DEPTH = 2  # batches in flight: one being acknowledged while the next is fetched and sent
 
 
@@ -307,25 +303,6 @@ async def _close(conn: asyncpg.Connection) -> None:
         await asyncio.wait_for(conn.close(), timeout=5)
     except Exception:  # noqa: BLE001 - a dead connection has nothing left to close
         conn.terminate()
-
-
-def _links(rows) -> list[Link]:
-    """Links to the rows' stored trace contexts, at most the SDK's limit (the rest would be dropped)."""
-    links: list[Link] = []
-    for row in rows:
-        span_context = _stored_span_context(row)
-        if span_context is not None:
-            links.append(Link(span_context))
-            if len(links) == MAX_SPAN_LINKS:
-                break
-    return links
-
-
-def _stored_span_context(row: asyncpg.Record):
-    if "traceparent" not in row["headers"]:
-        return None
-    span_context = trace.get_current_span(propagate.extract(row["headers"])).get_span_context()
-    return span_context if span_context.is_valid else None
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:

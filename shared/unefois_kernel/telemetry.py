@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from opentelemetry import context as otel_context
@@ -16,7 +16,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import Link, SpanKind
 
 _configured: TracerProvider | None = None
 
@@ -55,6 +55,31 @@ def current_trace_headers() -> dict[str, str]:
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     return carrier
+
+
+# OpenTelemetry's default span link limit (OTEL_SPAN_LINK_COUNT_LIMIT): links past it are dropped.
+MAX_LINKS = 128
+
+
+def links_to_stored_contexts(traces: Sequence[Mapping[str, str]]) -> list[Link]:
+    """Links to the distinct trace contexts carried by a batch's headers, at most MAX_LINKS (the
+    OpenTelemetry convention for a span that publishes or consumes a batch).
+
+    Events written by one request share its context, so the headers are compared before
+    being parsed: a batch of 500 events from a few requests costs a few extractions."""
+    links: list[Link] = []
+    seen: set[tuple[str | None, str | None]] = set()
+    for headers in traces:
+        key = (headers.get("traceparent"), headers.get("tracestate"))
+        if key[0] is None or key in seen:
+            continue
+        seen.add(key)
+        context = trace.get_current_span(propagate.extract(headers)).get_span_context()
+        if context.is_valid:
+            links.append(Link(context))
+            if len(links) == MAX_LINKS:
+                break
+    return links
 
 
 @contextmanager

@@ -24,6 +24,9 @@ class _RecordBatch:
         self.keys.append(key)
         return object()
 
+    def close(self) -> None:
+        pass
+
 
 class _HeldProducer:
     """Stands for AIOKafkaProducer: each record batch's ack resolves only when the test releases it."""
