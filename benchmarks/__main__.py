@@ -127,6 +127,10 @@ def _context(profile, started_runtime, started_services, stages, synchronous_com
     ]
 
 
+def _ratio(measured: float | None, baseline: float | None) -> float | None:
+    return None if measured is None or not baseline else measured / baseline
+
+
 def _complete_p99(latency) -> float | None:
     """p99 of a path only when every expected sample arrived (a lost event must not flatter the figure)."""
     return latency.percentile(99) if len(latency.samples_ms) >= latency.expected else None
@@ -184,7 +188,12 @@ async def main(argv: list[str]) -> int:
                     rep.update({"relay.raw_send": live.baseline, "relay.insert_ack": live.measured,
                                 "relay.insert_ack_ratio": live.ratio, "relay.drain": backlog.measured,
                                 "relay.drain_ratio": backlog.ratio,
-                                "relay.insert_ack_in_process_ratio": getattr(relay_figures.in_process, "ratio", None)})
+                                "relay.insert_ack_in_process_ratio": getattr(relay_figures.in_process, "ratio", None),
+                                "relay.raw_send_batch": relay_figures.raw_send_batch,
+                                "relay.writers": relay_figures.writers,
+                                "relay.tail_after_writes_ms": relay_figures.tail_ms,
+                                "relay.insert_ack_vs_send_batch_ratio": _ratio(live.measured,
+                                                                               relay_figures.raw_send_batch)})
             if "inbox" in arguments.only:
                 inbox_figures = await run.step(f"inbox #{repetition}",
                                                inbox.run(runtime.databases, bootstrap, arguments.inbox_n))
