@@ -12,6 +12,11 @@ it with back-off when it exits on its own, and stops it (SIGTERM, then SIGKILL) 
 The child stops by itself when its parent is gone, so a killed service leaves no orphan relay.
 Leadership is unchanged: the advisory lock keeps one publishing relay per database, whatever
 the number of replicas and their relay children.
+
+The relay's counters (rows published per topic, failed attempts, transient retries) are counted
+in the child, whose registry nobody scrapes: the child writes their totals as a JSON line on a
+pipe whenever they change (at most every COUNTERS_INTERVAL_S), and the parent adds what grew to
+its own counters, so the service's /metrics shows them as when the relay ran in its process.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from unefois_kernel.errors import backoff_delays
 log = logging.getLogger("unefois.relay")
 
 SETTINGS_VARIABLE = "UNEFOIS_RELAY_SETTINGS"
+COUNTERS_FD_VARIABLE = "UNEFOIS_RELAY_COUNTERS_FD"
+COUNTERS_INTERVAL_S = 0.25
 STOP_TIMEOUT_S = 10.0
 PARENT_CHECK_S = 1.0
 
@@ -78,16 +85,29 @@ class RelayChild:
         self.process: asyncio.subprocess.Process | None = None
         self.restarts = 0
         self._started_at = 0.0
+        self._counters: asyncio.Task | None = None
 
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.returncode is None
 
     async def _spawn(self) -> asyncio.subprocess.Process:
-        environment = os.environ | {SETTINGS_VARIABLE: json.dumps(asdict(self.settings))}
-        # Its output goes where the service's goes (the runtime's log file): same JSON lines.
-        return await asyncio.create_subprocess_exec(sys.executable, "-m", "unefois_kernel.relay_process",
-                                                    env=environment, stdin=asyncio.subprocess.DEVNULL)
+        read_fd, write_fd = os.pipe()
+        environment = os.environ | {SETTINGS_VARIABLE: json.dumps(asdict(self.settings)),
+                                    COUNTERS_FD_VARIABLE: str(write_fd)}
+        try:
+            # Its output goes where the service's goes (the runtime's log file): same JSON lines.
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "unefois_kernel.relay_process",
+                env=environment, stdin=asyncio.subprocess.DEVNULL, pass_fds=(write_fd,))
+        except BaseException:
+            os.close(read_fd)
+            raise
+        finally:
+            os.close(write_fd)  # the child's copy stays open: end of file when the child is gone
+        await self._counters_done()  # the previous child's reader, at its end of file
+        self._counters = asyncio.create_task(_add_child_counters(read_fd), name="relay-process-counters")
+        return process
 
     async def start(self) -> None:
         """Spawn the first child (the service's start waits for this, not for its leadership)."""
@@ -128,6 +148,7 @@ class RelayChild:
     async def terminate(self) -> None:
         process = self.process
         if process is None or process.returncode is not None:
+            await self._counters_done()
             return
         process.send_signal(signal.SIGTERM)
         try:
@@ -136,6 +157,88 @@ class RelayChild:
             log.warning("outbox relay process %s did not stop within %.0fs: killed", process.pid, STOP_TIMEOUT_S)
             process.kill()
             await process.wait()
+        await self._counters_done()
+
+    async def _counters_done(self) -> None:
+        """The child is gone: its last line is read, then the reader ends at the pipe's end of file."""
+        reading, self._counters = self._counters, None
+        if reading is not None:
+            await asyncio.wait({reading}, timeout=2)
+            if not reading.done():
+                reading.cancel()
+            elif not reading.cancelled() and reading.exception() is not None:
+                log.warning("reading the relay process's counters failed: %s", reading.exception())
+
+
+def counter_totals() -> dict:
+    """This process's relay counters, as the child reports them."""
+    published = {sample.labels["topic"]: sample.value
+                 for sample in metrics.OUTBOX_PUBLISHED.collect()[0].samples if sample.name.endswith("_total")}
+    failures = sum(sample.value for sample in metrics.OUTBOX_PUBLISH_FAILURES.collect()[0].samples
+                   if sample.name.endswith("_total"))
+    retries = sum(sample.value for sample in metrics.TRANSIENT_RETRIES.collect()[0].samples
+                  if sample.name.endswith("_total") and sample.labels.get("component") == "relay")
+    return {"published": published, "failures": failures, "retries": retries}
+
+
+def add_counter_growth(previous: dict, current: dict) -> None:
+    """Add to this process's counters what grew between two of the child's reports."""
+    for topic, total in current.get("published", {}).items():
+        grown = total - previous.get("published", {}).get(topic, 0)
+        if grown > 0:
+            metrics.OUTBOX_PUBLISHED.labels(topic).inc(grown)
+    grown = current.get("failures", 0) - previous.get("failures", 0)
+    if grown > 0:
+        metrics.OUTBOX_PUBLISH_FAILURES.inc(grown)
+    grown = current.get("retries", 0) - previous.get("retries", 0)
+    if grown > 0:
+        metrics.TRANSIENT_RETRIES.labels("relay").inc(grown)
+
+
+async def _add_child_counters(read_fd: int) -> None:
+    """Read one child's reports until its end of file (each child counts from zero)."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader),
+                                                os.fdopen(read_fd, "rb", buffering=0))
+    previous: dict = {}
+    try:
+        while line := await reader.readline():
+            try:
+                current = json.loads(line)
+            except ValueError:
+                log.warning("unreadable counters line from the relay process")
+                continue
+            add_counter_growth(previous, current)
+            previous = current
+    finally:
+        transport.close()
+
+
+async def _report_counters(fd: int, stop: asyncio.Event) -> None:
+    # Non-blocking: a parent that stopped reading must not stall the relay; a report that does
+    # not fit is dropped, the next one carries the totals. A line is far below PIPE_BUF (atomic).
+    os.set_blocking(fd, False)
+    last = None
+    try:
+        while True:
+            totals = counter_totals()
+            if totals != last:
+                try:
+                    os.write(fd, json.dumps(totals).encode() + b"\n")
+                    last = totals
+                except BlockingIOError:
+                    pass
+                except BrokenPipeError:
+                    return
+            if stop.is_set():
+                return
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=COUNTERS_INTERVAL_S)
+            except TimeoutError:
+                pass
+    finally:
+        os.close(fd)
 
 
 async def _watch_parent(parent: int, stop: asyncio.Event) -> None:
@@ -154,10 +257,15 @@ async def serve(settings: RelaySettings) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     watcher = asyncio.create_task(_watch_parent(os.getppid(), stop))
+    counters_fd = os.environ.get(COUNTERS_FD_VARIABLE)
+    reporter = asyncio.create_task(_report_counters(int(counters_fd), stop)) if counters_fd else None
     try:
         await settings.relay().run(stop)
     finally:
         watcher.cancel()
+        if reporter is not None:
+            stop.set()
+            await reporter  # the last totals, after the last batch was marked
 
 
 def main() -> int:

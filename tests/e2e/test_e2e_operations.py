@@ -26,6 +26,8 @@ async def test_metrics_expose_backlog_lag_dlq_and_handler_latency(urls, client, 
     assert 'unefois_dlq_size{topic="contracts.contract.dlq"}' in text
     assert 'unefois_handler_duration_seconds_count{consumer="invoicing",event_type="fr.unefois.contracts.ContractNotified.v1"}' in text
     tendering = (await client.get(f"{urls['tendering']}/metrics")).text
+    # Published by the relay's own process, counted on the service's /metrics (relay_process).
+    assert 'unefois_outbox_published_total{topic="tendering.consultation"}' in tendering
     assert 'unefois_events_processed_total{consumer="tendering",outcome="applied",topic="sourcing.need"}' in tendering
 
 

@@ -9,6 +9,8 @@ import os
 import signal
 
 import pytest
+from prometheus_client import REGISTRY
+
 from unefois_kernel import db, relay_process
 from unefois_kernel.app import ServiceDefinition, ServiceRuntime
 from unefois_kernel.outbox import publish
@@ -84,6 +86,52 @@ async def test_the_service_runs_its_relay_in_a_child_restarts_it_and_stops_it(
 
 async def _true(value: bool) -> bool:
     return value
+
+
+def _published_here(topic: str) -> float:
+    """The service process's own counter (what its /metrics shows), not the child's."""
+    return REGISTRY.get_sample_value("unefois_outbox_published_total", {"topic": topic}) or 0.0
+
+
+async def test_the_childs_publish_counts_reach_the_services_metrics_across_a_restart(
+        scratch_database, kafka_bootstrap, monkeypatch) -> None:
+    monkeypatch.setenv("UNEFOIS_OPENDATA_MAIL_ENABLED", "false")
+    dsn = await scratch_database()
+    definition = ServiceDefinition(name="opendata", package="unefois_opendata", title="t")
+    runtime = ServiceRuntime(definition, ServiceSettings(service_name="opendata", database_url=dsn,
+                                                         kafka_bootstrap=kafka_bootstrap), None)
+    conn = await db.connect(dsn)
+
+    async def write(count: int, prefix: str) -> None:
+        async with conn.transaction():
+            await publish(conn, "opendata", *(contract_notified(number=f"{prefix}{i:04d}") for i in range(count)))
+
+    topic = contract_notified(number="RC0000").topic
+    before = _published_here(topic)  # this process publishes nothing itself: only the child counts
+    await runtime.start()
+    try:
+        child = runtime.relay_child
+        await write(3, "RC")
+        await _eventually(lambda: _true(_published_here(topic) == before + 3))
+        first_pid = child.process.pid
+        os.kill(first_pid, signal.SIGKILL)
+        await _eventually(lambda: _true(child.restarts == 1 and child.running))
+        await write(2, "RD")
+        await _eventually(lambda: _true(_published_here(topic) == before + 5))  # the new child counts from zero
+        await asyncio.sleep(0.6)  # a few report intervals: nothing is counted twice
+        assert _published_here(topic) == before + 5
+    finally:
+        await runtime.stop()
+        await conn.close()
+
+
+def test_a_childs_report_adds_only_what_grew() -> None:
+    topic = "probe.counters"
+    before = _published_here(topic)
+    relay_process.add_counter_growth({}, {"published": {topic: 4}, "failures": 0, "retries": 0})
+    relay_process.add_counter_growth({"published": {topic: 4}}, {"published": {topic: 6}, "failures": 0, "retries": 0})
+    relay_process.add_counter_growth({"published": {topic: 6}}, {"published": {topic: 6}, "failures": 0, "retries": 0})
+    assert _published_here(topic) == before + 6
 
 
 async def test_the_child_stops_when_its_parent_is_gone(monkeypatch) -> None:
