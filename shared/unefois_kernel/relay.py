@@ -13,10 +13,11 @@ the broker acknowledges one, the next is fetched (FOR UPDATE SKIP LOCKED passes 
 the first still holds) and sent; the first is then marked and committed. The next batch is
 taken as soon as there are rows for it: a full batch behind, or a NOTIFY while the last one
 waits for its acks (a trickle of single rows is not held behind the previous row's ack).
-A batch goes out as one Kafka record batch per partition (relay_batches), filled in fetch order
-and submitted in batch order on one idempotent producer, so a key's rows keep their order. After a failed send
-(the producer's own retries exhausted: the broker away) the batch behind it may have been
-acknowledged before the failed row is sent again; a crash between the two re-sends both.
+A batch goes out as one Kafka record batch per partition (relay_batches), filled in fetch
+order and submitted in batch order on one idempotent producer, so a key's rows keep their
+order. After a failed send (the producer's own retries exhausted: the broker away) the batch
+behind it may have been acknowledged before the failed row is sent again; a crash between the
+two re-sends both.
 """
 
 from __future__ import annotations

@@ -43,13 +43,17 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _opendata_runtime(dsn: str, kafka_bootstrap: str, monkeypatch) -> ServiceRuntime:
+    monkeypatch.setenv("UNEFOIS_OPENDATA_MAIL_ENABLED", "false")
+    definition = ServiceDefinition(name="opendata", package="unefois_opendata", title="t")
+    return ServiceRuntime(definition, ServiceSettings(service_name="opendata", database_url=dsn,
+                                                      kafka_bootstrap=kafka_bootstrap), None)
+
+
 async def test_the_service_runs_its_relay_in_a_child_restarts_it_and_stops_it(
         scratch_database, kafka_bootstrap, monkeypatch) -> None:
-    monkeypatch.setenv("UNEFOIS_OPENDATA_MAIL_ENABLED", "false")
     dsn = await scratch_database()
-    definition = ServiceDefinition(name="opendata", package="unefois_opendata", title="t")
-    runtime = ServiceRuntime(definition, ServiceSettings(service_name="opendata", database_url=dsn,
-                                                         kafka_bootstrap=kafka_bootstrap), None)
+    runtime = _opendata_runtime(dsn, kafka_bootstrap, monkeypatch)
     assert runtime.settings.relay_mode == "process"
     conn = await db.connect(dsn)
 
@@ -95,11 +99,8 @@ def _published_here(topic: str) -> float:
 
 async def test_the_childs_publish_counts_reach_the_services_metrics_across_a_restart(
         scratch_database, kafka_bootstrap, monkeypatch) -> None:
-    monkeypatch.setenv("UNEFOIS_OPENDATA_MAIL_ENABLED", "false")
     dsn = await scratch_database()
-    definition = ServiceDefinition(name="opendata", package="unefois_opendata", title="t")
-    runtime = ServiceRuntime(definition, ServiceSettings(service_name="opendata", database_url=dsn,
-                                                         kafka_bootstrap=kafka_bootstrap), None)
+    runtime = _opendata_runtime(dsn, kafka_bootstrap, monkeypatch)
     conn = await db.connect(dsn)
 
     async def write(count: int, prefix: str) -> None:
