@@ -177,12 +177,9 @@ class Route:
         return self.path.format(**{param: values[param] for param in self.params})
 
 
-def stage_routes(stage: str) -> list[Route]:
-    """The stage's page routes: GET routes of its pages' routers (every `web` module of the
-    package: unefois_<stage>.web and the areas' <area>/web.py) answering HTML,
-    except htmx fragments (their summary says "fragment"), plus the kernel's footer pages and
-    /docs. Routes without parameters first, so /besoins/nouveau wins over /besoins/{need_id}."""
-    from fastapi.responses import HTMLResponse
+def _get_routes(stage: str):
+    """The GET routes of the stage's page routers (every `web` module of the package:
+    unefois_<stage>.web and the areas' <area>/web.py), the kernel's footer pages and /docs."""
     from fastapi.routing import APIRoute
     from unefois_kernel.web import docs, pages
 
@@ -190,20 +187,35 @@ def stage_routes(stage: str) -> list[Route]:
     page_routers = [importlib.import_module(module.name).router
                     for module in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
                     if module.name.rsplit(".", 1)[-1] == "web"]
-    routes = []
     for route in [*(r for router in page_routers for r in router.routes), *pages.router.routes, *docs.router.routes]:
-        if not isinstance(route, APIRoute) or "GET" not in route.methods:
-            continue
-        # A route without response_class (a file download, say) has FastAPI's DefaultPlaceholder.
-        response_class = getattr(route.response_class, "value", route.response_class)
-        if route.path != docs.DOCS_PATH and not (isinstance(response_class, type)
-                                                  and issubclass(response_class, HTMLResponse)):
-            continue
-        if "fragment" in (route.summary or "").lower():
-            continue
-        routes.append(Route(route.path, route.path_regex, tuple(route.param_convertors)))
+        if isinstance(route, APIRoute) and "GET" in route.methods:
+            yield route
+
+
+def _answers_html(route) -> bool:
+    from fastapi.responses import HTMLResponse
+    from unefois_kernel.web import docs
+
+    # A route without response_class (a file download, say) has FastAPI's DefaultPlaceholder.
+    response_class = getattr(route.response_class, "value", route.response_class)
+    return route.path == docs.DOCS_PATH or (isinstance(response_class, type) and issubclass(response_class, HTMLResponse))
+
+
+def stage_routes(stage: str) -> list[Route]:
+    """The stage's page routes: its GET routes answering HTML, except htmx fragments (their
+    summary says "fragment"). Routes without parameters first, so /besoins/nouveau wins over
+    /besoins/{need_id}."""
+    routes = [Route(route.path, route.path_regex, tuple(route.param_convertors)) for route in _get_routes(stage)
+              if _answers_html(route) and "fragment" not in (route.summary or "").lower()]
     unique = {route.path: route for route in routes}
     return sorted(unique.values(), key=lambda route: (len(route.params), route.path))
+
+
+def file_routes(stage: str) -> list[Route]:
+    """The stage's GET routes of its page routers that answer a file (a DCE document, a ZIP, a
+    receipt): a link to one is a download, not a page to walk."""
+    return [Route(route.path, route.path_regex, tuple(route.param_convertors)) for route in _get_routes(stage)
+            if not _answers_html(route)]
 
 
 def match_route(routes: list[Route], path: str) -> Route | None:
@@ -359,6 +371,7 @@ async def walk(page: Page, recorder: Recorder, role: str, bases: dict[str, str],
     report = report if report is not None else WalkReport()
     for stage, base in bases.items():
         routes = stage_routes(stage)
+        files = file_routes(stage)
         queue: list[tuple[str, bool]] = [("/", True)]
         seen: set[str] = set()
         visited = 0
@@ -375,6 +388,8 @@ async def walk(page: Page, recorder: Recorder, role: str, bases: dict[str, str],
             while queue and visited < max_pages_per_stage:
                 path, linked = queue.pop(0)
                 route = match_route(routes, path)
+                if route is None and match_route(files, path):
+                    continue  # a download link
                 key = route.path if route else path
                 if key in seen:
                     continue

@@ -16,6 +16,7 @@ from unefois_kernel.auth.principal import Role
 from unefois_kernel.domain_errors import DomainError, NotFound
 from unefois_kernel.storage import DocumentIntegrityError, FakeDocumentStore, chunks_of
 from unefois_kernel.testing import BUYER, OTHER_BUYER, SUPPLIER, person
+from unefois_tendering.consultations.domain import ConsultationStatus
 from unefois_tendering.documents import domain as dce_domain
 from unefois_tendering.documents import service as dce
 from unefois_tendering.questions import service as questions
@@ -62,6 +63,17 @@ async def test_a_draft_is_not_public(fakes, uow_for, clock, store) -> None:
     consultation = await draft(fakes, uow_for, clock)
     with pytest.raises(NotFound):
         await dce.public_dce(uow_for(None), consultation.id)
+
+
+@pytest.mark.parametrize("status", ["closed", "opened", "abandoned", "awarded"])
+async def test_the_dce_stays_public_after_the_deadline_whatever_came_next(fakes, uow_for, clock, store, repos,
+                                                                          status) -> None:
+    consultation = await published(fakes, uow_for, clock)
+    await upload(uow_for, consultation.id, description="Version initiale")
+    repos.consultations.rows[consultation.id] = dataclasses.replace(
+        repos.consultations.rows[consultation.id], status=ConsultationStatus(status))
+    view = await dce.public_dce(uow_for(None), consultation.id)
+    assert [document.filename for document in view.current] == ["RC.pdf"]
 
 
 async def test_once_published_a_change_needs_its_description(fakes, uow_for, clock, store) -> None:

@@ -151,6 +151,11 @@ def change_sentence(title: str, replaced: DceDocument | None) -> str:
            f"(version {replaced.version + 1})."
 
 
+_NOT_YET_PUBLISHED = (ConsultationStatus.DRAFT, ConsultationStatus.AWAITING_PROCEDURE)
+
+
 def is_public(consultation: Consultation) -> bool:
-    """The DCE is offered to everyone once the consultation is published (and after)."""
-    return consultation.status in (ConsultationStatus.PUBLISHED, ConsultationStatus.AWARDED)
+    """The DCE is offered to everyone once the consultation is published, and stays readable
+    after its deadline, its opening, its award or its abandonment: the public consultation page,
+    which lists it in every one of those states, links to it (changes stop at the deadline)."""
+    return consultation.status not in _NOT_YET_PUBLISHED
