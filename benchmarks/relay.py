@@ -270,9 +270,8 @@ async def _in_process_rate(kdb: KernelDatabase, bootstrap: str, payloads) -> tup
     finally:
         stop.set()
         await task
-    rate, notes = timed.rate, timed.notes
-    return rate, ["the kernel's OutboxRelay as a task of this process (relay_mode task), sharing its loop and core "
-                  "with the inserts", *notes]
+    return timed.rate, ["the kernel's OutboxRelay as a task of this process (relay_mode task), sharing its loop and "
+                        "core with the inserts", *timed.notes]
 
 
 async def _backlog_rate(kdb: KernelDatabase, bootstrap: str, payloads) -> tuple[float | None, list[str]]:

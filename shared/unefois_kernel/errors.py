@@ -55,3 +55,12 @@ def backoff_delays(initial: float, maximum: float):
     while True:
         yield delay
         delay = min(delay * 2, maximum)
+
+
+async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep, waking early on stop (the loops' pause between attempts). Returns True when stopping."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return False
+    return True

@@ -47,7 +47,7 @@ from unefois_kernel.auth.access import authenticated
 from unefois_kernel.auth.principal import Principal
 from unefois_kernel.clock import Clock
 from unefois_kernel.domain_errors import InvalidFields, NotFound
-from unefois_kernel.errors import backoff_delays
+from unefois_kernel.errors import backoff_delays, sleep_or_stop
 from unefois_kernel.tenancy import set_scope
 
 log = logging.getLogger("unefois.notifications")
@@ -443,10 +443,7 @@ class MailSender:
                 await self.send_pending()
             except Exception as exc:  # noqa: BLE001 - the loop outlives a database outage
                 log.warning("mail sender paused: %s", type(exc).__name__)
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=self.settings.mail_poll_interval_s)
-            except TimeoutError:
-                pass
+            await sleep_or_stop(stop, self.settings.mail_poll_interval_s)
 
 
 def start_mail_sender(runtime, stop: asyncio.Event) -> asyncio.Task | None:

@@ -37,7 +37,7 @@ from aiokafka.errors import OutOfOrderSequenceNumber, ProducerFenced, Unsupporte
 from opentelemetry.trace import SpanKind
 
 from unefois_kernel import db, metrics
-from unefois_kernel.errors import backoff_delays, is_transient
+from unefois_kernel.errors import backoff_delays, is_transient, sleep_or_stop
 from unefois_kernel.relay_batches import PartitionBatchSender
 from unefois_kernel.telemetry import links_to_stored_contexts, tracer
 
@@ -114,7 +114,7 @@ class OutboxRelay:
                 else:
                     log.warning("outbox relay paused: %s", exc)
                 metrics.TRANSIENT_RETRIES.labels("relay").inc()
-                await _sleep_or_stop(stop, next(delays))
+                await sleep_or_stop(stop, next(delays))
             finally:
                 await self._stop_producer()
 
@@ -125,7 +125,7 @@ class OutboxRelay:
         conn = await _connect(self.dsn)
         try:
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
-                if await _sleep_or_stop(stop, self.poll_interval_s * 4):
+                if await sleep_or_stop(stop, self.poll_interval_s * 4):
                     yield None
                     return
             self.is_leader = True
@@ -304,15 +304,6 @@ async def _close(conn: asyncpg.Connection) -> None:
         await asyncio.wait_for(conn.close(), timeout=5)
     except Exception:  # noqa: BLE001 - a dead connection has nothing left to close
         conn.terminate()
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
-    """Sleep, waking early on stop. Returns True when stopping."""
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        return False
-    return True
 
 
 async def _wait_any(events: tuple[asyncio.Event, ...], timeout_s: float, *futures: asyncio.Future) -> None:

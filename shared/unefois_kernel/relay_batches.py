@@ -53,10 +53,11 @@ class PartitionBatchSender:
             pending = open_batches.get(slot)
             if pending is None:
                 pending = open_batches[slot] = (self.producer.create_batch(), [])
-            if pending[0].append(key=key, value=value, timestamp=None, headers=headers) is None:  # full: it goes, a new one takes the record
+            if pending[0].append(key=key, value=value, timestamp=None, headers=headers) is None:
+                # Full: it goes, and a new one (an empty batch takes any record) takes this row.
                 submitted.append(await self._submit(slot, pending))
                 pending = open_batches[slot] = (self.producer.create_batch(), [])
-                pending[0].append(key=key, value=value, timestamp=None, headers=headers)  # an empty batch takes any record
+                pending[0].append(key=key, value=value, timestamp=None, headers=headers)
             pending[1].append(index)
         for slot, pending in open_batches.items():
             submitted.append(await self._submit(slot, pending))

@@ -31,7 +31,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from unefois_kernel import metrics
-from unefois_kernel.errors import backoff_delays
+from unefois_kernel.errors import backoff_delays, sleep_or_stop
 
 log = logging.getLogger("unefois.relay")
 
@@ -137,10 +137,7 @@ class RelayChild:
                 metrics.RELAY_PROCESS_RESTARTS.inc()
                 log.warning("outbox relay process %s exited (code %s); restarting it in %.1fs",
                             self.process.pid, self.process.returncode, delay)
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=delay)
-                except TimeoutError:
-                    pass
+                await sleep_or_stop(stop, delay)
         finally:
             # Cancelled (the service's stop timed out) or stopped: the child goes too.
             await self.terminate()
@@ -233,10 +230,7 @@ async def _report_counters(fd: int, stop: asyncio.Event) -> None:
                     return
             if stop.is_set():
                 return
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=COUNTERS_INTERVAL_S)
-            except TimeoutError:
-                pass
+            await sleep_or_stop(stop, COUNTERS_INTERVAL_S)
     finally:
         os.close(fd)
 
